@@ -1,0 +1,50 @@
+# Tagstory: `make run` serves the demo, `make test` runs every test. See README.md.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 5000
+PYTHON ?= python3
+
+.PHONY: run test lint format bench setup clean
+
+run: $(VENV)/.runtime static/vendor/.installed  ## serve the demo on http://127.0.0.1:$(PORT)
+	PORT=$(PORT) $(PY) app.py
+
+test: $(VENV)/.dev static/vendor/.installed system-packages  ## install what the tests need, run them all
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev  ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.dev static/vendor/.installed  ## viewers vs. throughput and latency (docs/benchmarks.md)
+	$(PY) -m bench.fanout
+
+setup: $(VENV)/.dev static/vendor/.installed system-packages
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Browser libraries come from the npm registry, pinned by package-lock.json; only their
+# built files are served, from the git-ignored static/vendor/.
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js node_modules/socket.io-client/dist/socket.io.min.js.map \
+	   node_modules/sortablejs/Sortable.min.js static/vendor/
+	touch $@
+
+system-packages:  ## Debian chromium (browser tests) and redis-server (message-queue tests)
+	scripts/install-system-packages.sh
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -1,0 +1,121 @@
+"""Runs every source of every feed, each in its own thread, so one failing source never stalls another.
+
+Under gevent (the web server) these threads are greenlets; in `flask collect` they
+are OS threads. Each loop stores a batch and its cursor in one transaction, records
+the source's health, and backs off with jitter when the network fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from typing import Any
+
+from aggregator import clock
+from aggregator.db import Database
+from aggregator.items import store_items
+from aggregator.sources import SourceError, open_source, parse_spec
+
+log = logging.getLogger(__name__)
+
+BACKOFF_START = 2.0
+BACKOFF_MAX = 300.0
+
+
+class Collector:
+    """Keeps one loop running per active source; `refresh()` picks up new sources."""
+
+    def __init__(self, db: Database, settings: dict[str, Any]) -> None:
+        self.db = db
+        self.settings = settings
+        self.stop_event = threading.Event()
+        self._threads: dict[int, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Start a loop for every source that is not paused and has none yet."""
+        rows = self.db.query("SELECT s.id FROM sources s WHERE s.state NOT IN ('paused', 'finished')")
+        with self._lock:
+            for row in rows:
+                thread = self._threads.get(row["id"])
+                if thread is None or not thread.is_alive():
+                    thread = threading.Thread(
+                        target=self.run_source,
+                        args=(row["id"],),
+                        daemon=True,
+                        name=f"source-{row['id']}",
+                    )
+                    self._threads[row["id"]] = thread
+                    thread.start()
+
+    def run_forever(self, refresh_every: float = 5.0) -> None:
+        """Refresh the set of running sources until stopped (the `flask collect` loop)."""
+        while not self.stop_event.is_set():
+            self.refresh()
+            self.stop_event.wait(refresh_every)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask every loop to stop and wait for them."""
+        self.stop_event.set()
+        for thread in list(self._threads.values()):
+            thread.join(timeout)
+
+    def _source_row(self, source_id: int) -> Any:
+        return self.db.query_one(
+            "SELECT s.*, f.name AS feed_name, f.query, f.moderation FROM sources s"
+            " JOIN feeds f ON f.id = s.feed_id WHERE s.id = ?",
+            [source_id],
+        )
+
+    def _set_state(self, source_id: int, **fields: Any) -> None:
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self.db.write() as tx:
+            tx.execute(f"UPDATE sources SET {assignments} WHERE id = ?", [*fields.values(), source_id])
+
+    def run_source(self, source_id: int) -> None:
+        """Collect from one source until it ends, is paused or removed, or the collector stops."""
+        backoff = BACKOFF_START
+        while not self.stop_event.is_set():
+            row = self._source_row(source_id)
+            if row is None or row["state"] == "paused":
+                return
+            try:
+                exhausted = self._consume(row)
+            except SourceError as error:
+                wait = error.retry_after or backoff
+                self._record_error(source_id, row["spec"], str(error), wait)
+            except Exception as error:  # a bug or an unexpected payload: log, back off, go on
+                log.exception("source %s (%s) failed", source_id, row["spec"])
+                wait = backoff
+                self._record_error(source_id, row["spec"], f"{type(error).__name__}: {error}", wait)
+            else:
+                if exhausted and not self.stop_event.is_set():
+                    self._set_state(source_id, state="finished")
+                return
+            backoff = min(backoff * 2, BACKOFF_MAX)
+            self.stop_event.wait(wait * random.uniform(0.8, 1.2))
+
+    def _consume(self, row: Any) -> bool:
+        """Store batches until the source ends (True) or is paused (False)."""
+        source = open_source(parse_spec(row["spec"]), row["query"], self.settings)
+        feed = {"id": row["feed_id"], "name": row["feed_name"], "moderation": row["moderation"]}
+        self._set_state(row["id"], state="running")
+        for batch in source.batches(row["cursor"], self.stop_event):
+            store_items(self.db, feed, batch.items, row["id"], batch.cursor)
+            for reason in batch.skipped:
+                log.warning("source %s (%s) skipped a payload: %s", row["id"], row["spec"], reason)
+            if batch.skipped:
+                with self.db.write() as tx:
+                    tx.execute(
+                        "UPDATE sources SET skipped = skipped + ?, last_error = ?,"
+                        " last_error_at = ? WHERE id = ?",
+                        [len(batch.skipped), batch.skipped[-1], clock.now(), row["id"]],
+                    )
+            if self._source_row(row["id"])["state"] == "paused":
+                return False
+        return True
+
+    def _record_error(self, source_id: int, spec: str, message: str, wait: float) -> None:
+        log.warning("source %s (%s): %s; retrying in %.0f s", source_id, spec, message, wait)
+        self._set_state(source_id, state="error", last_error=message, last_error_at=clock.now())

@@ -1,0 +1,95 @@
+"""The one owner of the SQLite database: connections, migrations and the writer path."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from aggregator.migrations import migrations
+
+Publish = Callable[[list[dict[str, Any]]], None]
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    # check_same_thread=False: each connection is only used under its own lock.
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class Database:
+    """SQLite in WAL mode with one writer connection and one reader connection.
+
+    Writes go through `write()`: a short `BEGIN IMMEDIATE` transaction. Events
+    appended to the log inside it are handed to `publish` only after COMMIT, so
+    nothing is ever pushed that is not durable.
+    """
+
+    def __init__(self, path: str | Path, publish: Publish | None = None) -> None:
+        self.path = str(path)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.publish: Publish = publish or (lambda events: None)
+        self._writer = _connect(self.path)
+        self._reader = _connect(self.path)
+        self._write_lock = threading.RLock()
+        self._read_lock = threading.Lock()
+        self._pending: list[dict[str, Any]] = []
+        self._depth = 0
+        writer = sqlite_utils.Database(self._writer)
+        writer.enable_wal()
+        self._writer.execute("PRAGMA synchronous = NORMAL")
+        migrations.apply(writer)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """Run a block in one `BEGIN IMMEDIATE` transaction; publish its events after COMMIT."""
+        with self._write_lock:
+            if self._depth:  # nested: join the outer transaction
+                self._depth += 1
+                try:
+                    yield sqlite_utils.Database(self._writer)
+                finally:
+                    self._depth -= 1
+                return
+            self._writer.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield sqlite_utils.Database(self._writer)
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                self._pending = []
+                raise
+            else:
+                self._writer.execute("COMMIT")
+            finally:
+                self._depth = 0
+            events, self._pending = self._pending, []
+        if events:
+            self.publish(events)
+
+    def queue_publish(self, event: dict[str, Any]) -> None:
+        """Called by the event log inside `write()`: publish `event` once committed."""
+        self._pending.append(event)
+
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        """Run a read-only query on the reader connection and return every row."""
+        with self._read_lock:
+            return self._reader.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        """Run a read-only query and return its first row, or None."""
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        """Close both connections."""
+        self._writer.close()
+        self._reader.close()

@@ -1,0 +1,98 @@
+"""The append-only event log: every change gets its `seq` here before anyone sees it.
+
+Rooms are `feed:<name>` and `story:<slug>`. An event's public form is its payload
+plus `seq`; it is published only after the transaction that wrote it commits.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from aggregator import clock
+from aggregator.db import Database
+
+
+def feed_room(name: str) -> str:
+    """The room of a feed's live items."""
+    return f"feed:{name}"
+
+
+def story_room(slug: str) -> str:
+    """The room of a story's live changes."""
+    return f"story:{slug}"
+
+
+def next_seq(tx: sqlite_utils.Database) -> int:
+    """The seq the next event will get; valid while the write transaction `tx` is open."""
+    return tx.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
+
+
+def append(
+    db: Database,
+    tx: sqlite_utils.Database,
+    room: str,
+    type: str,
+    op: str,
+    payload: dict[str, Any],
+    actor: str | None = None,
+) -> int:
+    """Append one event inside the open write transaction `tx`; return its seq.
+
+    The event is published (with `seq` added to `payload`) once `tx` commits.
+    """
+    seq = next_seq(tx)
+    tx.execute(
+        "INSERT INTO events (seq, at, room, type, op, actor, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [seq, clock.now(), room, type, op, actor, json.dumps(payload, ensure_ascii=False)],
+    )
+    db.queue_publish({"seq": seq, "room": room, "type": type, "payload": {**payload, "seq": seq}})
+    return seq
+
+
+def _public(row: Any) -> dict[str, Any]:
+    return {
+        "seq": row["seq"],
+        "room": row["room"],
+        "type": row["type"],
+        "payload": {**json.loads(row["payload"]), "seq": row["seq"]},
+    }
+
+
+def events_after(
+    db: Database, room: str, after: int, upto: int | None = None, limit: int = 10_000
+) -> list[dict[str, Any]]:
+    """The events of one room with after < seq <= upto, in order (an index range scan)."""
+    ceiling = upto if upto is not None else 2**63 - 1
+    rows = db.query(
+        "SELECT seq, room, type, payload FROM events"
+        " WHERE room = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+        [room, after, ceiling, limit],
+    )
+    return [_public(row) for row in rows]
+
+
+def all_after(db: Database, after: int, limit: int = 1000) -> list[dict[str, Any]]:
+    """Every event with seq > after, in order: what a broadcaster tails."""
+    rows = db.query(
+        "SELECT seq, room, type, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        [after, limit],
+    )
+    return [_public(row) for row in rows]
+
+
+def last_seq(db: Database) -> int:
+    """The highest seq in the log (0 when empty)."""
+    row = db.query_one("SELECT max(seq) AS seq FROM events")
+    return row["seq"] or 0
+
+
+def history(db: Database, room: str, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest events of a room, newest first, with who made them and when."""
+    rows = db.query(
+        "SELECT seq, at, op, actor, payload FROM events WHERE room = ? ORDER BY seq DESC LIMIT ?",
+        [room, limit],
+    )
+    return [{"seq": r["seq"], "at": r["at"], "op": r["op"], "actor": r["actor"]} for r in rows]

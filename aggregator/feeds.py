@@ -1,0 +1,171 @@
+"""Feeds: a name, a query (hashtags), the sources that fill it, and their items."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aggregator import clock, eventlog
+from aggregator.db import Database
+from aggregator.errors import NotFound
+from aggregator.items import item_columns, public_item
+from aggregator.sources import parse_spec
+
+FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+STATUSES = ("approved", "pending", "hidden")
+
+
+class FeedError(ValueError):
+    """A request about feeds that cannot be honoured; the message says why."""
+
+
+def create_feed(db: Database, name: str, query: str, specs: list[str]) -> dict[str, Any]:
+    """Create a feed with its sources; raise FeedError on a bad name, query or spec."""
+    if not isinstance(name, str) or not FEED_NAME.match(name):
+        raise FeedError("name must be 1-64 lowercase letters, digits, '-' or '_'")
+    if not isinstance(query, str) or not query.strip() or len(query) > 500:
+        raise FeedError("query must be a non-empty string of at most 500 characters")
+    if not isinstance(specs, list) or not all(isinstance(s, str) for s in specs):
+        raise FeedError("sources must be a list of source specs")
+    parsed = [parse_spec(spec) for spec in specs]
+    now = clock.now()
+    with db.write() as tx:
+        if tx.execute("SELECT 1 FROM feeds WHERE name = ?", [name]).fetchone():
+            raise FeedError(f"a feed named '{name}' exists already")
+        feed_id = tx.execute(
+            "INSERT INTO feeds (name, query, created_at) VALUES (?, ?, ?)",
+            [name, query.strip(), now],
+        ).lastrowid
+        for spec in dict.fromkeys(s.spec for s in parsed):
+            tx.execute(
+                "INSERT INTO sources (feed_id, spec, created_at) VALUES (?, ?, ?)",
+                [feed_id, spec, now],
+            )
+    return get_feed(db, name)
+
+
+def add_source(db: Database, feed: dict[str, Any], spec: str) -> None:
+    """Add a source to a feed (a no-op when the feed has it already)."""
+    parsed = parse_spec(spec)
+    with db.write() as tx:
+        tx.execute(
+            "INSERT INTO sources (feed_id, spec, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (feed_id, spec) DO NOTHING",
+            [feed["id"], parsed.spec, clock.now()],
+        )
+
+
+def _feed_summary(db: Database, row: Any) -> dict[str, Any]:
+    counts = db.query_one(
+        "SELECT count(*) AS n, max(seq) AS last FROM feed_items WHERE feed_id = ?", [row["id"]]
+    )
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "query": row["query"],
+        "moderation": row["moderation"],
+        "sources": [s["spec"] for s in sources_of(db, row["id"])],
+        "item_count": counts["n"],
+        "last_seq": counts["last"] or 0,
+    }
+
+
+def list_feeds(db: Database) -> list[dict[str, Any]]:
+    """Every feed, with its item count and last seq."""
+    return [_feed_summary(db, row) for row in db.query("SELECT * FROM feeds ORDER BY name")]
+
+
+def get_feed(db: Database, name: str) -> dict[str, Any] | None:
+    """One feed by name, or None."""
+    row = db.query_one("SELECT * FROM feeds WHERE name = ?", [name])
+    return _feed_summary(db, row) if row else None
+
+
+def sources_of(db: Database, feed_id: int) -> list[dict[str, Any]]:
+    """A feed's sources with their health."""
+    rows = db.query("SELECT * FROM sources WHERE feed_id = ? ORDER BY id", [feed_id])
+    return [
+        {
+            "id": r["id"],
+            "spec": r["spec"],
+            "state": r["state"],
+            "last_success": r["last_success"],
+            "items": r["items"],
+            "skipped": r["skipped"],
+            "last_error": r["last_error"],
+            "last_error_at": r["last_error_at"],
+            "rate_limit_reset": r["rate_limit_reset"],
+        }
+        for r in rows
+    ]
+
+
+def list_items(
+    db: Database,
+    feed: dict[str, Any],
+    after: int = 0,
+    limit: int = 100,
+    query: str | None = None,
+    statuses: tuple[str, ...] = ("approved",),
+    with_raw: bool = False,
+) -> list[dict[str, Any]]:
+    """A feed's items with seq > after, in seq order; `query` is an FTS5 search."""
+    marks = ", ".join("?" * len(statuses))
+    sql = (
+        f"SELECT {item_columns()}, i.raw, f.seq, f.status"
+        " FROM feed_items f JOIN items i ON i.id = f.item_id"
+        f" WHERE f.feed_id = ? AND f.seq > ? AND f.status IN ({marks})"
+    )
+    params: list[Any] = [feed["id"], after, *statuses]
+    if query:
+        sql += " AND i.rowid IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
+        params.append(fts_query(query))
+    sql += " ORDER BY f.seq LIMIT ?"
+    params.append(limit)
+    return [public_item(row, with_raw=with_raw) for row in db.query(sql, params)]
+
+
+def fts_query(text: str) -> str:
+    """Turn what a person types into a safe FTS5 query: every word must match (as a prefix)."""
+    words = re.findall(r"\w+", text)
+    return " ".join(f'"{w}"*' for w in words) or '""'
+
+
+def get_feed_item(db: Database, feed: dict[str, Any], item_id: str) -> dict[str, Any] | None:
+    """One item of a feed, with its seq and status."""
+    row = db.query_one(
+        f"SELECT {item_columns()}, i.raw, f.seq, f.status"
+        " FROM feed_items f JOIN items i ON i.id = f.item_id"
+        " WHERE f.feed_id = ? AND f.item_id = ?",
+        [feed["id"], item_id],
+    )
+    return public_item(row, with_raw=True) if row else None
+
+
+def set_item_status(
+    db: Database, feed: dict[str, Any], item_id: str, status: str, actor: str | None = None
+) -> dict[str, Any]:
+    """Moderate an item: approve, hold or hide it; viewers follow through its event."""
+    if status not in STATUSES:
+        raise FeedError(f"status must be one of {', '.join(STATUSES)}")
+    item = get_feed_item(db, feed, item_id)
+    if item is None:
+        raise NotFound(f"no item {item_id} in feed {feed['name']}")
+    with db.write() as tx:
+        seq = eventlog.next_seq(tx)
+        item.pop("raw", None)
+        item.update(seq=seq, status=status)
+        eventlog.append(
+            db,
+            tx,
+            eventlog.feed_room(feed["name"]),
+            "item",
+            "status",
+            {"feed": feed["name"], "item": item},
+            actor,
+        )
+        tx.execute(
+            "UPDATE feed_items SET seq = ?, status = ? WHERE feed_id = ? AND item_id = ?",
+            [seq, status, feed["id"], item_id],
+        )
+    return item

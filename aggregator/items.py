@@ -1,0 +1,278 @@
+"""The normalized item every source ends in, and the pipeline that stores it.
+
+Sources build `Item`s; `store_items` finishes them (sanitizing happens here, once),
+dedupes them on (source, source_id), adds them to a feed, advances the source's
+cursor and appends their events — all in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from aggregator import clock, eventlog, sanitize
+from aggregator.db import Database
+
+
+class InvalidItem(ValueError):
+    """A payload that cannot become an item; the message says which field is wrong."""
+
+
+@dataclass
+class Author:
+    name: str
+    handle: str | None = None
+    url: str | None = None
+    avatar: str | None = None
+
+
+@dataclass
+class Media:
+    type: str
+    url: str
+    preview: str | None = None
+    alt: str = ""
+
+
+@dataclass
+class Item:
+    """A post from any network, in Tagstory's own shape."""
+
+    source: str
+    source_id: str
+    author: Author
+    text: str = ""
+    url: str | None = None
+    created_at: str = ""
+    media: list[Media] = field(default_factory=list)
+    reply_to: str | None = None
+    repost_of: str | None = None
+    lang: str | None = None
+    sensitive: bool = False
+    synthetic: bool = False
+    raw: Any = None
+    # How to build `html`: untrusted HTML from the source, or link spans over `text`.
+    source_html: str | None = None
+    links: list[tuple[int, int, str]] | None = None
+    mention_url: str | None = None
+    hashtag_url: str | None = None
+
+    @property
+    def id(self) -> str:
+        """A stable id derived from (source, source_id)."""
+        digest = hashlib.sha1(f"{self.source}\0{self.source_id}".encode()).hexdigest()
+        return digest[:16]
+
+    def render_html(self) -> str:
+        """The safe HTML of this item: sanitized source HTML, or escaped and linked text."""
+        if self.source_html is not None:
+            return sanitize.clean_html(self.source_html)
+        return sanitize.text_to_html(self.text, self.links, self.mention_url, self.hashtag_url)
+
+
+def _string(data: dict, key: str, required: bool = False, limit: int = 100_000) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise InvalidItem(f"'{key}' is required")
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise InvalidItem(f"'{key}' must be a string")
+    value = str(value)
+    if len(value) > limit:
+        raise InvalidItem(f"'{key}' is longer than {limit} characters")
+    return value
+
+
+def item_from_dict(data: Any, source: str | None = None) -> Item:
+    """Build an Item from Tagstory's JSON item shape (replay files, the POST API, archives)."""
+    if not isinstance(data, dict):
+        raise InvalidItem("an item must be a JSON object")
+    author = data.get("author") or {}
+    if not isinstance(author, dict):
+        raise InvalidItem("'author' must be an object")
+    media = data.get("media") or []
+    if not isinstance(media, list) or not all(isinstance(m, dict) for m in media):
+        raise InvalidItem("'media' must be a list of objects")
+    text = _string(data, "text") or ""
+    html_in = _string(data, "html")
+    if not text and not html_in:
+        raise InvalidItem("'text' is required")
+    item_source = source or _string(data, "source", required=True)
+    return Item(
+        source=item_source,
+        source_id=_string(data, "source_id", required=True, limit=2000),
+        author=Author(
+            name=_string(author, "name", required=True, limit=500),
+            handle=_string(author, "handle", limit=500),
+            url=sanitize.clean_url(author.get("url")),
+            avatar=sanitize.clean_url(author.get("avatar")),
+        ),
+        text=text or sanitize.html_to_text(html_in or ""),
+        source_html=html_in,
+        url=sanitize.clean_url(data.get("url")),
+        created_at=clock.normalize(_string(data, "created_at")) or clock.now(),
+        media=[
+            Media(
+                type=str(m.get("type") or "image"),
+                url=url,
+                preview=sanitize.clean_url(m.get("preview")),
+                alt=str(m.get("alt") or ""),
+            )
+            for m in media
+            if (url := sanitize.clean_url(m.get("url")))
+        ],
+        reply_to=_string(data, "reply_to", limit=2000),
+        repost_of=_string(data, "repost_of", limit=2000),
+        lang=_string(data, "lang", limit=35),
+        sensitive=bool(data.get("sensitive")),
+        synthetic=bool(data.get("synthetic")),
+        raw=data,
+    )
+
+
+ITEM_COLUMNS = (
+    "id",
+    "source",
+    "source_id",
+    "url",
+    "author_name",
+    "author_handle",
+    "author_url",
+    "author_avatar",
+    "text",
+    "html",
+    "media",
+    "created_at",
+    "collected_at",
+    "reply_to",
+    "repost_of",
+    "lang",
+    "sensitive",
+    "synthetic",
+    "deleted",
+)
+
+
+def item_columns(alias: str = "i") -> str:
+    """The SELECT list of an item's public columns, prefixed with a table alias."""
+    return ", ".join(f"{alias}.{column}" for column in ITEM_COLUMNS)
+
+
+def public_item(row: Any, with_raw: bool = False) -> dict[str, Any]:
+    """An item row as the API and the sockets show it."""
+    keys = row.keys()
+    item = {
+        "id": row["id"],
+        "source": row["source"],
+        "source_id": row["source_id"],
+        "url": row["url"],
+        "author": {
+            "name": row["author_name"],
+            "handle": row["author_handle"],
+            "url": row["author_url"],
+            "avatar": row["author_avatar"],
+        },
+        "text": row["text"],
+        "html": row["html"],
+        "media": json.loads(row["media"]),
+        "created_at": row["created_at"],
+        "collected_at": row["collected_at"],
+        "reply_to": row["reply_to"],
+        "repost_of": row["repost_of"],
+        "lang": row["lang"],
+        "sensitive": bool(row["sensitive"]),
+        "synthetic": bool(row["synthetic"]),
+        "deleted": bool(row["deleted"]),
+    }
+    if "seq" in keys:
+        item["seq"] = row["seq"]
+        item["status"] = row["status"]
+    if with_raw and "raw" in keys:
+        item["raw"] = json.loads(row["raw"])
+    return item
+
+
+def _item_row(item: Item, collected_at: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "source": item.source,
+        "source_id": item.source_id,
+        "url": item.url,
+        "author_name": item.author.name,
+        "author_handle": item.author.handle,
+        "author_url": item.author.url,
+        "author_avatar": item.author.avatar,
+        "text": item.text,
+        "html": item.render_html(),
+        "media": json.dumps([asdict(m) for m in item.media], ensure_ascii=False),
+        "created_at": item.created_at or collected_at,
+        "collected_at": collected_at,
+        "reply_to": item.reply_to,
+        "repost_of": item.repost_of,
+        "lang": item.lang,
+        "sensitive": int(item.sensitive),
+        "synthetic": int(item.synthetic),
+        "raw": json.dumps(item.raw, ensure_ascii=False, default=str),
+    }
+
+
+def store_items(
+    db: Database,
+    feed: dict[str, Any] | None,
+    items: list[Item],
+    source_row_id: int | None = None,
+    cursor: str | None = None,
+) -> list[dict[str, Any]]:
+    """Store new items into `feed`, with the source's cursor, in one transaction.
+
+    Items already in the feed are skipped (dedupe on source and source_id). Returns
+    the public form of the items that were added, each with its seq and status.
+    With `feed` None the items are only stored (a story may quote them), in no feed.
+    """
+    added: list[dict[str, Any]] = []
+    now = clock.now()
+    with db.write() as tx:
+        for item in items:
+            row = _item_row(item, now)
+            tx.execute(
+                "INSERT INTO items ("
+                + ", ".join(row)
+                + ") VALUES ("
+                + ", ".join("?" * len(row))
+                + ") ON CONFLICT (source, source_id) DO NOTHING",
+                list(row.values()),
+            )
+            if feed is None:
+                continue
+            exists = tx.execute(
+                "SELECT 1 FROM feed_items WHERE feed_id = ? AND item_id = ?", [feed["id"], item.id]
+            ).fetchone()
+            if exists:
+                continue
+            stored = tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item.id]).fetchone()
+            seq = eventlog.next_seq(tx)
+            status = "pending" if feed["moderation"] == "manual" else "approved"
+            public = {**public_item(stored), "seq": seq, "status": status}
+            eventlog.append(
+                db,
+                tx,
+                eventlog.feed_room(feed["name"]),
+                "item",
+                "add",
+                {"feed": feed["name"], "item": public},
+            )
+            tx.execute(
+                "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status) VALUES (?, ?, ?, ?, ?)",
+                [feed["id"], item.id, seq, seq, status],
+            )
+            added.append(public)
+        if source_row_id is not None:
+            tx.execute(
+                "UPDATE sources SET cursor = coalesce(?, cursor), items = items + ?,"
+                " last_success = ? WHERE id = ?",
+                [cursor, len(added), now, source_row_id],
+            )
+    return added

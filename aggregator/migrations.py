@@ -1,0 +1,129 @@
+"""Numbered schema migrations. Append new ones at the end; never edit an applied one."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+migrations = sqlite_utils.Migrations("tagstory")
+
+
+@migrations(name="0001_initial")
+def initial(db: sqlite_utils.Database) -> None:
+    """Feeds, sources, items, the event log, curators, tokens, stories and elements."""
+    db.executescript(
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            query TEXT NOT NULL,
+            moderation TEXT NOT NULL DEFAULT 'auto',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            spec TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'idle',
+            cursor TEXT,
+            items INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            last_success TEXT,
+            last_error TEXT,
+            last_error_at TEXT,
+            rate_limit_reset TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (feed_id, spec)
+        );
+        CREATE TABLE items (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            url TEXT,
+            author_name TEXT NOT NULL DEFAULT '',
+            author_handle TEXT,
+            author_url TEXT,
+            author_avatar TEXT,
+            text TEXT NOT NULL DEFAULT '',
+            html TEXT NOT NULL DEFAULT '',
+            media TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            collected_at TEXT NOT NULL,
+            reply_to TEXT,
+            repost_of TEXT,
+            lang TEXT,
+            sensitive INTEGER NOT NULL DEFAULT 0,
+            synthetic INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            raw TEXT NOT NULL,
+            UNIQUE (source, source_id)
+        );
+        CREATE TABLE feed_items (
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            item_id TEXT NOT NULL REFERENCES items(id),
+            added_seq INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'approved',
+            PRIMARY KEY (feed_id, item_id)
+        );
+        CREATE INDEX feed_items_by_seq ON feed_items (feed_id, seq);
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            room TEXT NOT NULL,
+            type TEXT NOT NULL,
+            op TEXT NOT NULL,
+            actor TEXT,
+            payload TEXT NOT NULL
+        );
+        CREATE INDEX events_by_room ON events (room, seq);
+        CREATE TABLE curators (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            password_hash TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE tokens (
+            id INTEGER PRIMARY KEY,
+            curator_id INTEGER NOT NULL REFERENCES curators(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            cover TEXT,
+            status TEXT NOT NULL DEFAULT 'draft',
+            feed_id INTEGER REFERENCES feeds(id) ON DELETE SET NULL,
+            owner_id INTEGER REFERENCES curators(id) ON DELETE SET NULL,
+            byline TEXT NOT NULL DEFAULT '',
+            open_to_curators INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE story_editors (
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            curator_id INTEGER NOT NULL REFERENCES curators(id) ON DELETE CASCADE,
+            PRIMARY KEY (story_id, curator_id)
+        );
+        CREATE TABLE elements (
+            id TEXT PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            item_id TEXT REFERENCES items(id),
+            annotation TEXT NOT NULL DEFAULT '',
+            annotation_html TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            text_html TEXT NOT NULL DEFAULT '',
+            style TEXT,
+            url TEXT,
+            title TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX elements_by_position ON elements (story_id, position);
+        """
+    )
+    db["items"].enable_fts(["text", "author_name", "author_handle"], fts_version="FTS5", create_triggers=True)

@@ -1,0 +1,174 @@
+"""The one sanitizer: every piece of third-party or curator HTML passes through here.
+
+bleach is imported in this module only, so it can be swapped for another
+sanitizer without touching the rest of the code. Unlike plain `bleach.clean`,
+the contents of <script>, <style> and similar elements are dropped, not kept as text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import bleach
+from bleach import html5lib_shim
+
+# What a post or a curator's text may contain: text-level formatting, links, lists, quotes.
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "s",
+        "br",
+        "p",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "code",
+        "pre",
+        "span",
+        "h3",
+        "h4",
+    }
+)
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel", "class"], "span": ["class"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# Elements whose whole content is removed, not only their tags.
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "template",
+        "noscript",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "textarea",
+        "select",
+        "title",
+        "xmp",
+        "noembed",
+        "noframes",
+    }
+)
+
+
+class _Cleaner(bleach.Cleaner):
+    """A bleach Cleaner that removes dropped elements with everything inside them."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+        )
+        # Parse dropped elements as elements (not flattened into text), then cut them out.
+        self.parser = html5lib_shim.BleachHTMLParser(
+            tags=ALLOWED_TAGS | DROPPED_WITH_CONTENT,
+            strip=True,
+            consume_entities=False,
+            namespaceHTMLElements=False,
+        )
+        walk = self.walker
+        self.walker = lambda dom: walk(_without_dropped(dom))
+
+
+def _without_dropped(dom: Any) -> Any:
+    for parent in list(dom.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.lower() in DROPPED_WITH_CONTENT:
+                # Keep the text that follows the dropped element.
+                index = list(parent).index(child)
+                if child.tail:
+                    if index == 0:
+                        parent.text = (parent.text or "") + child.tail
+                    else:
+                        previous = parent[index - 1]
+                        previous.tail = (previous.tail or "") + child.tail
+                parent.remove(child)
+    return dom
+
+
+def clean_html(dirty: str) -> str:
+    """Sanitize untrusted HTML to the allow-list; links open safely in a new context."""
+    if not dirty:
+        return ""
+    # A Cleaner holds parser state: one per call keeps it safe across threads.
+    cleaned = _Cleaner().clean(dirty)
+    return bleach.linkify(cleaned, callbacks=[_safe_link], skip_tags={"pre", "code"})
+
+
+def _safe_link(attrs: dict, new: bool = False) -> dict:
+    attrs[(None, "rel")] = "nofollow noopener noreferrer ugc"
+    return attrs
+
+
+def clean_url(url: Any) -> str | None:
+    """Return `url` if it is an absolute http(s) URL, else None (no javascript:, data:, …)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if re.match(r"^https?://[^\s/$.?#][^\s]*$", url, re.IGNORECASE) and not re.search(
+        r"[\x00-\x1f\"'<>`]", url
+    ):
+        return url
+    return None
+
+
+Span = tuple[int, int, str]  # start, end (character offsets), href
+
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.IGNORECASE)
+_MENTION = re.compile(r"(?<![\w@])@(\w{1,30})")
+_HASHTAG = re.compile(r"(?<![\w#&])#(\w+)", re.UNICODE)
+
+
+def text_to_html(
+    text: str,
+    links: Iterable[Span] | None = None,
+    mention_url: str | None = None,
+    hashtag_url: str | None = None,
+) -> str:
+    """Escape a plain-text post and turn its links, mentions and hashtags into anchors.
+
+    `links` are the source's own entities/facets (character offsets); without them,
+    URLs are found in the text. `mention_url` / `hashtag_url` are templates with `{}`.
+    """
+    spans: list[Span] = list(links) if links is not None else []
+    if links is None:
+        spans += [(m.start(), m.end(), m.group(0)) for m in _URL.finditer(text)]
+    if mention_url:
+        spans += [(m.start(), m.end(), mention_url.format(m.group(1))) for m in _MENTION.finditer(text)]
+    if hashtag_url:
+        spans += [(m.start(), m.end(), hashtag_url.format(m.group(1))) for m in _HASHTAG.finditer(text)]
+    out: list[str] = []
+    position = 0
+    for start, end, href in sorted(spans):
+        safe = clean_url(href)
+        if start < position or not safe or end > len(text):
+            continue  # overlapping, unsafe or out-of-range spans stay plain text
+        out.append(html.escape(text[position:start]))
+        out.append(
+            f'<a href="{html.escape(safe)}" rel="nofollow noopener noreferrer ugc">'
+            f"{html.escape(text[start:end])}</a>"
+        )
+        position = end
+    out.append(html.escape(text[position:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def html_to_text(fragment: str) -> str:
+    """The plain text of an HTML fragment (for search and previews)."""
+    with_breaks = re.sub(r"<br\s*/?>|</p>", "\n", fragment or "", flags=re.IGNORECASE)
+    stripped = bleach.clean(clean_html(with_breaks), tags=set(), strip=True)
+    return html.unescape(stripped).strip()

@@ -1,0 +1,84 @@
+"""Where items come from: each network in its own module, all behind one small protocol.
+
+A source turns a stored cursor into a stream of `Batch`es; the collector stores each
+batch together with its cursor, so a killed collector resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aggregator.items import Item
+
+
+class SpecError(ValueError):
+    """A source spec that Tagstory cannot follow; the message says why."""
+
+
+class SourceError(RuntimeError):
+    """A source failed; `retry_after` (seconds) says when trying again makes sense."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass
+class Batch:
+    """Items that arrived together, and the cursor that comes after them."""
+
+    items: list[Item]
+    cursor: str | None
+    skipped: list[str] = field(default_factory=list)  # why each malformed payload was skipped
+
+
+class Source(Protocol):
+    """What the collector needs from a network."""
+
+    def batches(self, cursor: str | None, stop: threading.Event) -> Iterator[Batch]:
+        """Yield batches from `cursor` on until `stop` is set or the source is exhausted."""
+        ...
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A parsed SPEC: `kind` (x, mastodon, bluesky, rss, replay) and its `target`."""
+
+    kind: str
+    target: str
+
+    @property
+    def spec(self) -> str:
+        """The canonical spec string, as stored."""
+        return f"{self.kind}:{self.target}" if self.target else self.kind
+
+
+def parse_spec(spec: Any) -> SourceSpec:
+    """Parse and validate a SPEC string such as `replay:demo/kredcrew.jsonl`."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise SpecError("a source spec must be a non-empty string")
+    kind, _, target = spec.strip().partition(":")
+    kind = kind.lower()
+    if kind not in OPENERS:
+        known = ", ".join(sorted(OPENERS))
+        raise SpecError(f"unknown source '{kind}' in '{spec}' (this server knows: {known})")
+    if kind == "replay" and not target:
+        raise SpecError("replay needs a file: replay:FILE")
+    return SourceSpec(kind, target)
+
+
+def open_source(spec: SourceSpec, query: str, settings: dict[str, Any]) -> Source:
+    """Build the source object for a parsed spec."""
+    return OPENERS[spec.kind](spec.target, query, settings)
+
+
+def _open_replay(target: str, query: str, settings: dict[str, Any]) -> Source:
+    from aggregator.sources.replay import ReplaySource
+
+    return ReplaySource.from_target(target, settings)
+
+
+OPENERS = {"replay": _open_replay}

@@ -1,0 +1,110 @@
+"""Tagstory's composition root: `create_app` wires storage, collectors, web and sockets.
+
+Run as a script (`python app.py`, what `make run` does) it serves with Flask-SocketIO
+on gevent, the async mode that held the most viewers here (docs/benchmarks.md).
+"""
+
+if __name__ == "__main__":  # patch before anything imports socket or threading
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from aggregator.collector import Collector
+from aggregator.db import Database
+from web import api, cli, errors, pages, realtime, security, settings
+
+
+def _secret_key(instance: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then TAGSTORY_* variables, then `config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings.defaults(), REPLAY_ROOT=app.root_path)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config["DATABASE"] = app.config["DATABASE"] or str(instance / "tagstory.sqlite")
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+
+    db = Database(app.config["DATABASE"])
+    broadcaster = realtime.Broadcaster(db, app.config["POLL_SECONDS"])
+    queue = app.config["MESSAGE_QUEUE"]
+    doorbell = realtime.redis_doorbell(queue) if queue else None
+
+    def publish(events: list[dict[str, Any]]) -> None:
+        broadcaster.notify(events)
+        if doorbell:
+            doorbell(events)
+
+    db.publish = publish
+    app.extensions["tagstory.db"] = db
+    app.extensions["tagstory.broadcaster"] = broadcaster
+
+    realtime.socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=queue,
+        logger=False,
+        engineio_logger=False,
+    )
+    security.init_app(app)
+    errors.init_app(app)
+    api.init_app(app)
+    pages.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def start_background_work(app: Flask) -> None:
+    """Start the broadcaster, the doorbell listener, the demo and the collectors of a serving process."""
+    db = app.extensions["tagstory.db"]
+    broadcaster = app.extensions["tagstory.broadcaster"]
+    realtime.socketio.start_background_task(broadcaster.run)
+    if app.config["MESSAGE_QUEUE"]:
+        realtime.socketio.start_background_task(broadcaster.listen, app.config["MESSAGE_QUEUE"])
+    if app.config["DEMO"]:
+        from stories.demo import install_demo
+
+        install_demo(db)
+    if app.config["COLLECT"]:
+        collector = Collector(db, app.config)
+        app.extensions["tagstory.collector"] = collector
+        realtime.socketio.start_background_task(collector.run_forever)
+
+
+def main() -> None:
+    """Serve on 127.0.0.1:$PORT (5000) with gevent; `--no-demo` skips the demo."""
+    import sys
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = {"ASYNC_MODE": os.environ.get("TAGSTORY_ASYNC_MODE", "gevent")}
+    if "--no-demo" in sys.argv[1:]:
+        config["DEMO"] = False
+    app = create_app(config)
+    start_background_work(app)
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    print(f" * Tagstory on http://{host}:{port}", flush=True)
+    realtime.socketio.run(app, host=host, port=port, log_output=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+"""A story's ordered elements: pinned items, text blocks and links.
+
+Positions are 0-based and dense. Each change shifts its neighbours and appends one
+event (add, update, move, remove) in the same transaction, so every viewer applies
+the same changes in the same order: the event log decides.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import sqlite_utils
+
+from aggregator import clock, eventlog, sanitize
+from aggregator.db import Database
+from aggregator.errors import NotFound
+from aggregator.items import item_columns, public_item
+from stories.model import StoryError
+
+TYPES = ("item", "text", "link")
+STYLES = ("heading", "paragraph")
+MAX_TEXT = 20_000
+
+
+def _public(row: Any, item: dict[str, Any] | None) -> dict[str, Any]:
+    element = {"id": row["id"], "type": row["type"], "position": row["position"]}
+    if row["type"] == "item":
+        element.update(
+            item_id=row["item_id"],
+            item=item,
+            annotation=row["annotation"],
+            annotation_html=row["annotation_html"],
+        )
+    elif row["type"] == "text":
+        element.update(text=row["text"], text_html=row["text_html"], style=row["style"])
+    else:
+        element.update(url=row["url"], title=row["title"], text=row["text"])
+    return element
+
+
+def list_elements(db: Database, story: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every element of a story in story order, pinned items included."""
+    rows = db.query("SELECT * FROM elements WHERE story_id = ? ORDER BY position", [story["id"]])
+    ids = [r["item_id"] for r in rows if r["item_id"]]
+    items: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for item_row in db.query(f"SELECT {item_columns()} FROM items i WHERE i.id IN ({marks})", chunk):
+            items[item_row["id"]] = public_item(item_row)
+    return [_public(r, items.get(r["item_id"])) for r in rows]
+
+
+def _text(value: Any, name: str, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise StoryError(f"'{name}' must be a string")
+    if required and not value.strip():
+        raise StoryError(f"'{name}' must not be empty")
+    if len(value) > MAX_TEXT:
+        raise StoryError(f"'{name}' is longer than {MAX_TEXT} characters")
+    return value
+
+
+def _count(tx: sqlite_utils.Database, story_id: int) -> int:
+    return tx.execute("SELECT count(*) FROM elements WHERE story_id = ?", [story_id]).fetchone()[0]
+
+
+def _position(value: Any, count: int) -> int:
+    if value is None:
+        return count
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise StoryError("'position' must be an integer >= 0 (0 = top)")
+    return min(value, count)
+
+
+def _fields_for(data: dict[str, Any], tx: sqlite_utils.Database) -> dict[str, Any]:
+    kind = data.get("type")
+    if kind == "item":
+        item_id = data.get("item_id")
+        if (
+            not isinstance(item_id, str)
+            or not tx.execute("SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone()
+        ):
+            raise StoryError("'item_id' must name an existing item")
+        annotation = _text(data.get("annotation"), "annotation")
+        return {
+            "item_id": item_id,
+            "annotation": annotation,
+            "annotation_html": sanitize.clean_html(annotation),
+        }
+    if kind == "text":
+        style = data.get("style", "paragraph")
+        if style not in STYLES:
+            raise StoryError(f"'style' must be one of {', '.join(STYLES)}")
+        text = _text(data.get("text"), "text", required=True)
+        return {"text": text, "text_html": sanitize.clean_html(text), "style": style}
+    if kind == "link":
+        url = sanitize.clean_url(data.get("url"))
+        if url is None:
+            raise StoryError("'url' must be an absolute http(s) URL")
+        return {
+            "url": url,
+            "title": _text(data.get("title"), "title") or url,
+            "text": _text(data.get("text"), "text"),
+        }
+    raise StoryError(f"'type' must be one of {', '.join(TYPES)}")
+
+
+def _emit(
+    db: Database,
+    tx: sqlite_utils.Database,
+    story: dict[str, Any],
+    op: str,
+    element_id: str,
+    actor: str | None,
+) -> dict[str, Any]:
+    row = tx.execute("SELECT * FROM elements WHERE id = ?", [element_id]).fetchone()
+    item = None
+    if row["item_id"]:
+        item_row = tx.execute(
+            f"SELECT {item_columns()} FROM items i WHERE i.id = ?", [row["item_id"]]
+        ).fetchone()
+        item = public_item(item_row)
+    element = _public(row, item)
+    tx.execute("UPDATE stories SET updated_at = ? WHERE id = ?", [clock.now(), story["id"]])
+    eventlog.append(
+        db,
+        tx,
+        eventlog.story_room(story["slug"]),
+        "story",
+        op,
+        {"story": story["slug"], "op": op, "element": element},
+        actor,
+    )
+    return element
+
+
+def add_element(
+    db: Database, story: dict[str, Any], data: dict[str, Any], actor: str | None = None
+) -> dict[str, Any]:
+    """Insert an item, text or link element at `position` (default: the end)."""
+    if not isinstance(data, dict):
+        raise StoryError("an element must be a JSON object")
+    with db.write() as tx:
+        fields = _fields_for(data, tx)
+        position = _position(data.get("position"), _count(tx, story["id"]))
+        tx.execute(
+            "UPDATE elements SET position = position + 1 WHERE story_id = ? AND position >= ?",
+            [story["id"], position],
+        )
+        element_id = secrets.token_hex(8)
+        now = clock.now()
+        row = {
+            "id": element_id,
+            "story_id": story["id"],
+            "position": position,
+            "type": data["type"],
+            "created_at": now,
+            "updated_at": now,
+            **fields,
+        }
+        tx.execute(
+            f"INSERT INTO elements ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+        return _emit(db, tx, story, "add", element_id, actor)
+
+
+def _existing(tx: sqlite_utils.Database, story: dict[str, Any], element_id: str) -> Any:
+    row = tx.execute(
+        "SELECT * FROM elements WHERE id = ? AND story_id = ?", [element_id, story["id"]]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no element {element_id} in story {story['slug']}")
+    return row
+
+
+def update_element(
+    db: Database,
+    story: dict[str, Any],
+    element_id: str,
+    data: dict[str, Any],
+    actor: str | None = None,
+) -> dict[str, Any]:
+    """Apply a PATCH: `position` moves the element; `annotation`, `text`, `style`, `title` edit it."""
+    if not isinstance(data, dict) or not data:
+        raise StoryError("send any of position, annotation, text, style, title")
+    with db.write() as tx:
+        row = _existing(tx, story, element_id)
+        changes: dict[str, Any] = {}
+        if "annotation" in data and row["type"] == "item":
+            changes["annotation"] = _text(data["annotation"], "annotation")
+            changes["annotation_html"] = sanitize.clean_html(changes["annotation"])
+        if "text" in data and row["type"] in ("text", "link"):
+            changes["text"] = _text(data["text"], "text", required=row["type"] == "text")
+            if row["type"] == "text":
+                changes["text_html"] = sanitize.clean_html(changes["text"])
+        if "style" in data and row["type"] == "text":
+            if data["style"] not in STYLES:
+                raise StoryError(f"'style' must be one of {', '.join(STYLES)}")
+            changes["style"] = data["style"]
+        if "title" in data and row["type"] == "link":
+            changes["title"] = _text(data["title"], "title")
+        moving = "position" in data
+        if not changes and not moving:
+            raise StoryError(f"nothing to change for a {row['type']} element")
+        element = None
+        if changes:
+            assignments = ", ".join(f"{name} = ?" for name in changes)
+            tx.execute(
+                f"UPDATE elements SET {assignments}, updated_at = ? WHERE id = ?",
+                [*changes.values(), clock.now(), element_id],
+            )
+            element = _emit(db, tx, story, "update", element_id, actor)
+        if moving:
+            target = _position(data["position"], _count(tx, story["id"]) - 1)
+            if target != row["position"]:
+                _shift_for_move(tx, story["id"], row["position"], target)
+                tx.execute("UPDATE elements SET position = ? WHERE id = ?", [target, element_id])
+                element = _emit(db, tx, story, "move", element_id, actor)
+        return element or _emit(db, tx, story, "update", element_id, actor)
+
+
+def _shift_for_move(tx: sqlite_utils.Database, story_id: int, source: int, target: int) -> None:
+    if target < source:
+        tx.execute(
+            "UPDATE elements SET position = position + 1"
+            " WHERE story_id = ? AND position >= ? AND position < ?",
+            [story_id, target, source],
+        )
+    else:
+        tx.execute(
+            "UPDATE elements SET position = position - 1"
+            " WHERE story_id = ? AND position > ? AND position <= ?",
+            [story_id, source, target],
+        )
+
+
+def remove_element(db: Database, story: dict[str, Any], element_id: str, actor: str | None = None) -> None:
+    """Remove an element and close the gap it leaves."""
+    with db.write() as tx:
+        row = _existing(tx, story, element_id)
+        element = _public(row, None)
+        tx.execute("DELETE FROM elements WHERE id = ?", [element_id])
+        tx.execute(
+            "UPDATE elements SET position = position - 1 WHERE story_id = ? AND position > ?",
+            [story["id"], row["position"]],
+        )
+        tx.execute("UPDATE stories SET updated_at = ? WHERE id = ?", [clock.now(), story["id"]])
+        eventlog.append(
+            db,
+            tx,
+            eventlog.story_room(story["slug"]),
+            "story",
+            "remove",
+            {"story": story["slug"], "op": "remove", "element": element},
+            actor,
+        )

@@ -1,0 +1,43 @@
+"""A story as one self-contained HTML file: inline CSS, no JavaScript, sanitized content."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from aggregator import clock
+
+ROOT = Path(__file__).resolve().parent.parent
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(ROOT / "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def format_when(value: str | None, with_seconds: bool = False) -> str:
+    """A timestamp as people read it: 'Tue, May 29 2012 14:55:04' or 'May 29 2012, 18:02 UTC'."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if with_seconds:
+        return moment.strftime("%a, %b %d %Y %H:%M:%S")
+    zone = moment.strftime("%Z") or ""
+    return moment.strftime("%b %d %Y, %H:%M ") + zone
+
+
+_environment.filters["when"] = format_when
+
+
+def render_html(story: dict[str, Any], elements: list[dict[str, Any]]) -> str:
+    """Render the standalone export of a story."""
+    css = (ROOT / "static" / "css" / "story.css").read_text("utf-8")
+    template = _environment.get_template("export.html")
+    return template.render(story=story, elements=elements, css=css, exported_at=clock.now())

@@ -1,0 +1,159 @@
+"""A story's header (title, slug, status, curators) and who may change it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from aggregator import clock, eventlog
+from aggregator.db import Database
+
+STATUSES = ("draft", "live", "published")
+META_FIELDS = ("title", "description", "cover", "status", "byline")
+
+
+class StoryError(ValueError):
+    """A story change that cannot be honoured; the message says why."""
+
+
+def slugify(title: str) -> str:
+    """A URL slug from a title: ascii, lowercase, words joined by '-'."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:60].strip("-") or "story"
+
+
+def _check_meta(fields: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name not in META_FIELDS:
+            continue
+        if value is not None and not isinstance(value, str):
+            raise StoryError(f"'{name}' must be a string")
+        if name == "title" and not (value or "").strip():
+            raise StoryError("'title' must not be empty")
+        if name == "status" and value not in STATUSES:
+            raise StoryError(f"'status' must be one of {', '.join(STATUSES)}")
+        if value is not None and len(value) > 20_000:
+            raise StoryError(f"'{name}' is too long")
+        clean[name] = value.strip() if isinstance(value, str) and name != "description" else value
+    return clean
+
+
+def create_story(
+    db: Database,
+    title: str,
+    feed_id: int | None,
+    owner: dict[str, Any] | None,
+    slug: str | None = None,
+    description: str = "",
+    status: str = "draft",
+    byline: str | None = None,
+    open_to_curators: bool = False,
+    created_at: str | None = None,
+) -> dict[str, Any]:
+    """Create a story with a unique slug; return its header."""
+    meta = _check_meta({"title": title, "description": description or "", "status": status})
+    if slug is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
+        raise StoryError("slug must be lowercase letters, digits and '-'")
+    base = slug or slugify(title)
+    now = clock.now()
+    with db.write() as tx:
+        candidate, number = base, 1
+        while tx.execute("SELECT 1 FROM stories WHERE slug = ?", [candidate]).fetchone():
+            if slug is not None:
+                raise StoryError(f"a story with slug '{slug}' exists already")
+            number += 1
+            candidate = f"{base}-{number}"
+        tx.execute(
+            "INSERT INTO stories (slug, title, description, status, feed_id, owner_id, byline,"
+            " open_to_curators, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                candidate,
+                meta["title"],
+                meta["description"],
+                meta["status"],
+                feed_id,
+                owner["id"] if owner else None,
+                byline or (owner["name"] if owner else ""),
+                int(open_to_curators),
+                created_at or now,
+                now,
+            ],
+        )
+    return get_header(db, candidate)
+
+
+def get_header(db: Database, slug: str) -> dict[str, Any] | None:
+    """A story's header (no elements), or None."""
+    row = db.query_one(
+        "SELECT s.*, f.name AS feed, c.name AS owner FROM stories s"
+        " LEFT JOIN feeds f ON f.id = s.feed_id LEFT JOIN curators c ON c.id = s.owner_id"
+        " WHERE s.slug = ?",
+        [slug],
+    )
+    if row is None:
+        return None
+    editors = db.query(
+        "SELECT c.name FROM story_editors e JOIN curators c ON c.id = e.curator_id"
+        " WHERE e.story_id = ? ORDER BY c.name",
+        [row["id"]],
+    )
+    last = db.query_one("SELECT max(seq) AS seq FROM events WHERE room = ?", [eventlog.story_room(slug)])
+    return {
+        "id": row["id"],
+        "slug": row["slug"],
+        "title": row["title"],
+        "description": row["description"],
+        "cover": row["cover"],
+        "status": row["status"],
+        "feed": row["feed"],
+        "byline": row["byline"],
+        "owner": row["owner"],
+        "curators": ([row["owner"]] if row["owner"] else []) + [e["name"] for e in editors],
+        "open_to_curators": bool(row["open_to_curators"]),
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "last_seq": last["seq"] or 0,
+    }
+
+
+def list_stories(db: Database) -> list[dict[str, Any]]:
+    """Every story's header, newest first."""
+    rows = db.query("SELECT slug FROM stories ORDER BY created_at DESC, id DESC")
+    return [get_header(db, row["slug"]) for row in rows]
+
+
+def can_edit(db: Database, story: dict[str, Any], curator: dict[str, Any] | None) -> bool:
+    """Whether `curator` may change `story`: its owner, an editor, or any curator when open."""
+    if curator is None:
+        return False
+    if story["open_to_curators"] or story["owner"] == curator["name"]:
+        return True
+    return curator["name"] in story["curators"]
+
+
+def update_meta(
+    db: Database, story: dict[str, Any], fields: dict[str, Any], actor: str | None
+) -> dict[str, Any]:
+    """Change title, description, cover, status or byline; viewers get a `meta` event."""
+    changes = _check_meta(fields)
+    if not changes:
+        raise StoryError(f"nothing to change: send any of {', '.join(META_FIELDS)}")
+    assignments = ", ".join(f"{name} = ?" for name in changes)
+    with db.write() as tx:
+        tx.execute(
+            f"UPDATE stories SET {assignments}, updated_at = ? WHERE id = ?",
+            [*changes.values(), clock.now(), story["id"]],
+        )
+        eventlog.append(
+            db,
+            tx,
+            eventlog.story_room(story["slug"]),
+            "story",
+            "meta",
+            {"story": story["slug"], "op": "meta", "element": None, "meta": changes},
+            actor,
+        )
+    return get_header(db, story["slug"])

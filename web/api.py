@@ -1,0 +1,230 @@
+"""The JSON API under /api: feeds, items and stories (see docs/api.md)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from aggregator.errors import NotFound
+from aggregator.feeds import (
+    FeedError,
+    create_feed,
+    get_feed,
+    get_feed_item,
+    list_feeds,
+    list_items,
+    set_item_status,
+    sources_of,
+)
+from aggregator.items import InvalidItem, item_from_dict, store_items
+from aggregator.sources import SpecError
+from stories.elements import add_element, list_elements, remove_element, update_element
+from stories.model import StoryError, can_edit, create_story, get_header, list_stories, update_meta
+from web.security import curator_required, current_curator
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_PAGE = 500
+
+
+def _db() -> Any:
+    return current_app.extensions["tagstory.db"]
+
+
+def _collector() -> Any:
+    return current_app.extensions.get("tagstory.collector")
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, "send a JSON object with Content-Type: application/json")
+    return data
+
+
+def _int_arg(name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400, f"'{name}' must be an integer")
+    if value < 0:
+        abort(400, f"'{name}' must be >= 0")
+    return min(value, maximum) if maximum else value
+
+
+def _feed_or_404(name: str) -> dict[str, Any]:
+    feed = get_feed(_db(), name)
+    if feed is None:
+        abort(404, f"no feed named '{name}'")
+    return feed
+
+
+def _story_or_404(slug: str) -> dict[str, Any]:
+    story = get_header(_db(), slug)
+    if story is None or (story["status"] == "draft" and not can_edit(_db(), story, current_curator())):
+        abort(404, f"no story '{slug}'")
+    return story
+
+
+def _editable_story(slug: str) -> dict[str, Any]:
+    story = _story_or_404(slug)
+    if not can_edit(_db(), story, current_curator()):
+        abort(403, f"only the curators of '{slug}' can change it")
+    return story
+
+
+@api.errorhandler(FeedError)
+@api.errorhandler(SpecError)
+@api.errorhandler(StoryError)
+@api.errorhandler(InvalidItem)
+def bad_request(error: ValueError) -> Any:
+    """A domain rule refused the request: 400 with its reason."""
+    return jsonify(error=str(error)), 400
+
+
+@api.errorhandler(NotFound)
+def not_found(error: NotFound) -> Any:
+    """A missing element or item: 404 with its reason."""
+    return jsonify(error=str(error)), 404
+
+
+@api.get("/feeds")
+def feeds_index() -> Any:
+    """Every feed with its item count and last seq."""
+    return jsonify(list_feeds(_db()))
+
+
+@api.post("/feeds")
+@curator_required
+def feeds_create() -> Any:
+    """Create a feed: {name, query, sources: [SPEC, …]}."""
+    data = _body()
+    feed = create_feed(_db(), data.get("name"), data.get("query"), data.get("sources") or [])
+    if _collector():
+        _collector().refresh()
+    return jsonify(feed), 201
+
+
+@api.get("/feeds/<name>")
+def feeds_show(name: str) -> Any:
+    """One feed, with each source's health."""
+    feed = _feed_or_404(name)
+    return jsonify({**feed, "sources": sources_of(_db(), feed["id"])})
+
+
+@api.get("/feeds/<name>/items")
+def items_index(name: str) -> Any:
+    """Items after a seq, in seq order, optionally searched with `q`."""
+    feed = _feed_or_404(name)
+    statuses = ("approved",)
+    if current_curator() and request.args.get("status"):
+        statuses = tuple(request.args["status"].split(","))
+    items = list_items(
+        _db(),
+        feed,
+        after=_int_arg("after", 0),
+        limit=_int_arg("limit", 100, MAX_PAGE) or 1,
+        query=request.args.get("q"),
+        statuses=statuses,
+        with_raw=True,
+    )
+    return jsonify(items=items, last_seq=items[-1]["seq"] if items else feed["last_seq"])
+
+
+@api.post("/feeds/<name>/items")
+@curator_required
+def items_create(name: str) -> Any:
+    """Add an item from an integration; it goes through the collectors' pipeline."""
+    feed = _feed_or_404(name)
+    data = {"source_id": secrets.token_hex(8), **_body()}
+    item = item_from_dict(data, source="api")
+    added = store_items(_db(), feed, [item])
+    stored = get_feed_item(_db(), feed, item.id)
+    return jsonify(stored), 201 if added else 200
+
+
+@api.patch("/feeds/<name>/items/<item_id>")
+@curator_required
+def items_moderate(name: str, item_id: str) -> Any:
+    """Moderate an item: {status: approved|pending|hidden}."""
+    feed = _feed_or_404(name)
+    item = set_item_status(_db(), feed, item_id, _body().get("status"), current_curator()["name"])
+    return jsonify(item)
+
+
+@api.get("/stories")
+def stories_index() -> Any:
+    """Every story a viewer may see (drafts only to their curators)."""
+    curator = current_curator()
+    visible = [s for s in list_stories(_db()) if s["status"] != "draft" or can_edit(_db(), s, curator)]
+    return jsonify(visible)
+
+
+@api.post("/stories")
+@curator_required
+def stories_create() -> Any:
+    """Create a story: {title, feed, description?, slug?, status?}."""
+    data = _body()
+    feed = _feed_or_404(data["feed"]) if isinstance(data.get("feed"), str) else None
+    if data.get("feed") is not None and feed is None:
+        abort(400, "'feed' must be a feed name")
+    story = create_story(
+        _db(),
+        data.get("title"),
+        feed["id"] if feed else None,
+        current_curator(),
+        slug=data.get("slug"),
+        description=data.get("description") or "",
+        status=data.get("status") or "draft",
+    )
+    return jsonify({**story, "elements": []}), 201
+
+
+@api.get("/stories/<slug>")
+def stories_show(slug: str) -> Any:
+    """A story with its elements in story order."""
+    story = _story_or_404(slug)
+    return jsonify({**story, "elements": list_elements(_db(), story)})
+
+
+@api.patch("/stories/<slug>")
+@curator_required
+def stories_update(slug: str) -> Any:
+    """Change a story's title, description, cover, status or byline."""
+    story = _editable_story(slug)
+    return jsonify(update_meta(_db(), story, _body(), current_curator()["name"]))
+
+
+@api.post("/stories/<slug>/elements")
+@curator_required
+def elements_create(slug: str) -> Any:
+    """Pin an item, or add a text block or a link, at `position` (default: the end)."""
+    story = _editable_story(slug)
+    return jsonify(add_element(_db(), story, _body(), current_curator()["name"])), 201
+
+
+@api.patch("/stories/<slug>/elements/<element_id>")
+@curator_required
+def elements_update(slug: str, element_id: str) -> Any:
+    """Move (position) or edit (annotation, text, style, title) an element."""
+    story = _editable_story(slug)
+    return jsonify(update_element(_db(), story, element_id, _body(), current_curator()["name"]))
+
+
+@api.delete("/stories/<slug>/elements/<element_id>")
+@curator_required
+def elements_delete(slug: str, element_id: str) -> Any:
+    """Remove an element from the story."""
+    story = _editable_story(slug)
+    remove_element(_db(), story, element_id, current_curator()["name"])
+    return "", 204
+
+
+def init_app(app: Any) -> None:
+    """Mount the API."""
+    app.register_blueprint(api)

@@ -1,0 +1,134 @@
+"""The HTML pages: home, live feed, wall, live story, editor, export, login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from aggregator.feeds import get_feed, list_feeds, list_items
+from stories.curators import authenticate
+from stories.elements import list_elements
+from stories.export import format_when, render_html
+from stories.model import can_edit, get_header, list_stories
+from web.security import csrf_ok, current_curator
+
+pages = Blueprint("pages", __name__)
+
+FIRST_PAGE = 100  # items a feed page shows before live ones arrive
+
+
+def _db() -> Any:
+    return current_app.extensions["tagstory.db"]
+
+
+def _latest_items(feed: dict[str, Any]) -> list[dict[str, Any]]:
+    after = max(0, feed["last_seq"] - 5 * FIRST_PAGE)
+    return list_items(_db(), feed, after=after, limit=5 * FIRST_PAGE)[-FIRST_PAGE:]
+
+
+def _visible_story(slug: str) -> dict[str, Any]:
+    story = get_header(_db(), slug)
+    if story is None or (story["status"] == "draft" and not can_edit(_db(), story, current_curator())):
+        abort(404, f"There is no story '{slug}'.")
+    return story
+
+
+@pages.get("/")
+def home() -> str:
+    """Feeds and stories."""
+    curator = current_curator()
+    stories = [s for s in list_stories(_db()) if s["status"] != "draft" or can_edit(_db(), s, curator)]
+    return render_template("home.html", feeds=list_feeds(_db()), stories=stories)
+
+
+@pages.get("/feeds/<name>")
+def feed(name: str) -> str:
+    """A feed, live: newest first."""
+    found = get_feed(_db(), name) or abort(404, f"There is no feed '{name}'.")
+    return render_template("feed.html", feed=found, items=_latest_items(found))
+
+
+@pages.get("/feeds/<name>/wall")
+def wall(name: str) -> str:
+    """A feed for the big screen in the room."""
+    found = get_feed(_db(), name) or abort(404, f"There is no feed '{name}'.")
+    return render_template("wall.html", feed=found, items=_latest_items(found)[-30:])
+
+
+@pages.get("/stories/<slug>")
+def story(slug: str) -> str:
+    """A story, live."""
+    found = _visible_story(slug)
+    return render_template("story.html", story=found, elements=list_elements(_db(), found))
+
+
+@pages.get("/stories/<slug>/edit")
+def edit(slug: str) -> Any:
+    """The curator's editor: the feed beside the story."""
+    if current_curator() is None:
+        return redirect(url_for("pages.login", next=request.path))
+    found = _visible_story(slug)
+    if not can_edit(_db(), found, current_curator()):
+        abort(403, f"Only the curators of '{slug}' can edit it.")
+    feed_found = get_feed(_db(), found["feed"]) if found["feed"] else None
+    items = _latest_items(feed_found) if feed_found else []
+    return render_template(
+        "edit.html", story=found, elements=list_elements(_db(), found), feed=feed_found, items=items
+    )
+
+
+@pages.get("/stories/<slug>/export.html")
+def export_html(slug: str) -> Response:
+    """The story as one self-contained HTML file."""
+    found = _visible_story(slug)
+    body = render_html(found, list_elements(_db(), found))
+    response = Response(body, mimetype="text/html")
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.html"'
+    return response
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Log a curator in with name and password."""
+    if request.method == "POST":
+        if not csrf_ok():
+            abort(400, "The form expired; reload the page and try again.")
+        curator = authenticate(_db(), request.form.get("name", ""), request.form.get("password", ""))
+        if curator:
+            csrf = session.get("csrf")
+            session.clear()
+            session["curator"] = curator["name"]
+            session["csrf"] = csrf
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+        flash("Wrong name or password.")
+        return render_template("login.html"), 401
+    return render_template("login.html")
+
+
+@pages.post("/logout")
+def logout() -> Any:
+    """Log out (a form with the CSRF token)."""
+    if not csrf_ok():
+        abort(400, "The form expired; reload the page and try again.")
+    session.clear()
+    return redirect("/")
+
+
+def init_app(app: Flask) -> None:
+    """Mount the pages and the template helpers."""
+    app.register_blueprint(pages)
+    app.jinja_env.filters["when"] = format_when
