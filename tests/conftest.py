@@ -1,0 +1,264 @@
+"""Fixtures shared by every test: an app on a fresh database, clients, curators, live servers.
+
+In-process tests use Flask's and Flask-SocketIO's test clients (threading mode). Tests
+that need the real thing (a browser, real websockets, Redis) start `python app.py` in its
+own process with `live_server`, on a free port and a temporary database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from web.realtime import socketio  # noqa: E402
+
+PASSWORD = "correct horse battery"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {condition}")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Any]:
+    """The app on a fresh database in a temporary folder; no demo, no collectors."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "test.sqlite"),
+            "SECRET_KEY": "test",
+            "DEMO": False,
+            "COLLECT": False,
+            "ASYNC_MODE": "threading",
+            "REPLAY_SPEED": 0.0,
+        }
+    )
+    yield application
+    application.extensions["tagstory.db"].close()
+
+
+@pytest.fixture
+def db(app: Any) -> Any:
+    return app.extensions["tagstory.db"]
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+class Curators:
+    """Creates curators and logs clients in as them (session + CSRF) or gives tokens."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.db = app.extensions["tagstory.db"]
+
+    def create(self, name: str = "ada") -> dict[str, Any]:
+        from stories.curators import create_curator
+
+        return create_curator(self.db, name, PASSWORD)
+
+    def login(self, client: Any, name: str = "ada") -> str:
+        """Log `client` in as `name` (created if needed); return the session's CSRF token."""
+        from stories.curators import get_curator
+
+        if get_curator(self.db, name) is None:
+            self.create(name)
+        client.get("/login")
+        with client.session_transaction() as session:
+            csrf = session["csrf"]
+        response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf})
+        assert response.status_code == 302, response.data
+        with client.session_transaction() as session:
+            return session["csrf"]
+
+    def token(self, name: str = "ada") -> dict[str, str]:
+        """Authorization headers with a fresh API token for `name` (created if needed)."""
+        from stories.curators import create_token, get_curator
+
+        if get_curator(self.db, name) is None:
+            self.create(name)
+        return {"Authorization": f"Bearer {create_token(self.db, name)}"}
+
+
+@pytest.fixture
+def curators(app: Any) -> Curators:
+    return Curators(app)
+
+
+@pytest.fixture
+def socket_client(app: Any, client: Any) -> Callable[..., Any]:
+    """Make Flask-SocketIO test clients that share `client`'s session (and so its login)."""
+    made = []
+
+    def make(flask_client: Any = None) -> Any:
+        sio = socketio.test_client(app, flask_test_client=flask_client or client)
+        made.append(sio)
+        return sio
+
+    yield make
+    for sio in made:
+        if sio.is_connected():
+            sio.disconnect()
+
+
+@pytest.fixture
+def deliver(app: Any) -> Callable[[], int]:
+    """Run the broadcaster once (in tests it has no background loop): push what was committed."""
+    return app.extensions["tagstory.broadcaster"].deliver_pending
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    """`python app.py` in its own process, as `make run` starts it, on a free port."""
+
+    def __init__(self, tmp: Path, env: dict[str, str] | None = None, args: list[str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database = str(tmp / "live.sqlite")
+        self.log = tmp / f"server-{self.port}.log"
+        environment = {
+            **os.environ,
+            "PORT": str(self.port),
+            "TAGSTORY_DATABASE": self.database,
+            "TAGSTORY_SECRET_KEY": "live-test",
+            "TAGSTORY_DEMO": "0",
+            "TAGSTORY_REPLAY_SPEED": "0",
+            **(env or {}),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), *(args or [])],
+            cwd=ROOT,
+            env=environment,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._answers, timeout=30)
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"server exited: {self.log.read_text()}")
+        try:
+            return requests.get(self.url + "/api/feeds", timeout=1).ok
+        except requests.ConnectionError:
+            return False
+
+    def cli(self, *args: str) -> str:
+        """Run `flask --app app ARGS` against this server's database; return its output."""
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", *args],
+            cwd=ROOT,
+            env={**os.environ, "TAGSTORY_DATABASE": self.database, "TAGSTORY_DEMO": "0"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start real servers: `live_server(env={...}, args=[...])`; all are stopped afterwards."""
+    started: list[LiveServer] = []
+
+    def start(env: dict[str, str] | None = None, args: list[str] | None = None) -> LiveServer:
+        server = LiveServer(tmp_path, env, args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private redis-server on a free port for the session (make test installs it)."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is missing: run `make test`, which installs it"
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+
+    def pong() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    wait_for(pong)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(10)
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (its own browser download does not work here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+ARTIFACTS = ROOT / "test-artifacts"
