@@ -121,6 +121,7 @@ def watch(page: Any) -> Problems:
     page.add_init_script(CSP_PROBE)
     page.on("console", lambda m: m.type in ("error", "warning") and problems.messages.append(m.text))
     page.on("pageerror", lambda error: problems.messages.append(f"uncaught: {error}"))
+    page.on("response", lambda r: r.status >= 400 and problems.messages.append(f"{r.status} {r.url}"))
     return problems
 
 
