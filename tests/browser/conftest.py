@@ -146,10 +146,10 @@ def csp_violations(page: Any) -> list[str]:
     return page.evaluate("window.__csp || []")
 
 
-def screenshot(page: Any, name: str) -> None:
-    """Save a full-page screenshot under test-artifacts/ (git-ignored) for a human to look at."""
+def screenshot(page: Any, name: str, full_page: bool = True) -> None:
+    """Save a screenshot under test-artifacts/ (git-ignored) for a human to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 class Cable:
