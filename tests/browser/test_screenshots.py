@@ -64,3 +64,28 @@ def test_editor_fits_a_laptop(demo_site, new_context):
     screenshot(page, "editor-laptop-focused", full_page=False)
     _assert_fits(page)
     assert not problems, problems.messages
+
+
+LONG_URL = "https://example.org/" + "/".join(["a-very-long-path-segment"] * 6)
+LONG_WORD = "Unbreakable" * 12
+
+
+def test_long_links_and_words_wrap_on_a_phone(site, new_context):
+    site.make_feed("live")
+    item = site.post_item("live", f"{LONG_WORD} {LONG_URL} #live", author={"name": LONG_WORD})
+    slug = site.make_story("live", title=LONG_WORD)["slug"]
+    for element in (
+        {"type": "item", "item_id": item["id"], "annotation": f"See {LONG_URL}"},
+        {"type": "text", "style": "heading", "text": LONG_WORD},
+        {"type": "text", "style": "paragraph", "text": f"{LONG_WORD} {LONG_URL}"},
+        {"type": "link", "url": LONG_URL, "title": LONG_WORD, "text": LONG_WORD},
+    ):
+        site.api("POST", f"/stories/{slug}/elements", element)
+    context = new_context(viewport=SCREENS["phone"], is_mobile=True)
+    page = context.new_page()
+    log_in(page, site, f"/stories/{slug}/edit")
+    for path in (f"/stories/{slug}/edit", f"/stories/{slug}", "/feeds/live", "/feeds/live/wall"):
+        page.goto(site.url + path)
+        page.wait_for_selector("body[data-last-seq]", state="attached")
+        _assert_fits(page)
+    screenshot(page, "wall-phone-long-words")
