@@ -87,3 +87,32 @@ def test_curator_drags_a_post_into_the_story_and_reorders_by_dragging(site, new_
     )
     _wait_at(curator, 1, before[3])
     assert _order(curator) == [before[3], *before[:3]] == _stored_order(site, slug)
+
+
+def test_pin_and_text_go_under_the_selected_element_until_it_is_removed(site, new_context):
+    curator, slug, ids = _editor_with_pins(site, new_context)
+    extra = site.post_item("live", "Pinned under the first one")
+    curator.wait_for_selector(f'#stream > li[data-item-id="{extra["id"]}"]')
+    curator.locator("#elements > li").first.focus()
+    curator.keyboard.press(" ")
+    assert curator.get_attribute("#elements > li:first-child", "aria-pressed") is None
+    assert (
+        curator.get_attribute('#elements > li:first-child [data-action="select"]', "aria-pressed") == "true"
+    )
+    curator.click(f'#stream > li[data-item-id="{extra["id"]}"] button.pin')
+    _wait_at(curator, 2, extra["id"])
+
+    curator.fill("#new-text", "Under the first one too")
+    curator.click("#add-text button[type=submit]")
+    curator.wait_for_selector("#elements > li:nth-child(2) .text-block:text('Under the first one too')")
+
+    site.api("DELETE", f"/stories/{slug}/elements/{_element_of(site, slug, ids[0])}")  # another curator
+    curator.wait_for_selector(f'#elements .item[data-item-id="{ids[0]}"]', state="detached")
+    curator.fill("#new-text", "At the end now")
+    curator.click("#add-text button[type=submit]")
+    curator.wait_for_selector("#elements > li:last-child .text-block:text('At the end now')")
+
+
+def _element_of(site: Site, slug: str, item_id: str) -> str:
+    elements = site.api("GET", f"/stories/{slug}")["elements"]
+    return next(e["id"] for e in elements if e["type"] == "item" and e["item"]["id"] == item_id)
