@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from aggregator.items import item_from_dict
-from tests.browser.conftest import start_site, watch
+from tests.browser.conftest import watch
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 STORY = json.loads((DEMO / "kredcrew-summit.json").read_text("utf-8"))
@@ -18,7 +18,7 @@ POSTS = [
 
 
 def test_home_lists_the_demo_feed_and_story_and_the_story_follows_the_seed(live_server, new_context):
-    site = start_site(live_server, env={"TAGSTORY_DEMO": "1", "TAGSTORY_REPLAY_SPEED": "0"})
+    site = live_server(env={"TAGSTORY_DEMO": "1", "TAGSTORY_REPLAY_SPEED": "0"})
     page = new_context().new_page()
     problems = watch(page)
     page.goto(site.url)
@@ -42,7 +42,7 @@ def test_home_lists_the_demo_feed_and_story_and_the_story_follows_the_seed(live_
 
 
 def test_demo_feed_fills_up_live_newest_first(live_server, new_context):
-    site = start_site(live_server, env={"TAGSTORY_DEMO": "1", "TAGSTORY_REPLAY_SPEED": "600"})
+    site = live_server(env={"TAGSTORY_DEMO": "1", "TAGSTORY_REPLAY_SPEED": "600"})  # about 10 s
     page = new_context().new_page()
     problems = watch(page)
     page.goto(f"{site.url}/feeds/kredcrew")
