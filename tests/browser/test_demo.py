@@ -17,8 +17,8 @@ POSTS = [
 ]
 
 
-def test_home_lists_the_demo_feed_and_story_and_the_story_follows_the_seed(live_server, new_context):
-    site = live_server(env={"TAGSTORY_DEMO": "1", "TAGSTORY_REPLAY_SPEED": "0"})
+def test_home_lists_the_demo_feed_and_story_and_the_story_follows_the_seed(demo_site, new_context):
+    site = demo_site
     page = new_context().new_page()
     problems = watch(page)
     page.goto(site.url)

@@ -25,9 +25,9 @@ def _timed(label: str, act: Callable[[], Any], appear: Callable[[], Any]) -> flo
 
 
 def _story_with_posts(site: Site) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    site.make_feed("live")
-    posts = [site.post_item("live", f"Post number {n} from the room #live") for n in range(3)]
-    return site.make_story("live", title="Live from the room"), posts
+    site.make_feed()
+    posts = [site.post_item(site.feed, f"Post number {n} from the room #live") for n in range(3)]
+    return site.make_story(site.feed, title="Live from the room"), posts
 
 
 def test_viewer_sees_pin_from_curator_in_another_context_without_reload(site, new_context):
