@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+import pytest
 
 from aggregator.feeds import create_feed
 from aggregator.items import item_from_dict, store_items
@@ -41,3 +44,14 @@ def story(
 
     found = get_feed(db, "demo")
     return create_story(db, title, found["id"] if found else None, owner, status=status, **kw)
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real password hashing at one PBKDF2 round: scrypt's deliberate cost would dominate the suite."""
+    from werkzeug import security
+
+    from stories import curators
+
+    cheap = functools.partial(security.generate_password_hash, method="pbkdf2:sha256:1")
+    monkeypatch.setattr(curators, "generate_password_hash", cheap)
