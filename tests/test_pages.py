@@ -209,3 +209,17 @@ def test_pages_send_the_other_security_headers(client, site):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_a_feed_page_shows_its_latest_posts_however_busy_other_feeds_are(client, db):
+    from aggregator.items import item_from_dict, store_items
+    from tests.factories import post_dict
+
+    quiet, busy = feed(db, "quiet"), feed(db, "busy")
+    store_items(db, quiet, [item_from_dict(post_dict(f"q{n}")) for n in range(100)])
+    store_items(db, busy, [item_from_dict(post_dict(f"b{n}")) for n in range(600)])
+    post(db, quiet, "latest")
+    html = client.get("/feeds/quiet").get_data(as_text=True)
+    shown = re.findall(r'data-item-id="([0-9a-f]+)"', html)
+    assert len(shown) == 100
+    assert "post latest" in html and "post q1<" in html and "post q0<" not in html
