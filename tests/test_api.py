@@ -469,3 +469,9 @@ def test_bad_after_or_limit_gets_a_400(client, world, subtests):
 def test_a_huge_limit_is_capped_and_a_zero_limit_still_answers(client, world):
     assert client.get("/api/feeds/demo/items?limit=100000").status_code == 200
     assert len(client.get("/api/feeds/demo/items?limit=0").get_json()["items"]) <= 1
+
+
+def test_a_body_larger_than_the_limit_gets_a_json_413(client, auth, world, app):
+    huge = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post("/api/feeds/demo/items", data=huge, content_type="application/json", headers=auth)
+    assert response.status_code == 413 and response.get_json()["error"]

@@ -253,3 +253,12 @@ def test_items_without_a_feed_are_stored_without_an_event(db):
     store_items(db, None, [item_from_dict(post_dict(1))])
     assert db.query_one("SELECT count(*) AS n FROM items")["n"] == 1
     assert eventlog.last_seq(db) == 0
+
+
+def test_a_post_quoted_by_a_story_before_the_feed_saw_it_joins_the_feed_once(db):
+    store_items(db, None, [item_from_dict(post_dict(1))])  # the demo pins posts before the replay
+    demo = feed(db)
+    added = store_items(db, demo, [item_from_dict(post_dict(1, text="replayed copy"))])
+    assert [a["text"] for a in added] == ["post 1"]
+    assert store_items(db, demo, [item_from_dict(post_dict(1))]) == []
+    assert [r["op"] for r in _events(db)] == ["add"]

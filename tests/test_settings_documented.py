@@ -64,3 +64,8 @@ def test_every_command_and_option_is_documented(app, subtests):
             for parameter in command.params:
                 if isinstance(parameter, click.Option):
                     assert any(option in text for option in parameter.opts), f"{name} {parameter.opts}"
+
+
+def test_environment_values_are_typed_like_their_defaults():
+    found = settings.from_environment({"TAGSTORY_MAX_CONTENT_LENGTH": "1000", "TAGSTORY_COLLECT": "0"})
+    assert found == {"MAX_CONTENT_LENGTH": 1000, "COLLECT": False}

@@ -60,6 +60,11 @@ SETTINGS = (
         "Socket.IO async mode; `python app.py` uses gevent (see docs/benchmarks.md).",
     ),
     Setting(
+        "MAX_CONTENT_LENGTH",
+        2 * 1024 * 1024,
+        "Largest request body accepted, in bytes; a larger one is refused with 413.",
+    ),
+    Setting(
         "POLL_SECONDS",
         1.0,
         "How often each web process checks the event log for writes from other processes.",
@@ -74,6 +79,8 @@ def _coerce(raw: str, default: Any) -> Any:
         return raw.strip().lower() not in _BOOLEAN_FALSE
     if isinstance(default, float):
         return float(raw)
+    if isinstance(default, int):
+        return int(raw)
     return raw
 
 
