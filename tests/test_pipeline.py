@@ -262,3 +262,28 @@ def test_a_post_quoted_by_a_story_before_the_feed_saw_it_joins_the_feed_once(db)
     assert [a["text"] for a in added] == ["post 1"]
     assert store_items(db, demo, [item_from_dict(post_dict(1))]) == []
     assert [r["op"] for r in _events(db)] == ["add"]
+
+
+def test_a_replay_source_stores_its_cursor_and_resumes_after_it(db, tmp_path):
+    from aggregator.collector import Collector
+    from aggregator.feeds import create_feed
+
+    path = tmp_path / "replay.jsonl"
+    lines = [json.dumps(post_dict(1)), "{not json", json.dumps(post_dict(2))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    create_feed(db, "replayed", "#r", [f"replay:{path}?speed=0"])
+    source_id = db.query_one("SELECT id FROM sources")["id"]
+    collector = Collector(db, {"REPLAY_SPEED": 0})
+    collector.run_source(source_id)
+    row = db.query_one("SELECT * FROM sources WHERE id = ?", [source_id])
+    assert (row["state"], row["cursor"], row["items"], row["skipped"]) == ("finished", "3", 2, 1)
+    assert "line 2" in row["last_error"]
+    with path.open("a", encoding="utf-8") as more:
+        more.write(json.dumps(post_dict(1)) + "\n" + json.dumps(post_dict(3)) + "\n")
+    collector.run_source(source_id)
+    texts = [
+        r["text"]
+        for r in db.query("SELECT i.text FROM feed_items f JOIN items i ON i.id = f.item_id ORDER BY f.seq")
+    ]
+    assert texts == ["post 1", "post 2", "post 3"]
+    assert db.query_one("SELECT cursor FROM sources WHERE id = ?", [source_id])["cursor"] == "5"
