@@ -475,3 +475,9 @@ def test_a_body_larger_than_the_limit_gets_a_json_413(client, auth, world, app):
     huge = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     response = client.post("/api/feeds/demo/items", data=huge, content_type="application/json", headers=auth)
     assert response.status_code == 413 and response.get_json()["error"]
+
+
+def test_a_deeply_nested_body_gets_a_400(client, auth, world):
+    nested = "[" * 200_000 + "]" * 200_000
+    response = client.post("/api/stories", data=nested, content_type="application/json", headers=auth)
+    assert response.status_code == 400 and response.get_json()["error"]

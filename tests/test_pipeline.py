@@ -269,15 +269,15 @@ def test_a_replay_source_stores_its_cursor_and_resumes_after_it(db, tmp_path):
     from aggregator.feeds import create_feed
 
     path = tmp_path / "replay.jsonl"
-    lines = [json.dumps(post_dict(1)), "{not json", json.dumps(post_dict(2))]
+    lines = [json.dumps(post_dict(1)), "{not json", "[" * 100_000, json.dumps(post_dict(2))]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     create_feed(db, "replayed", "#r", [f"replay:{path}?speed=0"])
     source_id = db.query_one("SELECT id FROM sources")["id"]
     collector = Collector(db, {"REPLAY_SPEED": 0})
     collector.run_source(source_id)
     row = db.query_one("SELECT * FROM sources WHERE id = ?", [source_id])
-    assert (row["state"], row["cursor"], row["items"], row["skipped"]) == ("finished", "3", 2, 1)
-    assert "line 2" in row["last_error"]
+    assert (row["state"], row["cursor"], row["items"], row["skipped"]) == ("finished", "4", 2, 2)
+    assert "line 3" in row["last_error"]
     with path.open("a", encoding="utf-8") as more:
         more.write(json.dumps(post_dict(1)) + "\n" + json.dumps(post_dict(3)) + "\n")
     collector.run_source(source_id)
@@ -286,4 +286,20 @@ def test_a_replay_source_stores_its_cursor_and_resumes_after_it(db, tmp_path):
         for r in db.query("SELECT i.text FROM feed_items f JOIN items i ON i.id = f.item_id ORDER BY f.seq")
     ]
     assert texts == ["post 1", "post 2", "post 3"]
-    assert db.query_one("SELECT cursor FROM sources WHERE id = ?", [source_id])["cursor"] == "5"
+    assert db.query_one("SELECT cursor FROM sources WHERE id = ?", [source_id])["cursor"] == "6"
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "2012-13-01", "yesterday", "１２"],
+)
+def test_an_impossible_timestamp_falls_back_to_the_collection_time(created_at):
+    item = item_from_dict(post_dict(1, created_at=created_at))
+    assert item.created_at.endswith("Z") and item.created_at[:4] >= "2026"
+
+
+def test_the_api_accepts_an_item_with_an_out_of_range_timestamp(client, curators, db):
+    feed(db)
+    body = {"text": "x", "author": {"name": "A"}, "created_at": "0001-01-01T00:00:00+01:00"}
+    response = client.post("/api/feeds/demo/items", json=body, headers=curators.token())
+    assert response.status_code == 201
