@@ -131,6 +131,10 @@ def on_join(data: Any) -> dict[str, Any]:
     if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= eventlog.MAX_SEQ:
         return {"ok": False, "error": "'after' must be an integer >= 0 (a seq)"}
     broadcaster: Broadcaster = current_app.extensions["tagstory.broadcaster"]
+    if after > broadcaster.delivered:
+        # The viewer read seqs (from a page or the API) that are committed but not yet
+        # broadcast: push them before it enters the room, or it would get them twice.
+        broadcaster.deliver_pending()
     with broadcaster.lock:
         upto = broadcaster.delivered
         missed = eventlog.events_after(
