@@ -19,7 +19,7 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 class ScriptScan(HTMLParser):
-    """Finds inline scripts, event-handler attributes and javascript: URLs in a page."""
+    """Finds inline scripts, event handlers, javascript: URLs and inline styles (the CSP blocks them)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -28,7 +28,7 @@ class ScriptScan(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
-            if name.lower().startswith("on"):
+            if name.lower().startswith("on") or name.lower() == "style":
                 self.problems.append(f"<{tag} {name}=…>")
             if value and value.strip().lower().startswith("javascript:"):
                 self.problems.append(f"<{tag} {name}={value}>")
