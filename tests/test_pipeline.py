@@ -10,7 +10,9 @@ import pytest
 from aggregator import eventlog
 from aggregator.items import InvalidItem, item_from_dict, store_items
 from aggregator.sanitize import clean_html, clean_url, html_to_text, text_to_html
-from tests.factories import feed, post, post_dict
+from tests.factories import cheap_passwords, feed, post, post_dict
+
+pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 
 def _events(db):

@@ -4,6 +4,9 @@ import pytest
 
 from aggregator.feeds import create_feed
 from aggregator.items import item_from_dict, store_items
+from tests.factories import cheap_passwords
+
+pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 
 def _post(db, feed, n):
