@@ -305,3 +305,18 @@ def test_the_api_accepts_an_item_with_an_out_of_range_timestamp(client, curators
     body = {"text": "x", "author": {"name": "A"}, "created_at": "0001-01-01T00:00:00+01:00"}
     response = client.post("/api/feeds/demo/items", json=body, headers=curators.token())
     assert response.status_code == 201
+
+
+def test_the_demo_replay_fills_its_feed_once_with_the_pinned_posts_included(app, db):
+    from aggregator.collector import Collector
+    from stories.demo import POSTS, install_demo
+
+    install_demo(db)
+    install_demo(db)  # a restart installs nothing twice
+    source = db.query_one("SELECT id FROM sources")["id"]
+    Collector(db, app.config).run_source(source)
+    lines = [json.loads(line) for line in POSTS.read_text("utf-8").splitlines() if line.strip()]
+    row = db.query_one("SELECT count(*) AS n FROM feed_items")
+    assert row["n"] == len({(p["source"], p["source_id"]) for p in lines})
+    assert db.query_one("SELECT count(*) AS n FROM items")["n"] == row["n"]
+    assert db.query_one("SELECT count(*) AS n FROM stories")["n"] == 1
