@@ -197,3 +197,11 @@ def test_a_viewer_whose_page_is_ahead_of_the_broadcaster_gets_no_duplicate(db, s
     later = _post(db, feed, 1)["seq"]
     deliver()
     assert _live_seqs(viewer) == [later]
+
+
+def test_a_join_that_fails_on_the_server_is_answered_with_an_error(db, socket_client):
+    create_feed(db, "demo", "#demo", [])
+    viewer = socket_client()
+    db.close()  # the database is gone: the handler raises
+    ack = viewer.emit("join", {"feed": "demo"}, callback=True)
+    assert ack == {"ok": False, "error": "something went wrong on our side; try again"}

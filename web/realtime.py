@@ -121,6 +121,13 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
     return None, 'send {"feed": NAME} or {"story": SLUG}'
 
 
+@socketio.on_error_default
+def on_error(error: Exception) -> dict[str, Any]:
+    """Any handler that failed: log why, and answer the client instead of leaving its ack unanswered."""
+    log.error("socket event failed", exc_info=error)
+    return {"ok": False, "error": "something went wrong on our side; try again"}
+
+
 @socketio.on("join")
 def on_join(data: Any) -> dict[str, Any]:
     """Sent by any viewer: follow a feed or a story from `after` (the last seq it has)."""
