@@ -137,9 +137,6 @@ def test_moderating_an_item_hides_it_from_viewers_and_logs_an_event(client, auth
     response = client.patch(f"/api/feeds/demo/items/{item['id']}", json={"status": "hidden"}, headers=auth)
     assert response.status_code == 200
     assert response.get_json()["status"] == "hidden" and response.get_json()["seq"] == 4
-    assert [i["id"] for i in client.get("/api/feeds/demo/items").get_json()["items"]] == [
-        i["id"] for i in client.get("/api/feeds/demo/items").get_json()["items"] if i["id"] != item["id"]
-    ]
     assert item["id"] not in [i["id"] for i in client.get("/api/feeds/demo/items").get_json()["items"]]
     event = db.query_one("SELECT room, op FROM events ORDER BY seq DESC LIMIT 1")
     assert (event["room"], event["op"]) == ("feed:demo", "status")
