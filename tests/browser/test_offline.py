@@ -73,3 +73,34 @@ def test_viewer_rides_out_a_server_restart_and_shows_each_item_once(live_server,
     viewer.wait_for_selector("#live-status", state="hidden")
     _assert_once_each_newest_first(viewer, site, site.feed)
     assert len(_cards(viewer)) == 6
+
+
+def test_story_viewer_offline_then_back_applies_missed_edits_in_order(site, new_context, cable):
+    site.make_feed()
+    posts = [site.post_item(site.feed, f"Post {n}") for n in range(4)]
+    slug = site.make_story(site.feed)["slug"]
+    pins = [
+        site.api("POST", f"/stories/{slug}/elements", {"type": "item", "item_id": p["id"]}) for p in posts[:2]
+    ]
+    wire = cable(site.server.port)
+    viewer = new_context().new_page()
+    viewer.goto(f"{wire.url}/stories/{slug}")
+    viewer.wait_for_selector("body[data-last-seq]", state="attached")
+
+    wire.unplug()
+    viewer.wait_for_selector("#live-status:text('Offline')")
+    elements = f"/stories/{slug}/elements"
+    site.api("POST", elements, {"type": "item", "item_id": posts[2]["id"], "annotation": "Missed note"})
+    site.api("POST", elements, {"type": "text", "style": "heading", "text": "Missed heading", "position": 0})
+    site.api("PATCH", f"{elements}/{pins[1]['id']}", {"position": 1})
+    site.api("DELETE", f"{elements}/{pins[0]['id']}")
+    site.api("POST", elements, {"type": "item", "item_id": posts[3]["id"], "position": 2})
+    site.api("PATCH", f"/stories/{slug}", {"title": "Renamed while you were away"})
+    story = site.api("GET", f"/stories/{slug}")
+
+    wire.plug()
+    viewer.wait_for_selector("#live-status", state="hidden")
+    viewer.wait_for_selector(".story-header h1:text-is('Renamed while you were away')")
+    shown = viewer.eval_on_selector_all("#elements > li", "lis => lis.map(li => li.dataset.elementId)")
+    assert shown == [e["id"] for e in story["elements"]]
+    assert viewer.locator(".annotation:text('Missed note')").count() == 1
