@@ -60,6 +60,14 @@ def test_editor_controls_are_reachable_by_tab_and_alt_arrows_move_the_focused_el
     assert _order(curator) == [ids[1], ids[0], ids[2]] == _stored_order(site, slug)
     assert curator.evaluate(focused) == ids[0]
 
+    curator.keyboard.press("Tab")  # onto its "Select" button: Alt+arrows still move the element
+    curator.keyboard.press("Alt+ArrowUp")
+    _wait_at(curator, 1, ids[0])
+    assert curator.evaluate("() => document.activeElement.dataset.action") == "select"
+    curator.locator("#elements > li").first.focus()
+    curator.keyboard.press("Alt+ArrowDown")
+    _wait_at(curator, 2, ids[0])
+
     curator.keyboard.press("Delete")
     curator.wait_for_selector(f'#elements .item[data-item-id="{ids[0]}"]', state="detached")
     assert curator.evaluate(focused) == ids[2], "focus left the list after a removal"
