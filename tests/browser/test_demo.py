@@ -59,3 +59,20 @@ def test_demo_feed_fills_up_live_newest_first(live_server, new_context):
         p.created_at for p in newest_first
     ]
     assert not problems, problems.messages
+    cards = page.eval_on_selector_all(
+        "#items .item",
+        """cards => cards.map(c => ({
+          id: c.dataset.itemId,
+          author: c.querySelector('[data-slot=author-name]').textContent,
+          time: c.querySelector('time').textContent.trim(),
+          original: c.querySelector('a.original:not([hidden])')?.href ?? null,
+          links: [...c.querySelectorAll('.item-text a[href^="http"]')].length,
+        }))""",
+    )
+    by_id = {p.id: p for p in POSTS}
+    for card in cards:
+        post = by_id[card["id"]]
+        assert card["author"] == post.author.name and card["time"], card
+        assert card["original"] == post.url, card
+        if "http" in post.text:
+            assert card["links"] >= 1, card

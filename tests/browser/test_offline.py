@@ -57,6 +57,9 @@ def test_viewer_offline_then_back_shows_missed_items_once_each(site, new_context
     after = site.post_item(site.feed, "Back online")
     viewer.wait_for_selector(f'.item[data-item-id="{after["id"]}"]')
     _assert_once_each_newest_first(viewer, site, site.feed)
+    site.api("PATCH", f"/feeds/{site.feed}/items/{after['id']}", {"status": "hidden"})
+    viewer.wait_for_selector(f'.item[data-item-id="{after["id"]}"]', state="detached")
+    _assert_once_each_newest_first(viewer, site, site.feed)
 
 
 def test_viewer_rides_out_a_server_restart_and_shows_each_item_once(live_server, new_context):
