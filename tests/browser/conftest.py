@@ -148,6 +148,18 @@ def log_in(page: Any, site: Site, next_path: str) -> None:
     assert page.url == site.url + next_path, page.url
 
 
+def joined(page: Any) -> None:
+    """Wait until the page has joined its live room (live.js marks the body)."""
+    page.wait_for_selector("body[data-last-seq]", state="attached")
+
+
+def story_with_posts(site: Site) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """This test's feed with three posts, and a live story on it (nothing pinned yet)."""
+    site.make_feed()
+    posts = [site.post_item(site.feed, f"Post number {n} from the room #live") for n in range(3)]
+    return site.make_story(site.feed, title="Live from the room"), posts
+
+
 @dataclass
 class Problems:
     """Console errors, uncaught exceptions and CSP violations seen by one page."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import Site, log_in
-from tests.browser.test_live_story import _joined, _story_with_posts
+from tests.browser.conftest import Site, joined, log_in, story_with_posts
 
 
 def _order(page: Any) -> list[str]:
@@ -19,13 +18,13 @@ def _stored_order(site: Site, slug: str) -> list[str]:
 
 def _editor_with_pins(site: Site, new_context: Any, height: int = 768) -> tuple[Any, str, list[str]]:
     """A story with the three posts pinned in order, open in ada's editor on a laptop-wide screen."""
-    story, posts = _story_with_posts(site)
+    story, posts = story_with_posts(site)
     slug = story["slug"]
     for post in posts:
         site.api("POST", f"/stories/{slug}/elements", {"type": "item", "item_id": post["id"]})
     curator = new_context(viewport={"width": 1366, "height": height}).new_page()
     log_in(curator, site, f"/stories/{slug}/edit")
-    _joined(curator)
+    joined(curator)
     return curator, slug, [post["id"] for post in posts]
 
 

@@ -6,13 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.browser.conftest import Site, log_in
-
-
-def _joined(page: Any) -> None:
-    """Wait until the page has joined its live room (live.js marks the body)."""
-    page.wait_for_selector("body[data-last-seq]", state="attached")
-
+from tests.browser.conftest import joined, log_in, story_with_posts
 
 MUTATION_CLOCK = """() => {
   window.__changes = [];
@@ -37,21 +31,15 @@ def _timed(viewer: Any, label: str, act: Callable[[], Any], appear: Callable[[],
     return returned
 
 
-def _story_with_posts(site: Site) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    site.make_feed()
-    posts = [site.post_item(site.feed, f"Post number {n} from the room #live") for n in range(3)]
-    return site.make_story(site.feed, title="Live from the room"), posts
-
-
 def test_viewer_sees_pin_from_curator_in_another_context_without_reload(site, new_context):
-    story, posts = _story_with_posts(site)
+    story, posts = story_with_posts(site)
     slug = story["slug"]
     curator = new_context().new_page()
     log_in(curator, site, f"/stories/{slug}/edit")
     viewer = new_context().new_page()
     viewer.goto(f"{site.url}/stories/{slug}")
-    _joined(viewer)
-    _joined(curator)
+    joined(viewer)
+    joined(curator)
     viewer.evaluate(MUTATION_CLOCK)
     loads = []
     viewer.on("load", lambda _page: loads.append(1))
