@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from aggregator.collector import Collector
-from tests.sources.servers import FakeMastodon, LocalServer
+from tests.sources.servers import FakeJetstream, FakeMastodon, LocalServer
 
 
 @pytest.fixture
@@ -66,3 +66,12 @@ def feed_texts(db: Any, feed: str) -> list[str]:
         [feed],
     )
     return [row["text"] for row in rows]
+
+
+@pytest.fixture
+def jetstream(serve: Callable[[Any], LocalServer]) -> Iterator[Any]:
+    """A local Jetstream replaying the shared fixture; `jetstream.ws_url` is its /subscribe URL."""
+    fake = FakeJetstream.from_fixture()
+    fake.ws_url = serve(fake).url.replace("http://", "ws://") + "/subscribe"
+    yield fake
+    fake.stop()
