@@ -84,7 +84,7 @@ class Collector:
                 exhausted = self._consume(row)
             except SourceError as error:
                 wait = error.retry_after or backoff
-                self._record_error(source_id, row["spec"], str(error), wait, error.retry_after is not None)
+                self._record_error(source_id, row["spec"], str(error), wait, error.rate_limited)
             except Exception as error:  # a bug or an unexpected payload: log, back off, go on
                 log.exception("source %s (%s) failed", source_id, row["spec"])
                 wait = backoff

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -95,9 +96,21 @@ def sources_of(db: Database, feed_id: int) -> list[dict[str, Any]]:
             "last_error": r["last_error"],
             "last_error_at": r["last_error_at"],
             "rate_limit_reset": r["rate_limit_reset"],
+            **_usage(r["cursor"]),
         }
         for r in rows
     ]
+
+
+def _usage(cursor: str | None) -> dict[str, Any]:
+    """What a billed source (X) has read today, kept in its cursor: `{reads_today}` or nothing."""
+    try:
+        state = json.loads(cursor) if cursor else None
+    except ValueError:
+        return {}
+    if isinstance(state, dict) and isinstance(state.get("reads"), int):
+        return {"reads_today": state["reads"] if state.get("day") == clock.now()[:10] else 0}
+    return {}
 
 
 def list_items(

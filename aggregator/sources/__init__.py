@@ -20,11 +20,18 @@ class SpecError(ValueError):
 
 
 class SourceError(RuntimeError):
-    """A source failed; `retry_after` (seconds) says when trying again makes sense."""
+    """A source failed; `retry_after` (seconds) says when trying again makes sense.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    `rate_limited` (default: whether `retry_after` is given) shows the wait as the
+    source's rate-limit reset; a missing credential waits without being a rate limit.
+    """
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, rate_limited: bool | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.rate_limited = retry_after is not None if rate_limited is None else rate_limited
 
 
 @dataclass

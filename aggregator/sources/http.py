@@ -76,7 +76,9 @@ def get(
         raise SourceError(f"{what} rate limit reached (429); waiting {wait:.0f} s", retry_after=wait)
     if response.status_code in (401, 403):
         raise SourceError(
-            f"{what} refused access ({response.status_code}): check the credential", retry_after=AUTH_RETRY
+            f"{what} refused access ({response.status_code}): check the credential",
+            retry_after=AUTH_RETRY,
+            rate_limited=False,
         )
     if response.status_code >= 500:
         raise SourceError(f"{what} failed ({response.status_code})")

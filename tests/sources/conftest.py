@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from aggregator.collector import Collector
-from tests.sources.servers import FakeJetstream, FakeMastodon, LocalServer
+from tests.sources.servers import FakeJetstream, FakeMastodon, FakeX, LocalServer
 
 
 @pytest.fixture
@@ -75,3 +75,11 @@ def jetstream(serve: Callable[[Any], LocalServer]) -> Iterator[Any]:
     fake.ws_url = serve(fake).url.replace("http://", "ws://") + "/subscribe"
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def x_api(serve: Callable[[Any], LocalServer]) -> FakeX:
+    """A local X API v2; collect with `X_API_URL=x_api.url, X_BEARER_TOKEN=x_api.token`."""
+    fake = FakeX()
+    fake.url = serve(fake).url
+    return fake

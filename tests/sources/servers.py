@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -253,3 +255,112 @@ def post_event(
         }
         commit["cid"] = "bafyreitest"
     return {"did": did, "time_us": time_us, "kind": "commit", "commit": commit}
+
+
+class FakeRss:
+    """A web server with one RSS document, answering 304 to a matching If-None-Match."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, str, str]] = []  # (guid, title, description HTML)
+        self.requests: list[dict[str, str]] = []
+        self.failures: deque[int] = deque()
+
+    def document(self) -> str:
+        items = "".join(
+            f"<item><guid>{guid}</guid><title>{escape(title)}</title><link>https://blog.example/{guid}</link>"
+            f"<pubDate>Wed, 25 Nov 2026 12:00:{n:02d} GMT</pubDate>"
+            f"<description>{escape(body)}</description></item>"
+            for n, (guid, title, body) in enumerate(self.entries)
+        )
+        return (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Kred blog</title>'
+            f"<link>https://blog.example/</link><language>en</language>{items}</channel></rss>"
+        )
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        request = Request(environ)
+        self.requests.append(dict(request.headers))
+        if self.failures:
+            return Response("down", self.failures.popleft())(environ, start_response)
+        body = self.document()
+        etag = f'"{hashlib.sha1(body.encode()).hexdigest()}"'
+        if request.headers.get("If-None-Match") == etag:
+            response = Response(status=304, headers={"ETag": etag})
+        else:
+            response = Response(body, 200, {"ETag": etag}, mimetype="application/rss+xml")
+        return response(environ, start_response)
+
+
+RECORDED = Path(__file__).resolve().parent / "recorded"
+
+
+def tweet(number: int, text: str = "") -> dict[str, Any]:
+    """A v2 tweet by @kred_bob (the recorded response's author), numbered for ordering."""
+    return {
+        "id": str(1861000000000100000 + number),
+        "text": text or f"tweet {number} #kredcrew",
+        "author_id": "2244994945",
+        "created_at": "2026-11-25T12:00:00.000Z",
+        "lang": "en",
+    }
+
+
+class FakeX:
+    """The X API v2 recent search: since_id, max_results, next_token pages, expansions in `includes`.
+
+    `failures` holds what the next requests get instead: a status code (429 carries
+    x-rate-limit-reset), "truncated" (a cut JSON body) or ("slow", seconds).
+    """
+
+    def __init__(self, token: str = "test-bearer") -> None:
+        self.token = token
+        self.tweets: list[dict[str, Any]] = []  # oldest first
+        self.failures: deque[Any] = deque()
+        self.requests: list[dict[str, str]] = []
+        self.recorded = json.loads((RECORDED / "x_search_recent.json").read_text())
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        return self._respond(Request(environ))(environ, start_response)
+
+    def _respond(self, request: Request) -> Response:
+        self.requests.append(dict(request.args))
+        failure = self.failures.popleft() if self.failures else None
+        if isinstance(failure, tuple):
+            time.sleep(failure[1])
+        if request.headers.get("Authorization") != f"Bearer {self.token}" or failure == 401:
+            return self._error(401, "Unauthorized")
+        if isinstance(failure, int):
+            headers = {"x-rate-limit-reset": str(int(time.time()) + 900)} if failure == 429 else {}
+            return self._error(
+                failure, "Too Many Requests" if failure == 429 else "Service Unavailable", headers
+            )
+        if request.path != "/2/tweets/search/recent":
+            return self._error(404, "Not Found")
+        body = json.dumps(self._page(request.args))
+        if failure == "truncated":
+            body = body[: len(body) // 2]
+        return Response(body, 200, mimetype="application/json")
+
+    def _error(self, code: int, title: str, headers: dict[str, str] | None = None) -> Response:
+        body = {"title": title, "detail": title, "type": "about:blank", "status": code}
+        return Response(json.dumps(body), code, headers or {}, mimetype="application/json")
+
+    def _page(self, args: Any) -> dict[str, Any]:
+        size = int(args.get("max_results", 10))
+        assert 10 <= size <= 100, "X rejects max_results outside 10..100"
+        assert set(args["expansions"].split(",")) >= {
+            "author_id",
+            "attachments.media_keys",
+            "referenced_tweets.id",
+        }
+        chosen = [t for t in self.tweets if int(t["id"]) > int(args.get("since_id") or 0)]
+        if args.get("next_token"):
+            chosen = [t for t in chosen if int(t["id"]) < int(args["next_token"])]
+        newest_first = list(reversed(chosen))
+        page, rest = newest_first[:size], newest_first[size:]
+        if not page:
+            return {"meta": {"result_count": 0}}
+        meta = {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"], "result_count": len(page)}
+        if rest:
+            meta["next_token"] = page[-1]["id"]
+        return {"data": page, "includes": {"users": self.recorded["includes"]["users"]}, "meta": meta}
