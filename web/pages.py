@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from aggregator.feeds import get_feed, list_feeds, list_items
+from aggregator.feeds import get_feed, list_feeds, list_items, sources_of
 from stories.curators import authenticate
 from stories.elements import list_elements
 from stories.export import format_when, render_html
@@ -36,7 +36,8 @@ def _db() -> Any:
 
 def _latest_items(feed: dict[str, Any]) -> list[dict[str, Any]]:
     after = max(0, feed["last_seq"] - 5 * FIRST_PAGE)
-    return list_items(_db(), feed, after=after, limit=5 * FIRST_PAGE)[-FIRST_PAGE:]
+    items = list_items(_db(), feed, after=after, limit=5 * FIRST_PAGE)
+    return [item for item in items if not item["deleted"]][-FIRST_PAGE:]
 
 
 def _visible_story(slug: str) -> dict[str, Any]:
@@ -58,7 +59,8 @@ def home() -> str:
 def feed(name: str) -> str:
     """A feed, live: newest first."""
     found = get_feed(_db(), name) or abort(404, f"There is no feed '{name}'.")
-    return render_template("feed.html", feed=found, items=_latest_items(found))
+    health = sources_of(_db(), found["id"]) if current_curator() else None
+    return render_template("feed.html", feed=found, items=_latest_items(found), sources=health)
 
 
 @pages.get("/feeds/<name>/wall")

@@ -60,7 +60,7 @@ def server_url(target: str) -> str:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SpecError(f"'{target}' is not a Mastodon server host or URL")
-    return f"{parsed.scheme}://{parsed.netloc}"
+    return f"{parsed.scheme}://{parsed.netloc.lower()}"
 
 
 def tokens(settings: dict[str, Any]) -> dict[str, str]:
