@@ -159,13 +159,14 @@ class LiveServer:
             "TAGSTORY_REPLAY_SPEED": "0",
             **(env or {}),
         }
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), *(args or [])],
-            cwd=ROOT,
-            env=environment,
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
+        with self.log.open("w") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, str(ROOT / "app.py"), *(args or [])],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_for(self._answers, timeout=30)
 
     def _answers(self) -> bool:
