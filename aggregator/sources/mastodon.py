@@ -1,7 +1,9 @@
 """Mastodon: the hashtag timeline of one server, backfilled through its Link pages, then polled.
 
 `GET /api/v1/timelines/tag/:tag` with `limit=40`: on first start it walks back through the
-`Link: rel="next"` pages, then polls with `min_id`. The cursor (JSON) holds the newest id
+`Link: rel="next"` pages, then polls with `min_id`; with a user token for the server
+(MASTODON_TOKENS) it follows the hashtag stream instead, which also carries edits
+(`status.update`) and deletes, after a `min_id` catch-up. The cursor (JSON) holds the newest id
 seen and, during backfill, the `max_id` of the next older page, so a killed collector
 resumes with no gap. Items use the status `uri` as their id, so the same post seen
 through several servers is one item.
@@ -26,6 +28,7 @@ from aggregator.sources.query import hashtags
 
 PAGE = 40
 WINDOW = 300.0  # seconds over which a server counts requests
+SEEN_LIMIT = 100_000  # status ids remembered to recognize streamed deletes
 
 
 class ServerPace:
@@ -131,6 +134,9 @@ class MastodonSource:
         token = tokens(settings).get(self.host)
         if token:
             self.http.session.headers["Authorization"] = f"Bearer {token}"
+        # The streaming API needs a user token and follows one tag; otherwise the timeline is polled.
+        self.streaming = bool(token) and len(self.tags) == 1
+        self.seen: dict[str, str] = {}  # this server's status ids -> uri, to recognize a streamed delete
 
     def _page(self, stop: threading.Event, **params: str) -> tuple[list[Any], requests.Response] | None:
         if not ServerPace.wait_turn(self.host, self.per_window, stop):
@@ -156,6 +162,9 @@ class MastodonSource:
         for status in reversed(statuses):  # oldest first
             try:
                 items.append(status_item(status, self.host))
+                self.seen[status["id"]] = status["uri"]
+                if len(self.seen) > SEEN_LIMIT:
+                    del self.seen[next(iter(self.seen))]
             except (KeyError, TypeError, ValueError, AttributeError) as error:
                 skipped.append(f"{self.what}: malformed status ({type(error).__name__}: {error})")
             if isinstance(status, dict) and isinstance(status.get("id"), str):
@@ -185,5 +194,49 @@ class MastodonSource:
                 return
             statuses, _ = page
             yield self._batch(statuses, state)
-            if len(statuses) < PAGE and stop.wait(self.poll_seconds):
+            if len(statuses) == PAGE:
+                continue  # more are waiting: catch up before streaming or sleeping
+            if self.streaming:
+                yield from self._stream(state, stop)  # returns when the stream ends; the poll closes the gap
+            elif stop.wait(self.poll_seconds):
                 return
+
+    def _stream(self, state: dict[str, Any], stop: threading.Event) -> Iterator[Batch]:
+        """Follow the user-token hashtag stream: new posts, edits (status.update) and deletes."""
+        url = f"{self.base}/api/v1/streaming/hashtag"
+        response = self.http.get(url, params={"tag": self.tags[0]}, stream=True)
+        with response:
+            event, data = "", []
+            try:
+                for line in response.iter_lines(decode_unicode=True):
+                    if stop.is_set():
+                        return
+                    if line.startswith(":"):  # heartbeat: a chance to notice a pause
+                        yield Batch([], json.dumps(state))
+                    elif line.startswith("event:"):
+                        event = line[6:].strip()
+                    elif line.startswith("data:"):
+                        data.append(line[5:].strip())
+                    elif not line and event:
+                        yield self._streamed(event, "\n".join(data), state)
+                        event, data = "", []
+            except requests.RequestException as error:
+                raise SourceError(f"{self.what} stream broke off: {type(error).__name__}") from error
+        raise SourceError(f"{self.what} closed its stream")
+
+    def _streamed(self, event: str, data: str, state: dict[str, Any]) -> Batch:
+        """One server-sent event as a batch."""
+        if event == "delete":
+            uri = self.seen.get(data)
+            return Batch([], json.dumps(state), deleted=[("mastodon", uri)] if uri else [])
+        try:
+            status = json.loads(data)
+        except ValueError:
+            return Batch([], json.dumps(state), [f"{self.what}: malformed {event} event"])
+        if event == "status.update":
+            batch = self._batch([status], dict(state))
+            batch.changed, batch.items, batch.cursor = batch.items, [], json.dumps(state)
+            return batch
+        if event == "update":
+            return self._batch([status], state)
+        return Batch([], json.dumps(state))

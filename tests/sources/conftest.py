@@ -28,11 +28,12 @@ def serve() -> Iterator[Callable[[Any], LocalServer]]:
 
 
 @pytest.fixture
-def mastodon(serve: Callable[[Any], LocalServer]) -> FakeMastodon:
+def mastodon(serve: Callable[[Any], LocalServer]) -> Iterator[FakeMastodon]:
     """A local Mastodon server; its URL is `mastodon.url`."""
     fake = FakeMastodon()
     fake.url = serve(fake).url
-    return fake
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture

@@ -79,10 +79,38 @@ class FakeMastodon:
         self.authorizations: list[str | None] = []
         self.lock = threading.Lock()
         self.url = ""
+        self.token: str | None = None  # the user token its streaming API wants
+        self.stream: list[str] = []  # server-sent events, in order
+        self.streamed = threading.Condition()
+        self.closed = False
 
     def add(self, *statuses: dict[str, Any]) -> None:
         with self.lock:
             self.statuses.extend(statuses)
+
+    def push(self, event: str, data: Any) -> None:
+        """Send a server-sent event to every stream: update, status.update or delete."""
+        payload = data if isinstance(data, str) else json.dumps(data)
+        with self.streamed:
+            self.stream.append(f"event: {event}\ndata: {payload}\n\n")
+            self.streamed.notify_all()
+
+    def stop(self) -> None:
+        with self.streamed:
+            self.closed = True
+            self.streamed.notify_all()
+
+    def _events(self) -> Any:
+        position = 0
+        while True:
+            with self.streamed:
+                self.streamed.wait_for(
+                    lambda seen=position: self.closed or seen < len(self.stream), timeout=0.2
+                )
+                if self.closed:
+                    return
+                chunks, position = self.stream[position:], len(self.stream)
+            yield (":thump\n\n" + "".join(chunks)).encode()
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         request = Request(environ)
@@ -110,6 +138,10 @@ class FakeMastodon:
                     ),
                 }
             return Response(json.dumps({"error": "nope"}), failure, headers, mimetype="application/json")
+        if request.path == "/api/v1/streaming/hashtag":
+            if not self.token or request.headers.get("Authorization") != f"Bearer {self.token}":
+                return Response(json.dumps({"error": "Error processing your request"}), 401)
+            return Response(self._events(), 200, mimetype="text/event-stream")
         if not request.path.startswith("/api/v1/timelines/tag/"):
             return Response(json.dumps({"error": "Record not found"}), 404, mimetype="application/json")
         tags = {request.path.rsplit("/", 1)[1].lower(), *(t.lower() for t in request.args.getlist("any[]"))}

@@ -129,3 +129,29 @@ def test_a_malformed_status_is_skipped_and_counted(db, mastodon, collecting):
     with collecting():
         wait_for(lambda: _count(db, "kc") == 2 and source_row(db, "kc")["skipped"] == 1)
     assert "malformed status" in source_row(db, "kc")["last_error"]
+
+
+def test_with_a_token_the_stream_brings_new_posts_edits_and_deletes(db, mastodon, collecting):
+    mastodon.token = "user-token"
+    mastodon.add(status(1))
+    create_feed(db, "kc", "#kredcrew", [f"mastodon:{mastodon.url}"])
+    host = mastodon.url.removeprefix("http://")
+    with collecting(MASTODON_TOKENS=f"other.example=nope,{host}=user-token", MASTODON_POLL_SECONDS=60):
+        wait_for(lambda: _count(db, "kc") == 1)
+        mastodon.push("update", status(2))
+        wait_for(lambda: _count(db, "kc") == 2)
+        edited = status(1)
+        edited["content"] = "<p>Post 1, edited #kredcrew</p>"
+        edited["edited_at"] = "2026-11-25T13:00:00.000Z"
+        mastodon.push("status.update", edited)
+        wait_for(lambda: "Post 1, edited #kredcrew" in feed_texts(db, "kc"))
+        mastodon.push("delete", status(2)["id"])
+        wait_for(
+            lambda: db.query_one("SELECT deleted FROM items WHERE source_id = ?", [status(2)["uri"]])[
+                "deleted"
+            ]
+        )
+    assert mastodon.authorizations[-1] == "Bearer user-token"
+    ops = [r["op"] for r in db.query("SELECT op FROM events WHERE type = 'item' ORDER BY seq")]
+    assert ops == ["add", "add", "update", "delete"]
+    assert feed_texts(db, "kc") == ["Post 1, edited #kredcrew", ""]
