@@ -83,11 +83,12 @@ class Collector:
             try:
                 exhausted = self._consume(row)
             except SourceError as error:
+                backoff = self._backoff_after(source_id, row, backoff)
                 wait = error.retry_after or backoff
                 self._record_error(source_id, row["spec"], str(error), wait, error.rate_limited)
             except Exception as error:  # a bug or an unexpected payload: log, back off, go on
                 log.exception("source %s (%s) failed", source_id, row["spec"])
-                wait = backoff
+                wait = backoff = self._backoff_after(source_id, row, backoff)
                 self._record_error(source_id, row["spec"], f"{type(error).__name__}: {error}", wait, False)
             else:
                 if exhausted and not self.stop_event.is_set():
@@ -95,6 +96,12 @@ class Collector:
                 return
             backoff = min(backoff * 2, BACKOFF_MAX)
             self.stop_event.wait(wait * random.uniform(0.8, 1.2))
+
+    def _backoff_after(self, source_id: int, row: Any, backoff: float) -> float:
+        """Start the backoff over when the failed attempt stored something (a stream that dropped)."""
+        current = self._source_row(source_id)
+        progressed = current is not None and current["last_success"] != row["last_success"]
+        return BACKOFF_START if progressed else backoff
 
     def _consume(self, row: Any) -> bool:
         """Store batches until the source ends (True) or is paused (False)."""

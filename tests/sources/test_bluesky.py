@@ -113,3 +113,20 @@ def test_reconnects_after_a_drop_and_skips_malformed_events(db, jetstream, colle
         json.loads(db.query_one("SELECT raw FROM items WHERE source_id LIKE '%/d1'")["raw"])["time_us"]
         == LIVE_US
     )
+
+
+def test_rotates_to_the_next_public_instance_when_one_is_down(db, jetstream, collecting):
+    from tests.conftest import free_port
+
+    down = f"ws://127.0.0.1:{free_port()}/subscribe"
+    jetstream.publish(post_event(LIVE_US, "via the second instance #kredcrew", "rot1"))
+    create_feed(db, "kc", "#kredcrew", ["bluesky"])
+    import aggregator.collector as collector_module
+
+    start, collector_module.BACKOFF_START = collector_module.BACKOFF_START, 0.05
+    try:
+        with collecting(JETSTREAM_URLS=f"{down},{jetstream.ws_url}"):
+            wait_for(lambda: feed_texts(db, "kc") == ["via the second instance #kredcrew"])
+    finally:
+        collector_module.BACKOFF_START = start
+    assert "unreachable" in source_row(db, "kc")["last_error"]
