@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -48,8 +49,6 @@ def retry_after(response: requests.Response, reset_header: str | None = None) ->
             return max(1.0, parsedate_to_datetime(raw).timestamp() - now)
         except (TypeError, ValueError):
             try:
-                from datetime import datetime
-
                 return max(1.0, datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() - now)
             except ValueError:
                 continue
