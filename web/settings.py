@@ -81,6 +81,11 @@ SOURCE_SETTINGS = (
     ),
     Setting("X_POLL_SECONDS", 60.0, "Seconds between two searches of an `x` source."),
     Setting(
+        "X_STREAM",
+        False,
+        "Follow X's filtered stream instead of polling (accounts that have it; one `x` source per token).",
+    ),
+    Setting(
         "X_BACKFILL", True, "On first start, read back the last 7 days of an `x` search (within budget)."
     ),
     Setting(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -112,6 +113,41 @@ def tweet_item(tweet: dict[str, Any], includes: dict[str, Any]) -> Item:
     )
 
 
+class _StreamToQueue(tweepy.StreamingClient):
+    """tweepy's filtered stream, handing every message to the source's queue."""
+
+    def __init__(self, token: str, out: queue.Queue, adapter: HTTPAdapter, user_agent: str) -> None:
+        super().__init__(token, return_type=dict, max_retries=0, daemon=True)
+        self.out = out
+        self.session.mount(X_HOST, adapter)
+        self.user_agent = user_agent
+
+    def on_data(self, raw_data: bytes) -> None:
+        try:
+            message = json.loads(raw_data)
+        except ValueError:
+            self.out.put(("skip", f"X stream sent a malformed message ({len(raw_data)} bytes)"))
+            return
+        self.out.put(("message", message))
+
+    def on_request_error(self, status_code: int) -> None:
+        self.out.put(("error", status_code))
+        self.disconnect()  # the source reports it and the collector decides when to retry
+
+    def on_connection_error(self) -> None:
+        self.out.put(("error", "connection"))
+        self.disconnect()
+
+    def on_closed(self, response: requests.Response) -> None:
+        self.disconnect()
+
+    def on_exception(self, exception: Exception) -> None:
+        self.out.put(("error", type(exception).__name__))
+
+    def on_disconnect(self) -> None:
+        self.out.put(("closed", None))
+
+
 def _seconds_to_midnight() -> float:
     now = datetime.now(UTC)
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -138,10 +174,14 @@ class XSource:
         self.budget = int(settings.get("X_DAILY_READ_BUDGET") or 0)
         self.poll_seconds = float(settings.get("X_POLL_SECONDS") or 60)
         self.backfill = bool(settings.get("X_BACKFILL", True))
+        self.stream = bool(settings.get("X_STREAM"))
+        self.token = token
         self.client = tweepy.Client(bearer_token=token, return_type=dict)
         self.client.user_agent = settings.get("USER_AGENT") or DEFAULT_USER_AGENT
-        adapter = _Rebased(settings.get("X_API_URL") or X_HOST, float(settings.get("HTTP_TIMEOUT") or 20))
-        self.client.session.mount(X_HOST, adapter)
+        self.adapter = _Rebased(
+            settings.get("X_API_URL") or X_HOST, float(settings.get("HTTP_TIMEOUT") or 20)
+        )
+        self.client.session.mount(X_HOST, self.adapter)
 
     def _check_budget(self, state: dict[str, Any]) -> int:
         """Posts still readable today; raise SourceError once the budget is spent."""
@@ -226,5 +266,63 @@ class XSource:
                 self._check_budget(state)
             if "since_id" not in state:
                 state["since_id"] = None
-            if stop.wait(self.poll_seconds):
+            if self.stream:
+                yield from self._streamed(state, stop)  # returns when the stream ends; a sweep closes the gap
+            elif stop.wait(self.poll_seconds):
                 return
+
+    def _rule_id(self, streamer: _StreamToQueue) -> str:
+        """The id of the filtered-stream rule for this query (added when missing)."""
+        rules = (streamer.get_rules() or {}).get("data") or []
+        for rule in rules:
+            if rule.get("value") == self.query:
+                return rule["id"]
+        added = streamer.add_rules(tweepy.StreamRule(value=self.query, tag="tagstory"))
+        created = (added or {}).get("data") or []
+        if not created:
+            raise SourceError(f"X refused the stream rule '{self.query}': {(added or {}).get('errors')}")
+        return created[0]["id"]
+
+    def _streamed(self, state: dict[str, Any], stop: threading.Event) -> Iterator[Batch]:
+        """Follow the filtered stream (X_STREAM): posts matching this query's rule, within the budget."""
+        messages: queue.Queue = queue.Queue()
+        streamer = _StreamToQueue(self.token, messages, self.adapter, self.client.user_agent)
+        try:
+            rule = self._rule_id(streamer)
+        except tweepy.TweepyException as error:
+            raise SourceError(f"X stream rules failed: {type(error).__name__}") from error
+        streamer.filter(
+            threaded=True,
+            expansions=EXPANSIONS,
+            tweet_fields=TWEET_FIELDS,
+            user_fields=USER_FIELDS,
+            media_fields=MEDIA_FIELDS,
+        )
+        try:
+            while not stop.is_set():
+                try:
+                    kind, message = messages.get(timeout=1.0)
+                except queue.Empty:
+                    yield Batch([], json.dumps(state))  # a chance to notice a pause
+                    continue
+                if kind == "skip":
+                    yield Batch([], json.dumps(state), [message])
+                elif kind == "error":
+                    wait = 60.0 if message == 429 else None
+                    raise SourceError(f"X stream failed ({message})", retry_after=wait)
+                elif kind == "closed":
+                    raise SourceError("X closed the stream")
+                elif not any(r.get("id") == rule for r in message.get("matching_rules") or []):
+                    self._check_budget(state)
+                    state["reads"] += 1  # another rule's post on this token's stream is billed too
+                else:
+                    self._check_budget(state)
+                    tweet = message.get("data") or {}
+                    page = {"data": [tweet], "includes": message.get("includes") or {}}
+                    page["meta"] = {"newest_id": tweet.get("id")}
+                    batch = self._batch(page, state)
+                    state.update(since_id=_newer(state.get("since_id"), state.pop("newest")), next=None)
+                    batch.cursor = json.dumps(state)
+                    yield batch
+        finally:
+            streamer.disconnect()

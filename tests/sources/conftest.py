@@ -79,8 +79,9 @@ def jetstream(serve: Callable[[Any], LocalServer]) -> Iterator[Any]:
 
 
 @pytest.fixture
-def x_api(serve: Callable[[Any], LocalServer]) -> FakeX:
+def x_api(serve: Callable[[Any], LocalServer]) -> Iterator[FakeX]:
     """A local X API v2; collect with `X_API_URL=x_api.url, X_BEARER_TOKEN=x_api.token`."""
     fake = FakeX()
     fake.url = serve(fake).url
-    return fake
+    yield fake
+    fake.stop()

@@ -350,6 +350,45 @@ class FakeX:
         self.failures: deque[Any] = deque()
         self.requests: list[dict[str, str]] = []
         self.recorded = json.loads((RECORDED / "x_search_recent.json").read_text())
+        self.rules: list[dict[str, str]] = []
+        self.streamed: list[dict[str, Any]] = []  # filtered-stream messages, in order
+        self.changed = threading.Condition()
+        self.closed = False
+
+    def push(self, tweet: dict[str, Any], rule_id: str) -> None:
+        """Send a post to the filtered stream as matching rule `rule_id`."""
+        message = {
+            "data": tweet,
+            "includes": {"users": self.recorded["includes"]["users"]},
+            "matching_rules": [{"id": rule_id, "tag": "tagstory"}],
+        }
+        with self.changed:
+            self.streamed.append(message)
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+
+    def _stream(self) -> Any:
+        position = 0
+        while True:
+            with self.changed:
+                self.changed.wait_for(
+                    lambda seen=position: self.closed or seen < len(self.streamed), timeout=0.2
+                )
+                if self.closed:
+                    return
+                messages, position = self.streamed[position:], len(self.streamed)
+            yield ("\r\n" + "".join(json.dumps(m) + "\r\n" for m in messages)).encode()
+
+    def _rules(self, request: Request) -> Response:
+        if request.method == "POST":
+            for rule in (request.get_json() or {}).get("add", []):
+                self.rules.append({"id": str(1000 + len(self.rules)), **rule})
+            return Response(json.dumps({"data": self.rules[-1:], "meta": {"summary": {"created": 1}}}), 201)
+        return Response(json.dumps({"data": self.rules, "meta": {"result_count": len(self.rules)}}), 200)
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         return self._respond(Request(environ))(environ, start_response)
@@ -366,6 +405,10 @@ class FakeX:
             return self._error(
                 failure, "Too Many Requests" if failure == 429 else "Service Unavailable", headers
             )
+        if request.path == "/2/tweets/search/stream/rules":
+            return self._rules(request)
+        if request.path == "/2/tweets/search/stream":
+            return Response(self._stream(), 200, mimetype="application/json")
         if request.path != "/2/tweets/search/recent":
             return self._error(404, "Not Found")
         body = json.dumps(self._page(request.args))

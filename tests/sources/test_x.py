@@ -91,3 +91,19 @@ def test_503_timeout_and_truncated_json_are_retried_without_loss(db, x_api, coll
     finally:
         collector_module.BACKOFF_START = start
     assert len(set(feed_texts(db, "kc"))) == 120
+
+
+def test_stream_mode_follows_its_rule_after_the_backfill(db, x_api, collecting):
+    x_api.tweets = [tweet(n) for n in range(5)]
+    x_api.rules.append({"id": "7", "value": "#other", "tag": "someone else"})
+    create_feed(db, "kc", "#kredcrew", ["x"])
+    with collecting(**_settings(x_api, X_STREAM=True)):
+        wait_for(lambda: len(feed_texts(db, "kc")) == 5)
+        rule = wait_for(lambda: next((r["id"] for r in x_api.rules if r["value"] == "#kredcrew"), None))
+        x_api.push(tweet(5, "streamed #kredcrew"), rule)
+        x_api.push(tweet(6, "another app's rule"), "7")
+        x_api.push(tweet(7, "streamed again #kredcrew"), rule)
+        wait_for(lambda: len(feed_texts(db, "kc")) == 7)
+    assert feed_texts(db, "kc")[5:] == ["streamed #kredcrew", "streamed again #kredcrew"]
+    state = json.loads(source_row(db, "kc")["cursor"])
+    assert state["since_id"] == tweet(7)["id"] and state["reads"] == 8  # the other rule's post is billed too
