@@ -153,13 +153,9 @@ def feed_remove_source_command(name: str, source: str) -> None:
 @click.command("collect")
 def collect_command() -> None:
     """Run the collectors in this process until interrupted (Ctrl-C or SIGTERM)."""
-    queue = current_app.config["MESSAGE_QUEUE"]
-    if queue:  # the web processes deliver what this process commits as soon as the doorbell rings
-        from web.realtime import redis_doorbell
-
-        _db().publish = redis_doorbell(queue)
     collector = Collector(_db(), current_app.config)
     signal.signal(signal.SIGTERM, lambda *_: collector.stop_event.set())
+    queue = current_app.config["MESSAGE_QUEUE"]
     click.echo(f"Collecting; publishing through {queue or 'the database (web processes poll it)'}.")
     try:
         collector.run_forever()
