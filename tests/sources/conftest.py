@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from aggregator.collector import Collector
+from tests import conftest as shared
 from tests.sources.servers import FakeJetstream, FakeMastodon, FakeX, LocalServer
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """The shared `wait_for` with a deadline that suits network sources on a busy machine."""
+    return shared.wait_for(condition, timeout)
 
 
 @pytest.fixture

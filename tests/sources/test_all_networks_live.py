@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socketio
 
-from tests.conftest import wait_for
+from tests.sources.conftest import wait_for
 from tests.sources.servers import FakeRss, post_event, status, tweet
 
 LIVE_US = 1783175999000000

@@ -6,8 +6,7 @@ import json
 
 from aggregator.feeds import create_feed
 from aggregator.sources.bluesky import char_offset, facet_spans
-from tests.conftest import wait_for
-from tests.sources.conftest import feed_texts, source_row
+from tests.sources.conftest import feed_texts, source_row, wait_for
 from tests.sources.servers import post_event
 
 LIVE_US = 1783175999000000  # after every event of the capture

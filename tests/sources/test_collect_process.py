@@ -12,7 +12,8 @@ import socketio
 
 from aggregator.db import Database
 from aggregator.feeds import create_feed
-from tests.conftest import ROOT, wait_for
+from tests.conftest import ROOT
+from tests.sources.conftest import wait_for
 from tests.sources.servers import status
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from aggregator.feeds import create_feed
-from tests.conftest import wait_for
-from tests.sources.conftest import feed_texts, source_row
+from tests.sources.conftest import feed_texts, source_row, wait_for
 from tests.sources.servers import FakeMastodon, status
 
 

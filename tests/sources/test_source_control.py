@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from aggregator.feeds import create_feed, sources_of
 from aggregator.items import item_from_dict, store_items
-from tests.conftest import wait_for
-from tests.sources.conftest import feed_texts, source_row
+from tests.sources.conftest import feed_texts, source_row, wait_for
 from tests.sources.servers import status
 
 

@@ -7,8 +7,7 @@ import json
 import aggregator.collector as collector_module
 from aggregator.feeds import create_feed, sources_of
 from aggregator.sources.x import tweet_item
-from tests.conftest import wait_for
-from tests.sources.conftest import feed_texts, source_row
+from tests.sources.conftest import feed_texts, source_row, wait_for
 from tests.sources.servers import RECORDED, tweet
 
 
