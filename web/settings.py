@@ -121,9 +121,19 @@ SOURCE_SETTINGS = (
     Setting(
         "BLUESKY_HANDLE",
         None,
-        "Bluesky account handle used with BLUESKY_APP_PASSWORD (only for search; Jetstream needs none).",
+        "Bluesky handle used with BLUESKY_APP_PASSWORD for the search backfill (Jetstream needs none).",
     ),
-    Setting("BLUESKY_APP_PASSWORD", None, "Bluesky app password (Settings → App passwords), never your own."),
+    Setting(
+        "BLUESKY_APP_PASSWORD",
+        None,
+        "Bluesky app password (Settings → App passwords), never the account password; enables search.",
+    ),
+    Setting("BLUESKY_API_URL", "https://bsky.social", "Where a Bluesky account logs in and searches."),
+    Setting(
+        "BLUESKY_BACKFILL_PAGES",
+        10,
+        "Pages of 100 posts per hashtag a new `bluesky` source reads from search (with an app password).",
+    ),
     Setting("RSS_POLL_SECONDS", 300.0, "Seconds between two conditional GETs of an `rss` feed."),
 )
 

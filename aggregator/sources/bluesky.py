@@ -12,7 +12,7 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -21,6 +21,7 @@ import websocket
 from aggregator import clock, sanitize
 from aggregator.items import Author, Item, Media
 from aggregator.sources import Batch, SourceError
+from aggregator.sources.bluesky_search import BlueskySearch
 from aggregator.sources.query import contains_any, hashtags
 
 POST = "app.bsky.feed.post"
@@ -96,17 +97,22 @@ def post_uri(event: dict[str, Any]) -> str:
 
 def post_item(event: dict[str, Any]) -> Item:
     """A Jetstream create/update commit of a post as an item; KeyError/TypeError when malformed."""
-    did, record = event["did"], event["commit"]["record"]
+    did = event["did"]
+    author = Author(name=str(did), url=sanitize.clean_url(f"https://bsky.app/profile/{did}"))
+    return record_item(did, event["commit"]["rkey"], event["commit"]["record"], author, event)
+
+
+def record_item(did: Any, rkey: Any, record: dict[str, Any], author: Author, raw: Any) -> Item:
+    """A post record (from Jetstream or a search) as an item; KeyError/TypeError when malformed."""
     text = record["text"]
-    if not isinstance(text, str) or not isinstance(did, str):
-        raise TypeError("text and did must be strings")
-    rkey = event["commit"]["rkey"]
+    if not isinstance(text, str) or not isinstance(did, str) or not isinstance(rkey, str):
+        raise TypeError("text, did and rkey must be strings")
     reply = (record.get("reply") or {}).get("parent") or {}
     langs = record.get("langs") or []
     return Item(
         source="bluesky",
-        source_id=post_uri(event),
-        author=Author(name=did, handle=None, url=sanitize.clean_url(f"https://bsky.app/profile/{did}")),
+        source_id=f"at://{did}/{POST}/{rkey}",
+        author=author,
         text=text,
         links=facet_spans(text, record.get("facets")),
         url=sanitize.clean_url(f"https://bsky.app/profile/{did}/post/{rkey}"),
@@ -115,7 +121,7 @@ def post_item(event: dict[str, Any]) -> Item:
         reply_to=reply.get("uri") if isinstance(reply.get("uri"), str) else None,
         lang=langs[0] if langs and isinstance(langs[0], str) else None,
         sensitive=bool((record.get("labels") or {}).get("values")),
-        raw=event,
+        raw=raw,
     )
 
 
@@ -138,6 +144,7 @@ class BlueskySource:
         self.user_agent = settings.get("USER_AGENT") or "Tagstory"
         self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
         self.key = f"{target}|{query}"
+        self.search = BlueskySearch.from_settings(self.tags, settings)
 
     def _url(self, cursor: str | None) -> str:
         turn = self._turn.get(self.key, 0) % len(self.instances)
@@ -184,8 +191,16 @@ class BlueskySource:
             return
         (batch.changed if commit.get("operation") == "update" else batch.items).append(item)
 
-    def batches(self, cursor: str | None, stop: threading.Event) -> Iterator[Batch]:
-        """Stream from `cursor` (a time_us) on, one batch per half second of events."""
+    def batches(self, cursor: str | None, stop: threading.Event) -> Generator[Batch, None, None]:
+        """Stream from `cursor` (a time_us) on, one batch per half second of events.
+
+        On first start, with an app password, the search backfill runs first; it ends with
+        the time it started at, so Jetstream replays whatever was posted meanwhile.
+        """
+        if self.search and (cursor is None or cursor.startswith("{")):
+            cursor = yield from self.search.backfill(cursor, stop)
+            if stop.is_set():
+                return
         connection = self._connect(cursor)
         try:
             while not stop.is_set():

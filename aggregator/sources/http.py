@@ -28,6 +28,10 @@ class Http:
         """GET `url` (see `get`)."""
         return get(self.session, url, self.what, reset_header, timeout=self.timeout, **kwargs)
 
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        """POST to `url`, with the same error handling as `get`."""
+        return get(self.session, url, self.what, timeout=self.timeout, method="POST", **kwargs)
+
     def json(self, response: requests.Response) -> Any:
         """The JSON body of `response` (see `json_body`)."""
         return json_body(response, self.what)
@@ -61,11 +65,12 @@ def get(
     what: str,
     reset_header: str | None = None,
     timeout: float = 20.0,
+    method: str = "GET",
     **kwargs: Any,
 ) -> requests.Response:
     """GET `url`; turn network failures and error statuses into SourceError with a plain message."""
     try:
-        response = client.get(url, timeout=timeout, **kwargs)
+        response = client.request(method, url, timeout=timeout, **kwargs)
     except requests.Timeout as error:
         raise SourceError(f"{what} did not answer in time") from error
     except requests.RequestException as error:

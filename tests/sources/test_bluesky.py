@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from aggregator.feeds import create_feed
 from aggregator.sources.bluesky import char_offset, facet_spans
@@ -129,3 +130,38 @@ def test_rotates_to_the_next_public_instance_when_one_is_down(db, jetstream, col
     finally:
         collector_module.BACKOFF_START = start
     assert "unreachable" in source_row(db, "kc")["last_error"]
+
+
+def test_with_an_app_password_search_backfills_before_going_live(db, serve, jetstream, collecting):
+    from tests.sources.servers import FakeBlueskyApi
+
+    api = FakeBlueskyApi()
+    api.url = serve(api).url
+    for n in range(150):
+        api.add(n, f"searched {n} #KredCrew")
+    later = int(time.time() * 1_000_000) + 60_000_000  # Jetstream events carry real time, after the search
+    jetstream.publish(post_event(later, "live after the search #kredcrew", "live1"))
+    create_feed(db, "kc", "#kredcrew", [f"bluesky:{jetstream.ws_url}"])
+    account = {"BLUESKY_HANDLE": api.handle, "BLUESKY_APP_PASSWORD": api.password, "BLUESKY_API_URL": api.url}
+    with collecting(**account):
+        wait_for(lambda: len(feed_texts(db, "kc")) == 151)
+    texts = feed_texts(db, "kc")
+    assert texts[-1] == "live after the search #kredcrew"
+    assert sorted(texts[:-1]) == sorted(f"searched {n} #KredCrew" for n in range(150))
+    assert [s.get("cursor") for s in api.searches] == [None, "100"]
+    assert all(s["q"] == "#kredcrew" for s in api.searches)
+    author = db.query_one("SELECT author_name, author_handle FROM items WHERE source_id LIKE '%/s1'")
+    assert (author["author_name"], author["author_handle"]) == ("Ada", "ada.bsky.social")
+    assert "cursor" in jetstream.connections[0]  # Jetstream replays from when the search began
+
+
+def test_a_wrong_app_password_is_said_plainly(db, serve, jetstream, collecting):
+    from tests.sources.servers import FakeBlueskyApi
+
+    api = FakeBlueskyApi()
+    url = serve(api).url
+    create_feed(db, "kc", "#kredcrew", [f"bluesky:{jetstream.ws_url}"])
+    with collecting(BLUESKY_HANDLE=api.handle, BLUESKY_APP_PASSWORD="wrong", BLUESKY_API_URL=url):
+        row = wait_for(lambda: (r := source_row(db, "kc"))["last_error"] and r)
+    assert row["last_error"] == "Bluesky refused TAGSTORY_BLUESKY_HANDLE / TAGSTORY_BLUESKY_APP_PASSWORD"
+    assert row["rate_limit_reset"] is None

@@ -154,3 +154,15 @@ def test_with_a_token_the_stream_brings_new_posts_edits_and_deletes(db, mastodon
     ops = [r["op"] for r in db.query("SELECT op FROM events WHERE type = 'item' ORDER BY seq")]
     assert ops == ["add", "add", "update", "delete"]
     assert feed_texts(db, "kc") == ["Post 1, edited #kredcrew", ""]
+
+
+def test_requests_to_one_server_stay_within_its_5_minute_limit():
+    import threading
+
+    from aggregator.sources.mastodon import ServerPace
+
+    stop = threading.Event()
+    assert all(ServerPace.wait_turn("pace.example", 3, stop) for _ in range(3))
+    assert ServerPace.wait_turn("other.example", 3, stop)  # each server has its own window
+    stop.set()
+    assert ServerPace.wait_turn("pace.example", 3, stop) is False  # a 4th would wait for the window
