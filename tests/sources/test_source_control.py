@@ -91,3 +91,39 @@ def test_feed_page_shows_source_health_to_curators_only(db, client, curators):
     curators.login(client)
     page = client.get("/feeds/kc").text
     assert 'class="source-health"' in page and '<th scope="row">x</th>' in page
+
+
+def test_curators_create_a_feed_and_control_its_sources_from_the_pages(db, client, curators):
+    assert "new-feed" not in client.get("/").text
+    assert client.post("/feeds", data={"name": "kc", "query": "#kredcrew"}).status_code == 403
+    csrf = curators.login(client)
+    assert 'id="new-feed"' in client.get("/").text
+    response = client.post(
+        "/feeds",
+        data={
+            "csrf_token": csrf,
+            "name": "kc",
+            "query": "#kredcrew",
+            "sources": "x\r\n\r\nmastodon:Mastodon.Social\n",
+        },
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/feeds/kc")
+    health = client.get("/api/feeds/kc").json["sources"]
+    assert [s["spec"] for s in health] == ["x", "mastodon:mastodon.social"]
+    control = f"/feeds/kc/sources/{health[0]['id']}"
+    assert client.post(control, data={"csrf_token": csrf, "action": "pause"}).status_code == 302
+    assert 'aria-label="Resume x"' in client.get("/feeds/kc").text
+    assert client.post(control, data={"csrf_token": csrf, "action": "explode"}).status_code == 400
+    assert client.post(control, data={"action": "remove"}).status_code == 400  # no CSRF token
+    assert client.post(control, data={"csrf_token": csrf, "action": "remove"}).status_code == 302
+    assert client.post(control, data={"csrf_token": csrf, "action": "remove"}).status_code == 404
+    bad = client.post(
+        "/feeds", data={"csrf_token": csrf, "name": "Bad Name", "query": "#x"}, follow_redirects=True
+    )
+    assert bad.status_code == 200 and "The feed was not created: name must be" in bad.text
+    bad = client.post(
+        "/feeds",
+        data={"csrf_token": csrf, "name": "ok", "query": "#x", "sources": "myspace:x"},
+        follow_redirects=True,
+    )
+    assert "unknown source &#39;myspace&#39;" in bad.text
