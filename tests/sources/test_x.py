@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import aggregator.collector as collector_module
 from aggregator.feeds import create_feed, sources_of
@@ -68,6 +69,7 @@ def test_missing_token_is_said_plainly(db, collecting):
 
 
 def test_401_and_429_are_reported_without_the_token(db, x_api, collecting, caplog):
+    caplog.set_level(logging.DEBUG)  # even debug logs must not carry a credential
     create_feed(db, "kc", "#kredcrew", ["x"])
     x_api.failures.append(429)
     with collecting(**_settings(x_api)):
