@@ -254,8 +254,8 @@ class XSource:
             first = "since_id" not in state
             for page in self._pages(state, first):
                 batch = self._batch(page, state)
-                if not state["next"]:  # the sweep is complete: later ones start after its newest post
-                    state.update(
+                if not state["next"] or (first and not self.backfill):  # the sweep is complete:
+                    state.update(  # later sweeps start after its newest post
                         since_id=state.get("newest") or state.get("since_id"), next=None, newest=None
                     )
                 batch.cursor = json.dumps(state)
