@@ -28,6 +28,7 @@ POST = "app.bsky.feed.post"
 BATCH_SECONDS = 0.5  # events gathered into one transaction
 BATCH_EVENTS = 500
 RECV_TIMEOUT = 1.0  # how often a quiet stream checks whether to stop
+SILENCE = 120.0  # the firehose is never this quiet: after it, the connection is deemed dead
 CDN = "https://cdn.bsky.app/img"
 
 
@@ -202,6 +203,7 @@ class BlueskySource:
             if stop.is_set():
                 return
         connection = self._connect(cursor)
+        heard = time.monotonic()
         try:
             while not stop.is_set():
                 batch = Batch([], cursor)
@@ -213,12 +215,15 @@ class BlueskySource:
                         if not message:
                             raise websocket.WebSocketConnectionClosedException("closed by Jetstream")
                     except websocket.WebSocketTimeoutException:
+                        if time.monotonic() - heard > SILENCE:
+                            raise SourceError(f"Jetstream sent nothing for {SILENCE:.0f} s") from None
                         break
                     except (OSError, websocket.WebSocketException) as error:
                         if batch.items or batch.deleted or batch.changed or batch.cursor != cursor:
                             yield batch  # keep what arrived before the drop
                         raise SourceError(f"Jetstream connection lost: {type(error).__name__}") from error
                     received += 1
+                    heard = time.monotonic()
                     self._read(batch, message)
                 cursor = batch.cursor
                 yield batch

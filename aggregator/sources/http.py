@@ -24,9 +24,11 @@ class Http:
         self.session.headers["User-Agent"] = settings.get("USER_AGENT") or DEFAULT_USER_AGENT
         self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
 
-    def get(self, url: str, reset_header: str | None = None, **kwargs: Any) -> requests.Response:
-        """GET `url` (see `get`)."""
-        return get(self.session, url, self.what, reset_header, timeout=self.timeout, **kwargs)
+    def get(
+        self, url: str, reset_header: str | None = None, timeout: float | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """GET `url` (see `get`); `timeout` overrides HTTP_TIMEOUT (a stream's read timeout)."""
+        return get(self.session, url, self.what, reset_header, timeout=timeout or self.timeout, **kwargs)
 
     def post(self, url: str, **kwargs: Any) -> requests.Response:
         """POST to `url`, with the same error handling as `get`."""

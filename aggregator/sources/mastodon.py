@@ -28,6 +28,7 @@ from aggregator.sources.query import hashtags
 
 PAGE = 40
 WINDOW = 300.0  # seconds over which a server counts requests
+STREAM_SILENCE = 90.0  # seconds without even a heartbeat after which the stream is deemed dead
 SEEN_LIMIT = 100_000  # status ids remembered to recognize streamed deletes
 
 
@@ -204,7 +205,7 @@ class MastodonSource:
     def _stream(self, state: dict[str, Any], stop: threading.Event) -> Iterator[Batch]:
         """Follow the user-token hashtag stream: new posts, edits (status.update) and deletes."""
         url = f"{self.base}/api/v1/streaming/hashtag"
-        response = self.http.get(url, params={"tag": self.tags[0]}, stream=True)
+        response = self.http.get(url, params={"tag": self.tags[0]}, stream=True, timeout=STREAM_SILENCE)
         with response:
             event, data = "", []
             try:

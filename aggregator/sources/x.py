@@ -38,8 +38,6 @@ TWEET_FIELDS = [
 USER_FIELDS = ["name", "username", "profile_image_url", "url"]
 MEDIA_FIELDS = ["type", "url", "preview_image_url", "alt_text", "width", "height"]
 
-logging.getLogger("tweepy.client").setLevel(logging.INFO)  # its DEBUG lines carry the bearer token
-
 
 class _Rebased(HTTPAdapter):
     """Sends tweepy's requests to X_API_URL (a local server in tests) with a timeout."""
@@ -174,6 +172,7 @@ class XSource:
         self.budget = int(settings.get("X_DAILY_READ_BUDGET") or 0)
         self.poll_seconds = float(settings.get("X_POLL_SECONDS") or 60)
         self.backfill = bool(settings.get("X_BACKFILL", True))
+        logging.getLogger("tweepy.client").setLevel(logging.INFO)  # its DEBUG lines carry the bearer token
         self.stream = bool(settings.get("X_STREAM"))
         self.token = token
         self.client = tweepy.Client(bearer_token=token, return_type=dict)
@@ -255,8 +254,8 @@ class XSource:
             first = "since_id" not in state
             for page in self._pages(state, first):
                 batch = self._batch(page, state)
-                if not state["next"]:  # the sweep is complete: later ones start after its newest post
-                    state.update(
+                if not state["next"] or (first and not self.backfill):  # the sweep is complete:
+                    state.update(  # later sweeps start after its newest post
                         since_id=state.get("newest") or state.get("since_id"), next=None, newest=None
                     )
                 batch.cursor = json.dumps(state)

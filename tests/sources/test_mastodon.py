@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from aggregator.feeds import create_feed
 from tests.sources.conftest import feed_texts, source_row, wait_for
@@ -130,7 +131,8 @@ def test_a_malformed_status_is_skipped_and_counted(db, mastodon, collecting):
     assert "malformed status" in source_row(db, "kc")["last_error"]
 
 
-def test_with_a_token_the_stream_brings_new_posts_edits_and_deletes(db, mastodon, collecting):
+def test_with_a_token_the_stream_brings_new_posts_edits_and_deletes(db, mastodon, collecting, caplog):
+    caplog.set_level(logging.DEBUG)  # even debug logs must not carry a credential
     mastodon.token = "user-token"
     mastodon.add(status(1))
     create_feed(db, "kc", "#kredcrew", [f"mastodon:{mastodon.url}"])
@@ -150,7 +152,7 @@ def test_with_a_token_the_stream_brings_new_posts_edits_and_deletes(db, mastodon
                 "deleted"
             ]
         )
-    assert mastodon.authorizations[-1] == "Bearer user-token"
+    assert mastodon.authorizations[-1] == "Bearer user-token" and "user-token" not in caplog.text
     ops = [r["op"] for r in db.query("SELECT op FROM events WHERE type = 'item' ORDER BY seq")]
     assert ops == ["add", "add", "update", "delete"]
     assert feed_texts(db, "kc") == ["Post 1, edited #kredcrew", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import aggregator.collector as collector_module
 from aggregator.feeds import create_feed, sources_of
@@ -68,6 +69,7 @@ def test_missing_token_is_said_plainly(db, collecting):
 
 
 def test_401_and_429_are_reported_without_the_token(db, x_api, collecting, caplog):
+    caplog.set_level(logging.DEBUG)  # even debug logs must not carry a credential
     create_feed(db, "kc", "#kredcrew", ["x"])
     x_api.failures.append(429)
     with collecting(**_settings(x_api)):
@@ -106,3 +108,14 @@ def test_stream_mode_follows_its_rule_after_the_backfill(db, x_api, collecting):
     assert feed_texts(db, "kc")[5:] == ["streamed #kredcrew", "streamed again #kredcrew"]
     state = json.loads(source_row(db, "kc")["cursor"])
     assert state["since_id"] == tweet(7)["id"] and state["reads"] == 8  # the other rule's post is billed too
+
+
+def test_without_backfill_only_the_newest_page_is_read_then_since_id(db, x_api, collecting):
+    x_api.tweets = [tweet(n) for n in range(250)]
+    create_feed(db, "kc", "#kredcrew", ["x"])
+    with collecting(**_settings(x_api, X_BACKFILL=False)):
+        wait_for(lambda: len(feed_texts(db, "kc")) == 100)
+        x_api.tweets.append(tweet(250))
+        wait_for(lambda: len(feed_texts(db, "kc")) == 101)
+    assert not any(r.get("next_token") for r in x_api.requests)
+    assert sorted(feed_texts(db, "kc")) == sorted(f"tweet {n} #kredcrew" for n in range(150, 251))
