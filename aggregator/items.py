@@ -276,3 +276,67 @@ def store_items(
                 [cursor, len(added), now, source_row_id],
             )
     return added
+
+
+def _announce_in_feeds(db: Database, tx: Any, item_id: str, op: str) -> int:
+    """Give the item a new seq in every feed holding it and append an `item` event to each."""
+    memberships = tx.execute(
+        "SELECT f.id, f.name, m.status FROM feed_items m JOIN feeds f ON f.id = m.feed_id"
+        " WHERE m.item_id = ?",
+        [item_id],
+    ).fetchall()
+    stored = tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item_id]).fetchone()
+    for feed_id, feed_name, status in memberships:
+        seq = eventlog.next_seq(tx)
+        public = {**public_item(stored), "seq": seq, "status": status}
+        eventlog.append(
+            db, tx, eventlog.feed_room(feed_name), "item", op, {"feed": feed_name, "item": public}
+        )
+        tx.execute("UPDATE feed_items SET seq = ? WHERE feed_id = ? AND item_id = ?", [seq, feed_id, item_id])
+    return len(memberships)
+
+
+def change_items(
+    db: Database,
+    changed: list[Item] | None = None,
+    deleted: list[tuple[str, str]] | None = None,
+) -> int:
+    """Apply edits and deletions reported by a source to stored items, in one transaction.
+
+    `changed` items replace the stored text, html and media of the item with the same
+    (source, source_id); `deleted` (source, source_id) pairs are emptied and marked
+    deleted. Every feed holding such an item gets an `item` event (op `update` or
+    `delete`) so viewers replace or drop it. Unknown items are ignored. Returns the
+    number of feed events appended.
+    """
+    announced = 0
+    with db.write() as tx:
+        for item in changed or []:
+            row = _item_row(item, clock.now())
+            found = tx.execute(
+                "UPDATE items SET text = ?, html = ?, media = ?, sensitive = ?, raw = ?"
+                " WHERE source = ? AND source_id = ? AND deleted = 0",
+                [
+                    row["text"],
+                    row["html"],
+                    row["media"],
+                    row["sensitive"],
+                    row["raw"],
+                    item.source,
+                    item.source_id,
+                ],
+            ).rowcount
+            if found:
+                announced += _announce_in_feeds(db, tx, item.id, "update")
+        for source, source_id in deleted or []:
+            item_id = tx.execute(
+                "SELECT id FROM items WHERE source = ? AND source_id = ? AND deleted = 0", [source, source_id]
+            ).fetchone()
+            if item_id is None:
+                continue
+            tx.execute(
+                "UPDATE items SET deleted = 1, text = '', html = '', media = '[]', raw = ? WHERE id = ?",
+                [json.dumps({"deleted": True, "source": source, "source_id": source_id}), item_id[0]],
+            )
+            announced += _announce_in_feeds(db, tx, item_id[0], "delete")
+    return announced
