@@ -78,3 +78,17 @@ def test_long_links_and_words_wrap_on_a_phone(site, new_context):
         page.wait_for_selector("body[data-last-seq]", state="attached")
         _assert_fits(page)
     screenshot(page, "wall-phone-long-words")
+
+
+def test_curator_pages_fit_a_phone(demo_site, new_context):
+    page = new_context(viewport=SCREENS["phone"], is_mobile=True).new_page()
+    problems = watch(page)
+    log_in(page, demo_site, "/feeds/kredcrew")
+    page.click(".source-health summary")
+    screenshot(page, "feed-curator-phone", full_page=False)
+    _assert_fits(page)
+    page.goto(demo_site.url + "/stories/kredcrew-summit/edit")
+    page.wait_for_selector("body[data-last-seq]", state="attached")
+    screenshot(page, "editor-phone")
+    _assert_fits(page)
+    assert not problems, problems.messages
