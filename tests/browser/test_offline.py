@@ -13,7 +13,8 @@ def _cards(page: Any) -> list[str]:
 
 
 def _wait_for_seq(page: Any, seq: int) -> None:
-    page.wait_for_function("seq => Number(document.body.dataset.lastSeq) >= seq", arg=seq)
+    """Wait until the page has applied every event up to `seq` (a reconnect backs off up to ~7 s)."""
+    page.wait_for_function("seq => Number(document.body.dataset.lastSeq) >= seq", arg=seq, timeout=20_000)
 
 
 def _newest_first(items: list[dict[str, Any]]) -> list[str]:
