@@ -49,7 +49,7 @@ def test_viewer_offline_then_back_shows_missed_items_once_each(site, new_context
     assert again["id"] == missed[0]["id"]  # a duplicate post is the same item
 
     wire.plug()
-    viewer.wait_for_selector("#live-status", state="hidden")
+    viewer.wait_for_selector("#live-status", state="hidden", timeout=20_000)
     _wait_for_seq(viewer, missed[-1]["seq"])
     viewer.wait_for_selector(f'.item[data-item-id="{before[0]["id"]}"]', state="detached")
     _assert_once_each_newest_first(viewer, site, site.feed)
@@ -74,7 +74,7 @@ def test_viewer_rides_out_a_server_restart_and_shows_each_item_once(live_server,
     site.server.restart()  # the viewer reconnects on its own while these are being posted
     posted = [site.post_item(site.feed, f"After the restart {n}") for n in range(5)]
     _wait_for_seq(viewer, posted[-1]["seq"])
-    viewer.wait_for_selector("#live-status", state="hidden")
+    viewer.wait_for_selector("#live-status", state="hidden", timeout=20_000)
     _assert_once_each_newest_first(viewer, site, site.feed)
     assert len(_cards(viewer)) == 6
 
@@ -103,7 +103,7 @@ def test_story_viewer_offline_then_back_applies_missed_edits_in_order(site, new_
     story = site.api("GET", f"/stories/{slug}")
 
     wire.plug()
-    viewer.wait_for_selector("#live-status", state="hidden")
+    viewer.wait_for_selector("#live-status", state="hidden", timeout=20_000)
     viewer.wait_for_selector(".story-header h1:text-is('Renamed while you were away')")
     shown = viewer.eval_on_selector_all("#elements > li", "lis => lis.map(li => li.dataset.elementId)")
     assert shown == [e["id"] for e in story["elements"]]
