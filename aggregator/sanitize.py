@@ -100,12 +100,17 @@ def _without_dropped(dom: Any) -> Any:
     return dom
 
 
-def clean_html(dirty: str) -> str:
-    """Sanitize untrusted HTML to the allow-list; links open safely in a new context."""
+def clean_html(dirty: str, linkify: bool = True) -> str:
+    """Sanitize untrusted HTML to the allow-list; links open safely in a new context.
+
+    `linkify=False` keeps bare URLs as text (for HTML that was linked when first stored).
+    """
     if not dirty:
         return ""
     # A Cleaner holds parser state: one per call keeps it safe across threads.
     cleaned = _Cleaner().clean(dirty)
+    if not linkify:
+        return cleaned
     return bleach.linkify(cleaned, callbacks=[_safe_link], skip_tags={"pre", "code"})
 
 

@@ -56,6 +56,21 @@ SETTINGS = (
         "Socket.IO async mode; `python app.py` uses gevent (see docs/benchmarks.md).",
     ),
     Setting(
+        "MAX_CONTENT_LENGTH",
+        32 * 1024 * 1024,
+        "Largest request body, in bytes (an upload above it gets 413): bounds the import form.",
+    ),
+    Setting(
+        "EXPORT_MEDIA_MAX_BYTES",
+        5_000_000,
+        "`export --embed-media`: largest image, in bytes, inlined into an exported page.",
+    ),
+    Setting(
+        "EXPORT_MEDIA_ALLOW_PRIVATE",
+        False,
+        "`export --embed-media`: also fetch images from loopback and private addresses (tests only).",
+    ),
+    Setting(
         "POLL_SECONDS",
         1.0,
         "How often each web process checks the event log for writes from other processes.",
@@ -70,6 +85,8 @@ def _coerce(raw: str, default: Any) -> Any:
         return raw.strip().lower() not in _BOOLEAN_FALSE
     if isinstance(default, float):
         return float(raw)
+    if isinstance(default, int):
+        return int(raw)
     return raw
 
 

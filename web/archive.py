@@ -1,0 +1,112 @@
+"""Archive pages: a story's JSON and Markdown downloads, and the curators' import form."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from aggregator.feeds import get_feed, list_feeds
+from aggregator.imports import FORMATS as FEED_FORMATS
+from aggregator.imports import ImportFileError, import_file
+from stories.archive import ArchiveError, from_archive
+from stories.formats import MEDIA_TYPES, STORY_IMPORT_FORMATS, export_story, read_story_archive
+from web.errors import handle_error
+from web.pages import _visible_story
+from web.security import csrf_ok, current_curator
+
+archive = Blueprint("archive", __name__)
+
+IMPORT_FORMATS = STORY_IMPORT_FORMATS + FEED_FORMATS
+
+
+def _db() -> Any:
+    return current_app.extensions["tagstory.db"]
+
+
+@archive.get("/stories/<slug>/export.<any(json, md):fmt>")
+def export_file(slug: str, fmt: str) -> Response:
+    """The story as a Tagstory JSON archive or as Markdown, downloaded."""
+    found = _visible_story(slug)
+    exported = export_story(_db(), found, fmt)
+    response = Response(exported.text, mimetype=MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.{fmt}"'
+    return response
+
+
+def _form(status: int = 200) -> Any:
+    return render_template("import.html", formats=IMPORT_FORMATS, feeds=list_feeds(_db())), status
+
+
+@archive.route("/import", methods=["GET", "POST"])
+def import_page() -> Any:
+    """Curators upload a story (Tagstory, Storify) or a file of posts for a feed."""
+    curator = current_curator()
+    if curator is None:
+        return redirect(url_for("pages.login", next=request.path))
+    if request.method == "GET":
+        return _form()
+    if not csrf_ok():
+        abort(400, "The form expired; reload the page and try again.")
+    upload, fmt = request.files.get("file"), request.form.get("format", "")
+    if upload is None or not upload.filename:
+        flash("Choose a file to import.")
+        return _form(400)
+    if fmt not in IMPORT_FORMATS:
+        flash(f"Choose a format: {', '.join(IMPORT_FORMATS)}.")
+        return _form(400)
+    feed = None
+    if request.form.get("feed"):
+        feed = get_feed(_db(), request.form["feed"])
+        if feed is None:
+            flash(f"There is no feed '{request.form['feed']}'.")
+            return _form(400)
+    try:
+        text = upload.read().decode("utf-8")
+        if fmt in STORY_IMPORT_FORMATS:
+            slug = request.form.get("slug") or None
+            story = from_archive(_db(), read_story_archive(text, fmt), slug, feed, curator)
+            flash(f"Imported the story '{story['title']}'.")
+            return redirect(url_for("pages.edit", slug=story["slug"]))
+        if feed is None:
+            flash(f"Choose the feed that receives the posts of a {fmt} file.")
+            return _form(400)
+        summary = import_file(_db(), feed, io.StringIO(text), fmt)
+    except (ArchiveError, ImportFileError) as error:
+        flash(f"{upload.filename}: {error}. Nothing was imported.")
+        return _form(400)
+    except UnicodeDecodeError:
+        flash(f"{upload.filename} is not UTF-8 text. Nothing was imported.")
+        return _form(400)
+    flash(summary.describe())
+    return redirect(url_for("pages.feed", name=feed["name"]))
+
+
+def too_large(error: RequestEntityTooLarge) -> Any:
+    """A 413 that says what the limit is."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return handle_error(
+        RequestEntityTooLarge(
+            f"The upload is larger than this server accepts ({limit / 1_048_576:.0f} MB,"
+            " the MAX_CONTENT_LENGTH setting). Import big files with `flask --app app import`."
+        )
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Mount the archive downloads and the import form."""
+    app.register_blueprint(archive)
+    app.register_error_handler(413, too_large)
