@@ -27,6 +27,7 @@ ELEMENT_FIELDS = {
     "link": ("url", "title", "text"),
 }
 HTML_MARKER = "tagstory-archive"  # the id of the <script type="application/json"> in an HTML export
+_SCRIPT_OPEN = re.compile(r"<script", re.IGNORECASE)
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 T = TypeVar("T")
@@ -96,9 +97,13 @@ def dumps(archive: dict[str, Any], indent: int | None = 1) -> str:
 
 
 def dumps_for_html(archive: dict[str, Any]) -> str:
-    """The archive as JSON safe inside <script type="application/json">: no `</` or `<!--` in it."""
+    """The archive as JSON safe inside <script type="application/json">: no `</`, `<!--` or `<script`.
+
+    Each is a valid JSON escape (`<\\/`, `\\u003c`), so `json.loads` reads the text unchanged.
+    """
     text = json.dumps(archive, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+    text = text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+    return _SCRIPT_OPEN.sub(lambda match: "\\u003c" + match.group(0)[1:], text)
 
 
 _EMBEDDED = re.compile(

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from aggregator.feeds import get_feed
@@ -35,6 +36,7 @@ def _bar(description: str, unit: str) -> Any:
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("slug")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
@@ -62,6 +64,7 @@ def export_command(slug: str, output: Path, fmt: str, embed_media: bool) -> None
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--format",
