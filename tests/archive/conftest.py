@@ -31,25 +31,45 @@ def curated_story(db: Any, image_base: str = "https://example.org", slug: str = 
         Item(
             source="x",
             source_id=f"curated-{number}",
-            author=Author(f"Poster {number}", f"poster{number}", f"https://x.com/poster{number}", f"{image_base}/avatar{number}.png"),
+            author=Author(
+                f"Poster {number}",
+                f"poster{number}",
+                f"https://x.com/poster{number}",
+                f"{image_base}/avatar{number}.png",
+            ),
             text=f"Post {number} </script><script>alert(1)</script> https://example.org/{number} #tag",
             url=f"https://x.com/poster{number}/status/{number}",
             created_at="2026-07-04T12:00:00.000Z",
-            media=[Media("image", f"{image_base}/photo{number}.png", None, f"Photo {number}")] if number % 2 else [],
+            media=[Media("image", f"{image_base}/photo{number}.png", None, f"Photo {number}")]
+            if number % 2
+            else [],
             raw={"id": number, "note": "the payload as received"},
         )
         for number in range(6)
     ]
     store_items(db, None, items)
     story = create_story(
-        db, "Curated <story>", None, None, slug=slug, description="A test story.", status="published", byline="Ada"
+        db,
+        "Curated <story>",
+        None,
+        None,
+        slug=slug,
+        description="A test story.",
+        status="published",
+        byline="Ada",
     )
     add_element(db, story, {"type": "text", "text": "Opening", "style": "heading"})
     for number, item in enumerate(items):
-        add_element(db, story, {"type": "item", "item_id": item.id, "annotation": "Good one" if number == 2 else ""})
+        add_element(
+            db, story, {"type": "item", "item_id": item.id, "annotation": "Good one" if number == 2 else ""}
+        )
         if number == 3:
             add_element(db, story, {"type": "text", "text": "Between <em>posts</em>", "style": "paragraph"})
-    add_element(db, story, {"type": "link", "url": "https://example.org/read", "title": "Read more", "text": "A link."})
+    add_element(
+        db,
+        story,
+        {"type": "link", "url": "https://example.org/read", "title": "Read more", "text": "A link."},
+    )
     return get_header(db, slug)
 
 
@@ -66,7 +86,7 @@ def write_json(tmp_path: Path) -> Callable[[str, Any], Path]:
 
 
 class _Images(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+    def do_GET(self) -> None:
         if self.path.startswith("/big"):
             body, kind = b"\x89PNG" + b"0" * 200_000, "image/png"
         elif self.path.startswith("/page"):

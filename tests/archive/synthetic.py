@@ -22,15 +22,17 @@ def synthetic_item(number: int) -> dict[str, Any]:
             "url": f"https://example.org/@poster{number % 97}",
             "avatar": f"https://example.org/avatars/{number % 13}.png" if number % 3 == 0 else None,
         },
-        "text": f"Post {number} at #summit: see https://example.org/talks/{number} — café ✓ @friend{number % 7}",
+        "text": f"Post {number} at #summit: https://example.org/talks/{number} — café ✓ @friend{number % 7}",
         "media": [],
-        "created_at": f"2026-07-04T{10 + number // 3600 % 10:02d}:{number // 60 % 60:02d}:{number % 60:02d}.000Z",
+        "created_at": f"2026-07-04T{10 + number // 3600 % 10}:{number // 60 % 60:02d}:{number % 60:02d}.000Z",
         "lang": "en",
         "sensitive": number % 50 == 0,
         "synthetic": True,
     }
     if number % 4 == 0:
-        item["media"] = [{"type": "image", "url": f"https://example.org/media/{number}.jpg", "alt": f"Photo {number}"}]
+        item["media"] = [
+            {"type": "image", "url": f"https://example.org/media/{number}.jpg", "alt": f"Photo {number}"}
+        ]
     item["raw"] = {**item, "id_str": str(number), "nested": {"kept": [number, None, True]}}
     return item
 
@@ -42,9 +44,18 @@ def synthetic_archive(elements: int, slug: str = "synthetic-story") -> dict[str,
         if number % 10 == 0:
             out.append({"type": "text", "text": f"Part {number // 10 + 1}", "style": "heading"})
         elif number % 10 == 5:
-            out.append({"type": "text", "text": f"Between posts <b>{number}</b> & more.", "style": "paragraph"})
+            out.append(
+                {"type": "text", "text": f"Between posts <b>{number}</b> & more.", "style": "paragraph"}
+            )
         elif number % 20 == 7:
-            out.append({"type": "link", "url": f"https://example.org/read/{number}", "title": f"Read {number}", "text": ""})
+            out.append(
+                {
+                    "type": "link",
+                    "url": f"https://example.org/read/{number}",
+                    "title": f"Read {number}",
+                    "text": "",
+                }
+            )
         else:
             item = synthetic_item(number)
             item_id = f"ref-{number}"
