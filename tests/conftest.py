@@ -159,11 +159,12 @@ class LiveServer:
             "TAGSTORY_REPLAY_SPEED": "0",
             **(env or {}),
         }
+        self._log_file = self.log.open("w")
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), *(args or [])],
             cwd=ROOT,
             env=environment,
-            stdout=self.log.open("w"),
+            stdout=self._log_file,
             stderr=subprocess.STDOUT,
         )
         wait_for(self._answers, timeout=30)
@@ -195,6 +196,7 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self._log_file.close()
 
 
 @pytest.fixture
