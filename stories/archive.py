@@ -106,22 +106,18 @@ def dumps_for_html(archive: dict[str, Any]) -> str:
     return _SCRIPT_OPEN.sub(lambda match: "\\u003c" + match.group(0)[1:], text)
 
 
-_EMBEDDED = re.compile(
-    r'<script type="application/json" id="' + HTML_MARKER + r'">(.*?)</script>', re.DOTALL | re.IGNORECASE
-)
+_EMBEDDED_OPEN = f'<script type="application/json" id="{HTML_MARKER}">'
 
 
 def archive_from_text(text: str) -> dict[str, Any]:
     """Parse a Tagstory JSON archive, or find the one embedded in an HTML export."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("<"):
-        match = _EMBEDDED.search(text)
-        if match is None:
-            raise ArchiveError(
-                f'this HTML file has no <script type="application/json" id="{HTML_MARKER}">:'
-                " is it a Tagstory export?"
-            )
-        payload, where = match.group(1), "HTML"
+        start = text.find(_EMBEDDED_OPEN)
+        end = text.find("</script>", start)
+        if start < 0 or end < 0:
+            raise ArchiveError(f"this HTML file has no {_EMBEDDED_OPEN}: is it a Tagstory export?")
+        payload, where = text[start + len(_EMBEDDED_OPEN) : end], "HTML"
     else:
         payload, where = text, "JSON"
     try:
