@@ -76,6 +76,10 @@ def test_an_embedded_export_shows_every_element_and_makes_no_request(
             .startswith("Post 0 </script><script>alert(1)</script>")
         )
         assert page.locator("script[type='application/json']").count() == 1
+        page.emulate_media(media="print")
+        after = page.eval_on_selector("a.original", "a => getComputedStyle(a, '::after').content")
+        assert "https://x.com/poster0/status/0" in after
+        page.emulate_media(media="screen")
         ARTIFACTS.mkdir(exist_ok=True)
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=str(ARTIFACTS / "archive-export-phone.png"), full_page=True)
