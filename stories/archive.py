@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from aggregator import clock, sanitize
 from aggregator.db import Database
 from aggregator.items import InvalidItem, Item, item_columns, item_from_dict, public_item, store_items
-from stories.elements import STYLES, list_elements
+from stories.elements import MAX_TEXT, STYLES, list_elements
 from stories.model import STATUSES, get_header, slugify
 
 FORMAT = "tagstory-archive"
@@ -38,11 +38,12 @@ class ArchiveError(ValueError):
     """An archive that cannot be imported; the message names the element or item at fault."""
 
 
-def _same(iterable: Iterable[T]) -> Iterable[T]:
+def no_progress(iterable: Iterable[T]) -> Iterable[T]:
+    """The default progress reporter: reports nothing."""
     return iterable
 
 
-def to_archive(db: Database, story: dict[str, Any], progress: Progress = _same) -> dict[str, Any]:
+def to_archive(db: Database, story: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
     """The story as a Tagstory archive (a JSON-ready dict): header, elements in order, items with `raw`."""
     elements = list_elements(db, story)
     raws = _raw_items(db, [e["item_id"] for e in elements if e["type"] == "item"])
@@ -109,7 +110,7 @@ def dumps_for_html(archive: dict[str, Any]) -> str:
 _EMBEDDED_OPEN = f'<script type="application/json" id="{HTML_MARKER}">'
 
 
-def archive_from_text(text: str) -> dict[str, Any]:
+def archive_from_text(text: str) -> Any:
     """Parse a Tagstory JSON archive, or find the one embedded in an HTML export."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("<"):
@@ -142,9 +143,11 @@ def _check_header(data: Any) -> dict[str, Any]:
     for name in STORY_FIELDS:
         if story.get(name) is not None and not isinstance(story[name], str):
             raise ArchiveError(f"story '{name}' must be a string")
+        if len(story.get(name) or "") > MAX_TEXT:
+            raise ArchiveError(f"story '{name}' is longer than {MAX_TEXT} characters")
     if not (story.get("title") or "").strip():
         raise ArchiveError("story 'title' must not be empty")
-    if story.get("status", "draft") not in STATUSES:
+    if (story.get("status") or "draft") not in STATUSES:
         raise ArchiveError(f"story 'status' must be one of {', '.join(STATUSES)}")
     for name in ("elements", "items"):
         if not isinstance(data.get(name, []), list):
@@ -165,9 +168,7 @@ def _archived_item(data: Any, number: int) -> Item:
     return item
 
 
-def _element_row(
-    data: Any, number: int, item_ids: dict[str, str], story_id: int, position: int
-) -> dict[str, Any]:
+def _element_row(data: Any, number: int, item_ids: dict[str, str]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ArchiveError(f"element {number}: must be an object")
     kind = data.get("type")
@@ -177,13 +178,12 @@ def _element_row(
         value = data.get(name)
         if value is not None and not isinstance(value, str):
             raise ArchiveError(f"element {number}: '{name}' must be a string")
-        if value is not None and len(value) > 20_000:
-            raise ArchiveError(f"element {number}: '{name}' is longer than 20000 characters")
+        if value is not None and len(value) > MAX_TEXT:
+            raise ArchiveError(f"element {number}: '{name}' is longer than {MAX_TEXT} characters")
     now = clock.now()
     row: dict[str, Any] = {
         "id": secrets.token_hex(8),
-        "story_id": story_id,
-        "position": position,
+        "position": number - 1,
         "type": kind,
         "created_at": _timestamp(data.get("created_at")) or now,
         "updated_at": _timestamp(data.get("updated_at")) or now,
@@ -233,7 +233,7 @@ def from_archive(
     slug: str | None = None,
     feed: dict[str, Any] | None = None,
     owner: dict[str, Any] | None = None,
-    progress: Progress = _same,
+    progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """Create a story from an archive, in one transaction; return its header.
 
@@ -247,10 +247,14 @@ def from_archive(
     for entry, item in zip(data.get("items", []), items, strict=True):
         item_ids[str(entry.get("id") or item.id)] = item.id
         item_ids.setdefault(item.id, item.id)
+    # Checked and sanitized before the transaction, so the writer is held only to write.
+    rows = [
+        _element_row(entry, number, item_ids)
+        for number, entry in enumerate(progress(data.get("elements", [])), start=1)
+    ]
     with db.write() as tx:
         store_items(db, feed, items)
-        wanted = slug or story.get("slug") or slugify(story["title"])
-        chosen = _free_slug(tx, wanted)
+        chosen = _free_slug(tx, slug or story.get("slug") or slugify(story["title"]))
         now = clock.now()
         cursor = tx.execute(
             "INSERT INTO stories (slug, title, description, cover, status, feed_id, owner_id, byline,"
@@ -269,12 +273,8 @@ def from_archive(
                 _timestamp(story.get("updated_at")) or now,
             ],
         )
-        story_id = cursor.lastrowid
-        rows = [
-            _element_row(entry, number, item_ids, story_id, number - 1)
-            for number, entry in enumerate(progress(data.get("elements", [])), start=1)
-        ]
         for row in rows:
+            row["story_id"] = cursor.lastrowid
             tx.execute(
                 f"INSERT INTO elements ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),

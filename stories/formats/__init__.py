@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aggregator.db import Database
-from stories.archive import Progress, archive_from_text, dumps, dumps_for_html, to_archive
+from stories.archive import Progress, archive_from_text, dumps, dumps_for_html, no_progress, to_archive
 from stories.elements import list_elements
 from stories.export import render_html
 from stories.formats.markdown import render_markdown
@@ -27,15 +26,11 @@ class Export:
     media_report: list[str] = field(default_factory=list)
 
 
-def _same(iterable: Iterable[Any]) -> Iterable[Any]:
-    return iterable
-
-
 def export_story(
     db: Database,
     story: dict[str, Any],
     fmt: str,
-    progress: Progress = _same,
+    progress: Progress = no_progress,
     fetcher: MediaFetcher | None = None,
 ) -> Export:
     """The story as html (with its archive embedded), json (the archive) or md.

@@ -58,7 +58,7 @@ def render_markdown(archive: dict[str, Any]) -> str:
     for element in archive["elements"]:
         out.append("---" if element["type"] == "item" else "")
         if element["type"] == "text":
-            text = sanitize.html_to_text(sanitize.clean_html(element["text"]))
+            text = sanitize.html_to_text(element["text"])
             out.append(f"## {escape(text)}" if element.get("style") == "heading" else escape(text))
         elif element["type"] == "link":
             out.append(_link(element.get("title") or element["url"], element["url"]))
