@@ -8,12 +8,15 @@ from typing import Any
 from aggregator import sanitize
 from stories.export import format_when
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")  # anywhere: emphasis, code, links, HTML, tables
+_LINE_START = re.compile(r"^(\s*)([#+=-])", re.MULTILINE)  # headings, lists, rules
+_NUMBERED = re.compile(r"^(\s*\d+)\.", re.MULTILINE)  # "1." would start a numbered list
 
 
 def escape(text: str) -> str:
     """Plain text that Markdown shows as written (no HTML, no accidental formatting)."""
-    return _SPECIAL.sub(r"\\\1", text or "")
+    text = _SPECIAL.sub(r"\\\1", text or "")
+    return _NUMBERED.sub(r"\1\\.", _LINE_START.sub(r"\1\\\2", text))
 
 
 def _link(label: str, url: str | None) -> str:

@@ -124,3 +124,18 @@ def test_the_export_command_still_writes_html_by_default(db: Any, runner: Any, t
     output = tmp_path / "story.html"
     assert runner.invoke(args=["export", "curated", "-o", str(output)]).exit_code == 0
     assert output.read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("[click](javascript:alert(1))", "\\[click\\](javascript:alert(1))"),
+        ("<img src=x onerror=alert(1)>", "\\<img src=x onerror=alert(1)\\>"),
+        ("# not a heading\n1. not a list", "\\# not a heading\n1\\. not a list"),
+        ("*not bold* `not code`", "\\*not bold\\* \\`not code\\`"),
+    ],
+)
+def test_markdown_shows_post_text_as_written(text: str, shown: str) -> None:
+    from stories.formats.markdown import escape
+
+    assert escape(text) == shown
