@@ -252,8 +252,14 @@ def from_archive(
         _element_row(entry, number, item_ids)
         for number, entry in enumerate(progress(data.get("elements", [])), start=1)
     ]
+    deleted = {
+        item.id for entry, item in zip(data.get("items", []), items, strict=True) if entry.get("deleted")
+    }
     with db.write() as tx:
+        deleted -= _stored(tx, deleted)  # a post this server has keeps its own state
         store_items(db, feed, items)
+        for item_id in deleted:
+            tx.execute("UPDATE items SET deleted = 1 WHERE id = ?", [item_id])
         chosen = _free_slug(tx, slug or story.get("slug") or slugify(story["title"]))
         now = clock.now()
         cursor = tx.execute(
@@ -280,6 +286,17 @@ def from_archive(
                 list(row.values()),
             )
     return get_header(db, chosen)
+
+
+def _stored(tx: Any, ids: set[str]) -> set[str]:
+    """Which of `ids` are stored already."""
+    found: set[str] = set()
+    listed = sorted(ids)
+    for start in range(0, len(listed), 500):
+        chunk = listed[start : start + 500]
+        rows = tx.execute(f"SELECT id FROM items WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+        found.update(row[0] for row in rows)
+    return found
 
 
 def _feed_id(tx: Any, feed: dict[str, Any] | None, name: Any) -> int | None:

@@ -10,6 +10,7 @@ import pytest
 
 from stories.archive import archive_from_text, from_archive, to_archive
 from stories.formats import export_story
+from stories.formats.markdown import escape
 from stories.model import get_header
 from tests.archive.conftest import curated_story
 from tests.archive.synthetic import synthetic_archive
@@ -36,9 +37,12 @@ def test_a_curated_story_comes_back_the_same_from_its_json(db: Any) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "html"])
 def test_a_story_of_thousands_of_elements_survives_export_import_export(db: Any, fmt: str) -> None:
-    story = from_archive(db, synthetic_archive(3000))
+    archive = synthetic_archive(3000)
+    archive["items"][7]["deleted"] = True
+    story = from_archive(db, archive)
     first = to_archive(db, story)
     assert len(first["elements"]) == 3000
+    assert [item["deleted"] for item in first["items"]].count(True) == 1
     exported = export_story(db, story, fmt).text
     copy = from_archive(db, archive_from_text(exported), slug="second")
     second = to_archive(db, copy)
@@ -136,6 +140,4 @@ def test_the_export_command_still_writes_html_by_default(db: Any, runner: Any, t
     ],
 )
 def test_markdown_shows_post_text_as_written(text: str, shown: str) -> None:
-    from stories.formats.markdown import escape
-
     assert escape(text) == shown
