@@ -30,7 +30,15 @@ from web.security import csrf_ok, current_curator
 
 archive = Blueprint("archive", __name__)
 
-IMPORT_FORMATS = STORY_IMPORT_FORMATS + FEED_FORMATS
+IMPORT_FORMATS = {
+    "tagstory": "A story exported from Tagstory (JSON or HTML)",
+    "storify": "A story exported from Storify (JSON)",
+    "jsonl": "Posts: Tagstory items, one a line (JSONL)",
+    "twarc": "Posts: twarc2 / X API v2 responses (JSONL)",
+    "mastodon": "Posts: Mastodon statuses (JSON array or JSONL)",
+    "jetstream": "Posts: Bluesky Jetstream events (JSONL)",
+}
+assert set(IMPORT_FORMATS) == set(STORY_IMPORT_FORMATS + FEED_FORMATS)
 
 
 def _db() -> Any:
