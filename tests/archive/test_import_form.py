@@ -6,6 +6,8 @@ import io
 from typing import Any
 
 from aggregator.feeds import create_feed, get_feed, list_items
+from aggregator.imports import FORMATS as FEED_FORMATS
+from stories.formats import STORY_IMPORT_FORMATS
 from stories.model import get_header
 from tests.archive.conftest import FIXTURES, curated_story
 
@@ -29,7 +31,9 @@ def test_an_uploaded_storify_story_belongs_to_the_curator_who_uploaded_it(
     client: Any, curators: Any, db: Any
 ) -> None:
     csrf = curators.login(client)
-    assert 'name="csrf_token"' in client.get("/import").get_data(as_text=True)
+    form = client.get("/import").get_data(as_text=True)
+    assert 'name="csrf_token"' in form
+    assert all(f'<option value="{fmt}">' in form for fmt in STORY_IMPORT_FORMATS + FEED_FORMATS)
     response = upload(client, csrf, "storify-v1.json", "storify")
     assert response.status_code == 302
     assert response.headers["Location"] == "/stories/tea-party-on-the-lawn/edit"
