@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -100,6 +101,16 @@ def _without_dropped(dom: Any) -> Any:
     return dom
 
 
+_local = threading.local()
+
+
+def _cleaner() -> _Cleaner:
+    """This thread's Cleaner: it holds parser state, so threads never share one; building one is slow."""
+    if not hasattr(_local, "cleaner"):
+        _local.cleaner = _Cleaner()
+    return _local.cleaner
+
+
 def clean_html(dirty: str, linkify: bool = True) -> str:
     """Sanitize untrusted HTML to the allow-list; links open safely in a new context.
 
@@ -107,8 +118,7 @@ def clean_html(dirty: str, linkify: bool = True) -> str:
     """
     if not dirty:
         return ""
-    # A Cleaner holds parser state: one per call keeps it safe across threads.
-    cleaned = _Cleaner().clean(dirty)
+    cleaned = _cleaner().clean(dirty)
     if not linkify:
         return cleaned
     return bleach.linkify(cleaned, callbacks=[_safe_link], skip_tags={"pre", "code"})
