@@ -185,5 +185,5 @@ def text_to_html(
 def html_to_text(fragment: str) -> str:
     """The plain text of an HTML fragment (for search and previews)."""
     with_breaks = re.sub(r"<br\s*/?>|</p>", "\n", fragment or "", flags=re.IGNORECASE)
-    stripped = bleach.clean(clean_html(with_breaks), tags=set(), strip=True)
+    stripped = bleach.clean(clean_html(with_breaks, linkify=False), tags=set(), strip=True)
     return html.unescape(stripped).strip()
