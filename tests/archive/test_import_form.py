@@ -83,3 +83,23 @@ def test_the_editor_offers_every_export(client: Any, curators: Any, db: Any) -> 
         "/stories/curated/export.md",
     ):
         assert f'href="{path}"' in page
+
+
+def test_an_html_export_uploaded_under_a_new_slug_becomes_a_copy(client: Any, curators: Any, db: Any) -> None:
+    curated_story(db)
+    csrf = curators.login(client)
+    page = client.get("/stories/curated/export.html").data
+    response = client.post(
+        "/import",
+        data={
+            "csrf_token": csrf,
+            "format": "tagstory",
+            "slug": "copy",
+            "file": (io.BytesIO(page), "curated.html"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert get_header(db, "copy")["title"] == get_header(db, "curated")["title"]
+    copy = client.get("/stories/copy").get_data(as_text=True)
+    assert copy.count('class="element element-') == 9
