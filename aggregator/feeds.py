@@ -108,8 +108,12 @@ def list_items(
     query: str | None = None,
     statuses: tuple[str, ...] = ("approved",),
     with_raw: bool = False,
+    newest: bool = False,
 ) -> list[dict[str, Any]]:
-    """A feed's items with seq > after, in seq order; `query` is an FTS5 search."""
+    """A feed's items with seq > after, in seq order; `query` is an FTS5 search.
+
+    With `newest`, the last `limit` of them (still returned in seq order), else the first.
+    """
     marks = ", ".join("?" * len(statuses))
     sql = (
         f"SELECT {item_columns()}, i.raw, f.seq, f.status"
@@ -120,9 +124,12 @@ def list_items(
     if query:
         sql += " AND i.rowid IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
         params.append(fts_query(query))
-    sql += " ORDER BY f.seq LIMIT ?"
+    sql += " ORDER BY f.seq DESC LIMIT ?" if newest else " ORDER BY f.seq LIMIT ?"
     params.append(limit)
-    return [public_item(row, with_raw=with_raw) for row in db.query(sql, params)]
+    rows = db.query(sql, params)
+    if newest:
+        rows.reverse()
+    return [public_item(row, with_raw=with_raw) for row in rows]
 
 
 def fts_query(text: str) -> str:

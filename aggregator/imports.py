@@ -38,9 +38,10 @@ class ImportSummary:
 
     def describe(self) -> str:
         """One line per fact, for people."""
+        skipped = sum(self.skipped.values())
         lines = [
-            f"Read {self.read}: {self.added} added, {self.duplicates} duplicates,"
-            f" {sum(self.skipped.values())} skipped."
+            f"Read {self.read} items: {self.added} added, {self.duplicates} duplicates"
+            + (f", {skipped} skipped." if skipped else ".")
         ]
         lines += [f"  skipped {count}: {reason}" for reason, count in self.skipped.most_common()]
         return "\n".join(lines)
@@ -117,6 +118,8 @@ def _records(stream: IO[str], fmt: str) -> Iterator[tuple[str, Any]]:
             array = json.loads(first + stream.read())
         except json.JSONDecodeError as error:
             raise ImportFileError(f"broken JSON array at line {error.lineno}: {error.msg}") from error
+        except RecursionError as error:
+            raise ImportFileError(f"JSON nested too deeply ({error})") from error
         for number, payload in enumerate(array, start=1):
             yield f"element {number}", payload
         return
@@ -127,11 +130,14 @@ def _records(stream: IO[str], fmt: str) -> Iterator[tuple[str, Any]]:
         if len(line) > MAX_LINE:
             raise ImportFileError(f"line {number}: longer than {MAX_LINE:,} characters")
         try:
-            yield f"line {number}", json.loads(line)
+            payload = json.loads(line)
         except json.JSONDecodeError as error:
             raise ImportFileError(
                 f"line {number}: broken JSON ({error.msg}, column {error.colno})"
             ) from error
+        except RecursionError as error:
+            raise ImportFileError(f"line {number}: JSON nested too deeply ({error})") from error
+        yield f"line {number}", payload
 
 
 def _lines(first: str, stream: IO[str]) -> Iterator[str]:

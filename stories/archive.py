@@ -127,6 +127,8 @@ def archive_from_text(text: str) -> Any:
         raise ArchiveError(
             f"broken {where}: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from error
+    except RecursionError as error:
+        raise ArchiveError(f"broken {where}: nested too deeply ({error})") from error
     return data
 
 

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
-from aggregator import clock, eventlog
+from aggregator import clock, eventlog, sanitize
 from aggregator.db import Database
 
 STATUSES = ("draft", "live", "published")
@@ -29,8 +29,10 @@ def _check_meta(fields: dict[str, Any]) -> dict[str, Any]:
     for name, value in fields.items():
         if name not in META_FIELDS:
             continue
-        if value is not None and not isinstance(value, str):
+        if not isinstance(value, str) and not (name == "cover" and value is None):
             raise StoryError(f"'{name}' must be a string")
+        if name == "cover" and value and sanitize.clean_url(value) is None:
+            raise StoryError("'cover' must be an absolute http(s) URL")
         if name == "title" and not (value or "").strip():
             raise StoryError("'title' must not be empty")
         if name == "status" and value not in STATUSES:
@@ -55,7 +57,7 @@ def create_story(
 ) -> dict[str, Any]:
     """Create a story with a unique slug; return its header."""
     meta = _check_meta({"title": title, "description": description or "", "status": status})
-    if slug is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
+    if slug is not None and not (isinstance(slug, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug)):
         raise StoryError("slug must be lowercase letters, digits and '-'")
     base = slug or slugify(title)
     now = clock.now()

@@ -65,6 +65,8 @@ def import_page() -> Any:
         return redirect(url_for("pages.login", next=request.path))
     if request.method == "GET":
         return _form()
+    # Uploads may be bigger than other requests (MAX_CONTENT_LENGTH): set before the body is read.
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
     if not csrf_ok():
         abort(400, "The form expired; reload the page and try again.")
     upload, fmt = request.files.get("file"), request.form.get("format", "")
@@ -102,12 +104,14 @@ def import_page() -> Any:
 
 
 def too_large(error: RequestEntityTooLarge) -> Any:
-    """A 413 that says what the limit is."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    """A 413 that says what the limit is, and which setting sets it."""
+    limit = request.max_content_length or 0
+    setting = "IMPORT_MAX_BYTES" if request.endpoint == "archive.import_page" else "MAX_CONTENT_LENGTH"
+    hint = " Import big files with `flask --app app import`." if setting == "IMPORT_MAX_BYTES" else ""
     return handle_error(
         RequestEntityTooLarge(
-            f"The upload is larger than this server accepts ({limit / 1_048_576:.0f} MB,"
-            " the MAX_CONTENT_LENGTH setting). Import big files with `flask --app app import`."
+            f"The request is larger than this server accepts ({limit / 1_048_576:g} MB,"
+            f" the {setting} setting).{hint}"
         )
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from aggregator.collector import Collector
 from aggregator.feeds import FeedError, create_feed
@@ -20,6 +21,7 @@ def _db() -> Any:
 
 
 @click.command("create-curator")
+@with_appcontext
 @click.argument("name")
 @click.option("--password", help="Password for logging in (8+ characters); omit for a token-only account.")
 def create_curator_command(name: str, password: str | None) -> None:
@@ -32,6 +34,7 @@ def create_curator_command(name: str, password: str | None) -> None:
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("name")
 def create_token_command(name: str) -> None:
     """Create an API token for curator NAME; the token is printed alone on the last line."""
@@ -43,7 +46,7 @@ def create_token_command(name: str) -> None:
     click.echo(token)
 
 
-@click.group("feed")
+@click.group("feed", cls=AppGroup)
 def feed_group() -> None:
     """Manage feeds."""
 
@@ -62,6 +65,7 @@ def feed_add_command(name: str, query: str, sources: tuple[str, ...]) -> None:
 
 
 @click.command("collect")
+@with_appcontext
 def collect_command() -> None:
     """Run the collectors in this process until interrupted (Ctrl-C or SIGTERM)."""
     collector = Collector(_db(), current_app.config)

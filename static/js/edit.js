@@ -33,6 +33,11 @@
     }
   }
 
+  /* Where a new element goes: under the selected one (if it is still there), else at the end. */
+  function underSelected() {
+    return selected && selected.isConnected ? indexOf(selected) + 1 : undefined;
+  }
+
   function move(li, position) {
     if (position < 0 || position >= list.children.length) return;
     run(Tagstory.api("PATCH", `${base}/elements/${li.dataset.elementId}`, { position })
@@ -81,7 +86,7 @@
   stream.addEventListener("click", (event) => {
     const button = event.target.closest("button.pin");
     if (!button) return;
-    const position = selected ? indexOf(selected) + 1 : undefined;
+    const position = underSelected();
     pin(button.closest("li").dataset.itemId, position);
   });
 
@@ -89,7 +94,7 @@
     event.preventDefault();
     const text = document.getElementById("new-text");
     const style = document.getElementById("new-style").value;
-    const position = selected ? indexOf(selected) + 1 : undefined;
+    const position = underSelected();
     run(Tagstory.api("POST", `${base}/elements`, { type: "text", text: text.value, style, position })
       .then(() => { text.value = ""; say("Text added."); }));
   });

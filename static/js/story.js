@@ -6,9 +6,12 @@ const StoryView = (() => {
     return list.querySelector(`:scope > [data-element-id="${CSS.escape(id)}"]`);
   }
 
+  /* Moving a node blurs it: give the focus back, so a keyboard user keeps their place. */
   function insertAt(list, node, position) {
+    const focused = node.contains(document.activeElement) ? document.activeElement : null;
     const others = [...list.children].filter((child) => child !== node);
     list.insertBefore(node, others[position] || null);
+    if (focused && document.activeElement !== focused) focused.focus();
   }
 
   /* Apply one story event to an <ol> of elements; `decorate` lets the editor add controls. */
@@ -24,6 +27,10 @@ const StoryView = (() => {
     }
     const existing = elementNode(list, element.id);
     if (data.op === "remove") {
+      if (existing && existing.contains(document.activeElement)) {
+        const neighbour = existing.nextElementSibling || existing.previousElementSibling;
+        if (neighbour) neighbour.focus();  // the editor's keyboard user stays in the list
+      }
       if (existing) existing.remove();
     } else if (data.op === "add" || !existing) {
       insertAt(list, decorate(Tagstory.renderElement(element)), element.position);

@@ -131,6 +131,8 @@ def test_a_50_mb_upload_is_refused_with_a_clear_413(
     )
     response = client.post("/import", data=body, content_type="multipart/form-data; boundary=cut")
     assert response.status_code == 413
-    assert "larger than this server accepts (32 MB" in response.get_data(as_text=True)
+    assert "larger than this server accepts (32 MB, the IMPORT_MAX_BYTES setting)" in response.get_data(
+        as_text=True
+    )
     assert snapshot(db) == existing["counts"]
     assert get_feed(db, "summit") is not None and list_items(db, get_feed(db, "summit"), after=0) == []

@@ -49,7 +49,7 @@ def test_uploaded_posts_go_into_the_chosen_feed_with_a_summary(client: Any, cura
     assert response.status_code == 302
     assert len(list_items(db, get_feed(db, "summit"), after=0)) == 2
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Read 4: 2 added, 1 duplicates, 1 skipped." in page
+    assert "Read 4 items: 2 added, 1 duplicates, 1 skipped." in page
 
 
 def test_an_upload_without_the_csrf_token_is_refused(client: Any, curators: Any, db: Any) -> None:

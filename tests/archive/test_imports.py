@@ -84,7 +84,7 @@ def test_twarc2_pages_become_feed_items_with_authors_links_and_media(
     db: Any, runner: Any, feed: dict
 ) -> None:
     result = run_import(runner, FIXTURES / "twarc2-search.jsonl", "twarc", "--feed", "summit")
-    assert "Read 5: 3 added, 1 duplicates, 1 skipped." in result.output
+    assert "Read 5 items: 3 added, 1 duplicates, 1 skipped." in result.output
     assert "skipped 1: a response without 'data' (errors only)" in result.output
     items = items_of(db, feed)
     first = items["1800000000000000001"]
@@ -109,7 +109,7 @@ def test_twarc2_pages_become_feed_items_with_authors_links_and_media(
 def test_importing_the_same_twarc_file_twice_adds_nothing(db: Any, runner: Any, feed: dict) -> None:
     run_import(runner, FIXTURES / "twarc2-search.jsonl", "twarc", "--feed", "summit")
     again = run_import(runner, FIXTURES / "twarc2-search.jsonl", "twarc", "--feed", "summit")
-    assert "Read 5: 0 added, 4 duplicates, 1 skipped." in again.output
+    assert "Read 5 items: 0 added, 4 duplicates, 1 skipped." in again.output
 
 
 @pytest.mark.parametrize("name", ["mastodon-statuses.json", "mastodon-statuses.jsonl"])
@@ -117,7 +117,7 @@ def test_mastodon_statuses_from_an_array_or_jsonl_are_sanitized_and_deduped_on_u
     db: Any, runner: Any, feed: dict, name: str
 ) -> None:
     result = run_import(runner, FIXTURES / name, "mastodon", "--feed", "summit")
-    assert "Read 4: 2 added, 1 duplicates, 1 skipped." in result.output
+    assert "Read 4 items: 2 added, 1 duplicates, 1 skipped." in result.output
     assert "invalid status: a status needs 'uri', 'account' and 'content'" in result.output
     items = items_of(db, feed)
     alice = items["https://social.example/users/alice/statuses/112000000000000001"]
@@ -139,7 +139,7 @@ def test_jetstream_posts_get_links_from_facets_counted_in_utf8_bytes(
     db: Any, runner: Any, feed: dict
 ) -> None:
     result = run_import(runner, FIXTURES / "jetstream-posts.jsonl", "jetstream", "--feed", "summit")
-    assert "Read 5: 2 added, 0 duplicates, 3 skipped." in result.output
+    assert "Read 5 items: 2 added, 0 duplicates, 3 skipped." in result.output
     assert "skipped 1: commit create app.bsky.feed.like" in result.output
     post = items_of(db, feed)["at://did:plc:fictional0001/app.bsky.feed.post/3fict001"]
     html = post["html"]
@@ -168,7 +168,7 @@ def test_jetstream_posts_get_links_from_facets_counted_in_utf8_bytes(
 @pytest.mark.skipif(not SHARED_JETSTREAM.exists(), reason="../shared/fixtures is not on this machine")
 def test_a_real_jetstream_capture_imports_only_its_new_posts(db: Any, runner: Any, feed: dict) -> None:
     result = run_import(runner, SHARED_JETSTREAM, "jetstream", "--feed", "summit")
-    assert "Read 152: 17 added, 0 duplicates, 135 skipped." in result.output
+    assert "Read 152 items: 17 added, 0 duplicates, 135 skipped." in result.output
     assert "skipped 105: commit create app.bsky.feed.like" in result.output
     items = items_of(db, feed)
     assert len(items) == 17
