@@ -13,6 +13,9 @@ from stories.archive import to_archive
 from stories.model import get_header
 from tests.archive.conftest import FIXTURES, curated_story
 from tests.archive.synthetic import synthetic_archive
+from tests.factories import cheap_passwords
+
+pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 
 def snapshot(db: Any) -> tuple[int, int, int, int]:

@@ -6,11 +6,16 @@ import io
 import re
 from typing import Any
 
+import pytest
+
 from aggregator.feeds import create_feed, get_feed, list_items
 from aggregator.imports import FORMATS as FEED_FORMATS
 from stories.formats import STORY_IMPORT_FORMATS
 from stories.model import get_header
 from tests.archive.conftest import FIXTURES, curated_story
+from tests.factories import cheap_passwords
+
+pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 
 def upload(client: Any, csrf: str, name: str, fmt: str, **fields: str) -> Any:
