@@ -158,10 +158,14 @@ def _check_header(data: Any) -> dict[str, Any]:
 
 
 def _archived_item(data: Any, number: int) -> Item:
+    # A post deleted at its source was emptied; it stays in the story as an empty, deleted item.
+    emptied = isinstance(data, dict) and data.get("deleted") and not (data.get("text") or data.get("html"))
     try:
-        item = item_from_dict(data)
+        item = item_from_dict({**data, "text": "(deleted)"} if emptied else data)
     except InvalidItem as error:
         raise ArchiveError(f"item {number}: {error}") from error
+    if emptied:
+        item.text, item.source_html = "", None
     item.raw = data.get("raw", data)
     item.collected_at = _timestamp(data.get("collected_at"))
     if item.source_html is not None:
