@@ -57,6 +57,10 @@ def _form(status: int = 200) -> Any:
     return render_template("import.html", formats=IMPORT_FORMATS, feeds=list_feeds(_db())), status
 
 
+class UploadRefused(ValueError):
+    """An upload that cannot be imported; the message is shown above the form."""
+
+
 @archive.route("/import", methods=["GET", "POST"])
 def import_page() -> Any:
     """Curators upload a story (Tagstory, Storify) or a file of posts for a feed."""
@@ -69,36 +73,38 @@ def import_page() -> Any:
     request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
     if not csrf_ok():
         abort(400, "The form expired; reload the page and try again.")
+    try:
+        return _import_upload(curator)
+    except UploadRefused as error:
+        flash(str(error))
+        return _form(400)
+
+
+def _import_upload(curator: dict[str, Any]) -> Any:
+    """Import the uploaded file; redirect to the new story or to the feed that got the posts."""
     upload, fmt = request.files.get("file"), request.form.get("format", "")
     if upload is None or not upload.filename:
-        flash("Choose a file to import.")
-        return _form(400)
+        raise UploadRefused("Choose a file to import.")
     if fmt not in IMPORT_FORMATS:
-        flash(f"Choose a format: {', '.join(IMPORT_FORMATS)}.")
-        return _form(400)
-    feed = None
-    if request.form.get("feed"):
-        feed = get_feed(_db(), request.form["feed"])
-        if feed is None:
-            flash(f"There is no feed '{request.form['feed']}'.")
-            return _form(400)
+        raise UploadRefused(f"Choose a format: {', '.join(IMPORT_FORMATS)}.")
+    feed = get_feed(_db(), request.form["feed"]) if request.form.get("feed") else None
+    if request.form.get("feed") and feed is None:
+        raise UploadRefused(f"There is no feed '{request.form['feed']}'.")
+    if feed is None and fmt not in STORY_IMPORT_FORMATS:
+        raise UploadRefused(f"Choose the feed that receives the posts of a {fmt} file.")
     try:
         text = upload.read().decode("utf-8")
         if fmt in STORY_IMPORT_FORMATS:
-            slug = request.form.get("slug") or None
-            story = from_archive(_db(), read_story_archive(text, fmt), slug, feed, curator)
+            story = from_archive(
+                _db(), read_story_archive(text, fmt), request.form.get("slug") or None, feed, curator
+            )
             flash(f"Imported the story '{story['title']}'.")
             return redirect(url_for("pages.edit", slug=story["slug"]))
-        if feed is None:
-            flash(f"Choose the feed that receives the posts of a {fmt} file.")
-            return _form(400)
         summary = import_file(_db(), feed, io.StringIO(text), fmt)
     except (ArchiveError, ImportFileError) as error:
-        flash(f"{upload.filename}: {error}. Nothing was imported.")
-        return _form(400)
-    except UnicodeDecodeError:
-        flash(f"{upload.filename} is not UTF-8 text. Nothing was imported.")
-        return _form(400)
+        raise UploadRefused(f"{upload.filename}: {error}. Nothing was imported.") from error
+    except UnicodeDecodeError as error:
+        raise UploadRefused(f"{upload.filename} is not UTF-8 text. Nothing was imported.") from error
     flash(summary.describe())
     return redirect(url_for("pages.feed", name=feed["name"]))
 

@@ -7,6 +7,7 @@ it is recognizable, else "storify"); text becomes text blocks; links become link
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any
 
@@ -40,8 +41,10 @@ def _source(element: dict[str, Any]) -> tuple[str, str]:
         return "x", tweet.group(1)
     if network in NETWORKS and permalink:
         return NETWORKS[network], permalink
-    fallback = element.get("id") or permalink or repr(sorted(element.items()))
-    return "storify", str(fallback) if element.get("id") else hashlib.sha1(str(fallback).encode()).hexdigest()
+    if element.get("id"):
+        return "storify", str(element["id"])
+    basis = permalink or json.dumps(element, sort_keys=True, default=str)
+    return "storify", hashlib.sha1(basis.encode()).hexdigest()
 
 
 def _item(element: dict[str, Any], number: int) -> dict[str, Any]:
