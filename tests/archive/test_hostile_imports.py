@@ -139,3 +139,14 @@ def test_a_50_mb_upload_is_refused_with_a_clear_413(
     )
     assert snapshot(db) == existing["counts"]
     assert get_feed(db, "summit") is not None and list_items(db, get_feed(db, "summit"), after=0) == []
+
+
+def test_a_storify_element_of_an_unknown_type_is_named(
+    db: Any, existing: dict, write_json: Any, runner: Any
+) -> None:
+    data = json.loads((FIXTURES / "storify-v1.json").read_text(encoding="utf-8"))
+    data["content"]["elements"][3]["type"] = "poll"
+    result = runner.invoke(args=["import", str(write_json("storify.json", data)), "--format", "storify"])
+    assert result.exit_code == 1
+    assert "Storify element 4: unknown type 'poll'" in result.output
+    assert snapshot(db) == existing["counts"]
