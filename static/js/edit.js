@@ -41,7 +41,7 @@
   function move(li, position) {
     if (position < 0 || position >= list.children.length) return;
     run(Tagstory.api("PATCH", `${base}/elements/${li.dataset.elementId}`, { position })
-      .then(() => { say(`Moved to position ${position + 1}.`); li.focus(); }));
+      .then(() => { say(`Moved to position ${position + 1}.`); if (!li.contains(document.activeElement)) li.focus(); }));
   }
 
   function edit(li) {
@@ -67,12 +67,14 @@
     if (action === "remove") run(Tagstory.api("DELETE", `${base}/elements/${li.dataset.elementId}`).then(() => say("Removed.")));
   });
 
-  /* Keyboard: Alt+↑/↓ move, Alt+Home/End to top/bottom, Delete removes, Enter edits. */
+  /* Keyboard: Alt+↑/↓ move, Alt+Home/End to top/bottom (from the element or any of its
+     controls); on the element itself, Delete removes, Enter edits, Space selects. */
   list.addEventListener("keydown", (event) => {
     const li = event.target.closest("li.element");
-    if (!li || event.target !== li) return;
+    if (!li) return;
     const keys = { ArrowUp: indexOf(li) - 1, ArrowDown: indexOf(li) + 1, Home: 0, End: list.children.length - 1 };
     if (event.altKey && event.key in keys) { event.preventDefault(); move(li, keys[event.key]); }
+    else if (event.target !== li) return;
     else if (event.key === "Delete") { event.preventDefault(); li.querySelector('[data-action="remove"]').click(); }
     else if (event.key === "Enter") { event.preventDefault(); edit(li); }
     else if (event.key === " ") { event.preventDefault(); select(li); }
