@@ -4,13 +4,14 @@ Run as a script (`python app.py`, what `make run` does) it serves with Flask-Soc
 on gevent, the async mode that held the most viewers here (docs/benchmarks.md).
 """
 
-if __name__ == "__main__":  # patch before anything imports socket or threading
-    from gevent import monkey
+import os
+
+if __name__ == "__main__" and os.environ.get("TAGSTORY_ASYNC_MODE", "gevent") == "gevent":
+    from gevent import monkey  # patch before anything imports socket or threading
 
     monkey.patch_all()
 
 import logging
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,9 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     print(f" * Tagstory on http://{host}:{port}", flush=True)
-    realtime.socketio.run(app, host=host, port=port, log_output=False)
+    # threading (Werkzeug's server) is only for comparing async modes: make bench.
+    unsafe = config["ASYNC_MODE"] == "threading"
+    realtime.socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=unsafe)
 
 
 if __name__ == "__main__":
