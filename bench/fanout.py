@@ -96,9 +96,10 @@ def collect(workers: list[tuple[Any, str]], posted: int, drain_seconds: float) -
         process.stdin.write(f"drain {posted} {drain_seconds}\n")
         process.stdin.flush()
     viewers, latencies, cpu = [], array("d"), 0.0
+    deadline = time.monotonic() + drain_seconds + 30
     for process, out in workers:
         try:
-            process.wait(drain_seconds + 30)
+            process.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -138,6 +139,7 @@ def measure(run: Run, args: argparse.Namespace) -> dict[str, Any]:
             workers = start_viewers(server.url, run.viewers, args.processes, folder, args.join_seconds)
             joined = wait_joined(workers, args.join_seconds + 30)
             status = server_status(server.process.pid)
+            load = os.getloadavg()[0]
             cpu_before = server_cpu_seconds(server.process.pid)
             pushed = ingest(server.url, token, FEED, run.rate, args.seconds, args.size)
             status_after = server_status(server.process.pid)
@@ -170,6 +172,8 @@ def measure(run: Run, args: argparse.Namespace) -> dict[str, Any]:
         "duplicates": sum(v["duplicates"] for v in received),
         "post_p50_ms": 1000 * percentile(post_seconds, 0.50),
         "server_cpu_pct": 100 * server_cpu / window if window > 0 else 0.0,
+        "server_us_per_delivery": 1e6 * server_cpu / max(1, deliveries),
+        "load": load,
         "client_cpu_pct": 100 * got["client_cpu"] / window if window > 0 else 0.0,
         "rss_mb": status_after["rss_mb"],
         "rss_idle_mb": status["rss_mb"],
@@ -177,6 +181,11 @@ def measure(run: Run, args: argparse.Namespace) -> dict[str, Any]:
         "deflate": any(v["deflate"] for v in received),
         "frame_bytes": sum(v["bytes"] for v in received) / max(1, deliveries),
     }
+
+
+def collapsed(row: dict[str, Any]) -> bool:
+    """A run where the server fell far behind: larger ones would only load the machine longer."""
+    return row["p50_ms"] > 5000 or row["items_per_s"] < row["rate"] / 2 or row["lost"] > row["posted"]
 
 
 COLUMNS = (
@@ -189,9 +198,11 @@ COLUMNS = (
     ("lost", "{lost}"),
     ("POST p50 ms", "{post_p50_ms:.0f}"),
     ("srv CPU%", "{server_cpu_pct:.0f}"),
+    ("srv µs/deliv", "{server_us_per_delivery:.0f}"),
     ("clients CPU%", "{client_cpu_pct:.0f}"),
     ("RSS MB", "{rss_mb}"),
     ("threads", "{threads}"),
+    ("load", "{load:.1f}"),
 )
 
 
@@ -218,7 +229,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--modes", default="gevent,threading", help="TAGSTORY_ASYNC_MODE values")
     parser.add_argument("--processes", type=int, default=4, help="viewer processes")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for late deliveries")
-    parser.add_argument("--join-seconds", type=float, default=60.0, help="bound on connecting viewers")
+    parser.add_argument("--join-seconds", type=float, default=30.0, help="bound on connecting viewers")
     parser.add_argument("--json", help="also write every row to this JSON file")
     return parser.parse_args(argv)
 
@@ -232,7 +243,15 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; {args.seconds:g} s of ~{args.size} B items")
     for mode in args.modes.split(","):
         runs = [Run(mode, n, args.rate) for n in counts] + [Run(mode, int(n), float(r)) for n, r in extra]
-        mode_rows = [measure(run, args) for run in runs]
+        mode_rows: list[dict[str, Any]] = []
+        for run in runs:
+            if any(
+                collapsed(row) and run.viewers >= row["viewers"] and run.rate >= row["rate"]
+                for row in mode_rows
+            ):
+                print(f"{mode}: {run.viewers} viewers at {run.rate:g}/s skipped, a smaller run collapsed")
+                continue
+            mode_rows.append(measure(run, args))
         print_table(mode, mode_rows)
         rows += mode_rows
     if args.json:

@@ -39,12 +39,20 @@ class IngestResult:
 
 
 def ingest(
-    url: str, token: str, feed: str, rate: float, seconds: float, size: int = 1000, threads: int = 4
+    url: str,
+    token: str,
+    feed: str,
+    rate: float,
+    seconds: float,
+    size: int = 1000,
+    threads: int = 16,
+    post_timeout: float = 10.0,
 ) -> IngestResult:
     """POST `rate` items/s for `seconds` from a few keep-alive connections; return what happened.
 
     Item k is due at start + k/rate; a poster that falls behind posts at once, so the
-    accepted rate shows what the server sustains. Nothing is posted after the window.
+    accepted rate shows what the server sustains. Nothing is posted after the window, so
+    it ends within `seconds` + `post_timeout`.
     """
     result = IngestResult(started=time.time())
     deadline = result.started + seconds
@@ -58,14 +66,16 @@ def ingest(
                 with lock:
                     index = next(counter)
                 due = result.started + index / rate
-                if due >= deadline:
+                if due >= deadline or time.time() >= deadline:  # slow answers end the window too
                     return
                 time.sleep(max(0.0, due - time.time()))
                 body = {"text": item_text(index, size), "author": {"name": "Bench"}, "source_id": str(index)}
                 began = time.time()
                 try:
                     ok = (
-                        session.post(f"{url}/api/feeds/{feed}/items", json=body, timeout=30).status_code
+                        session.post(
+                            f"{url}/api/feeds/{feed}/items", json=body, timeout=post_timeout
+                        ).status_code
                         == 201
                     )
                 except requests.RequestException:
