@@ -168,7 +168,9 @@ def measure(run: Run, args: argparse.Namespace) -> dict[str, Any]:
         "deliveries_per_s": deliveries / window if window > 0 else 0.0,
         "p50_ms": 1000 * percentile(got["latencies"], 0.50),
         "p99_ms": 1000 * percentile(got["latencies"], 0.99),
-        "lost": sum(max(0, pushed.posted - v["count"]) for v in received),
+        # a viewer process that never reported lost everything its joined viewers were due
+        "lost": sum(max(0, pushed.posted - v["count"]) for v in received)
+        + max(0, joined - len(received)) * pushed.posted,
         "duplicates": sum(v["duplicates"] for v in received),
         "post_p50_ms": 1000 * percentile(post_seconds, 0.50),
         "server_cpu_pct": 100 * server_cpu / window if window > 0 else 0.0,
