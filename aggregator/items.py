@@ -58,6 +58,10 @@ class Item:
     links: list[tuple[int, int, str]] | None = None
     mention_url: str | None = None
     hashtag_url: str | None = None
+    # Set only when an archive is imported, so the original collection time survives.
+    collected_at: str | None = None
+    # False for HTML that a Tagstory sanitizer already linked (archives): cleaned, not re-linked.
+    linkify: bool = True
 
     @property
     def id(self) -> str:
@@ -68,7 +72,7 @@ class Item:
     def render_html(self) -> str:
         """The safe HTML of this item: sanitized source HTML, or escaped and linked text."""
         if self.source_html is not None:
-            return sanitize.clean_html(self.source_html)
+            return sanitize.clean_html(self.source_html, linkify=self.linkify)
         return sanitize.text_to_html(self.text, self.links, self.mention_url, self.hashtag_url)
 
 
@@ -209,7 +213,7 @@ def _item_row(item: Item, collected_at: str) -> dict[str, Any]:
         "html": item.render_html(),
         "media": json.dumps([asdict(m) for m in item.media], ensure_ascii=False),
         "created_at": item.created_at or collected_at,
-        "collected_at": collected_at,
+        "collected_at": item.collected_at or collected_at,
         "reply_to": item.reply_to,
         "repost_of": item.repost_of,
         "lang": item.lang,

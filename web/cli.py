@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import signal
-from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from tqdm import tqdm
 
 from aggregator.collector import Collector
 from aggregator.errors import NotFound
@@ -23,12 +20,9 @@ from aggregator.feeds import (
     set_source_state,
     sources_of,
 )
-from aggregator.items import InvalidItem, item_from_dict, store_items
 from aggregator.sources import SpecError
 from stories.curators import CuratorError, create_curator, create_token
-from stories.elements import list_elements
-from stories.export import render_html
-from stories.model import get_header
+from web.archive_commands import export_command, import_command
 
 
 def _db() -> Any:
@@ -166,48 +160,6 @@ def collect_command() -> None:
         pass
     finally:
         collector.stop()
-
-
-@click.command("export")
-@with_appcontext
-@click.argument("slug")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export_command(slug: str, output: Path) -> None:
-    """Export story SLUG as one self-contained HTML file."""
-    story = get_header(_db(), slug)
-    if story is None:
-        raise click.ClickException(f"no story '{slug}'")
-    output.write_text(render_html(story, list_elements(_db(), story)), encoding="utf-8")
-    click.echo(f"Wrote {output} ({output.stat().st_size:,} bytes).")
-
-
-@click.command("import")
-@with_appcontext
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["jsonl"]),
-    default="jsonl",
-    help="jsonl: one Tagstory item per line (the replay format).",
-)
-@click.option("--feed", "feed_name", required=True, help="The feed that receives the items.")
-def import_command(file: Path, format_: str, feed_name: str) -> None:
-    """Import FILE into a feed; nothing is stored unless every line is valid."""
-    feed = get_feed(_db(), feed_name)
-    if feed is None:
-        raise click.ClickException(f"no feed named '{feed_name}'")
-    items = []
-    with file.open(encoding="utf-8") as lines:
-        for number, line in enumerate(tqdm(lines, desc="reading", unit=" lines"), start=1):
-            if not line.strip():
-                continue
-            try:
-                items.append(item_from_dict(json.loads(line)))
-            except (json.JSONDecodeError, RecursionError, InvalidItem) as error:
-                raise click.ClickException(f"{file}, line {number}: {error}") from error
-    added = store_items(_db(), feed, items)
-    click.echo(f"Read {len(items)} items: {len(added)} added, {len(items) - len(added)} duplicates.")
 
 
 def init_app(app: Flask) -> None:

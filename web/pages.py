@@ -32,7 +32,8 @@ from aggregator.feeds import (
 from aggregator.sources import SpecError
 from stories.curators import authenticate
 from stories.elements import list_elements
-from stories.export import format_when, render_html
+from stories.export import format_when
+from stories.formats import export_story
 from stories.model import can_edit, get_header, list_stories
 from web.security import csrf_ok, current_curator
 
@@ -105,7 +106,7 @@ def edit(slug: str) -> Any:
 def export_html(slug: str) -> Response:
     """The story as one self-contained HTML file."""
     found = _visible_story(slug)
-    body = render_html(found, list_elements(_db(), found))
+    body = export_story(_db(), found, "html").text
     response = Response(body, mimetype="text/html")
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}.html"'
     return response

@@ -65,6 +65,21 @@ SETTINGS = (
         "Largest request body accepted, in bytes; a larger one is refused with 413.",
     ),
     Setting(
+        "IMPORT_MAX_BYTES",
+        32 * 1024 * 1024,
+        "Largest file the import form accepts, in bytes (413 above it; the command line has no limit).",
+    ),
+    Setting(
+        "EXPORT_MEDIA_MAX_BYTES",
+        5_000_000,
+        "`export --embed-media`: largest image, in bytes, inlined into an exported page.",
+    ),
+    Setting(
+        "EXPORT_MEDIA_ALLOW_PRIVATE",
+        False,
+        "`export --embed-media`: also fetch images from loopback and private addresses (tests only).",
+    ),
+    Setting(
         "POLL_SECONDS",
         1.0,
         "How often each web process checks the event log for writes from other processes.",
