@@ -27,6 +27,7 @@ from typing import Any
 import requests
 
 from bench.ingest import ingest
+from bench.viewers import MAX_ITEMS
 from tests.conftest import ROOT, LiveServer
 
 FEED = "bench"
@@ -233,7 +234,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for late deliveries")
     parser.add_argument("--join-seconds", type=float, default=30.0, help="bound on connecting viewers")
     parser.add_argument("--json", help="also write every row to this JSON file")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    rates = [args.rate] + [float(part.split("@")[1]) for part in args.also.split(",") if part]
+    if max(rates) * args.seconds >= MAX_ITEMS:
+        parser.error(f"--rate x --seconds must stay under {MAX_ITEMS} items")
+    return args
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
