@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aggregator import clock, eventlog, sanitize
+from aggregator import clock, moderation, sanitize
 from aggregator.db import Database
 
 
@@ -190,6 +190,8 @@ def public_item(row: Any, with_raw: bool = False) -> dict[str, Any]:
     if "seq" in keys:
         item["seq"] = row["seq"]
         item["status"] = row["status"]
+    if "reason" in keys:
+        item["reason"] = row["reason"]
     if with_raw and "raw" in keys:
         item["raw"] = json.loads(row["raw"])
     return item
@@ -235,6 +237,7 @@ def store_items(
     added: list[dict[str, Any]] = []
     now = clock.now()
     with db.write() as tx:
+        mode_and_rules = moderation.rules_of(tx, feed["id"]) if feed is not None else None
         for item in items:
             row = _item_row(item, now)
             tx.execute(
@@ -253,20 +256,13 @@ def store_items(
             if exists:
                 continue
             stored = tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item.id]).fetchone()
-            seq = eventlog.next_seq(tx)
-            status = "pending" if feed["moderation"] == "manual" else "approved"
-            public = {**public_item(stored), "seq": seq, "status": status}
-            eventlog.append(
-                db,
-                tx,
-                eventlog.feed_room(feed["name"]),
-                "item",
-                "add",
-                {"feed": feed["name"], "item": public},
-            )
+            public = public_item(stored)
+            public["status"], public["reason"] = moderation.verdict(*mode_and_rules, public)
+            seq = moderation.record_item(db, tx, feed["name"], public, "add", None)
             tx.execute(
-                "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status) VALUES (?, ?, ?, ?, ?)",
-                [feed["id"], item.id, seq, seq, status],
+                "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [feed["id"], item.id, seq, seq, public["status"], public["reason"]],
             )
             added.append(public)
         if source_row_id is not None:

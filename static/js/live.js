@@ -139,7 +139,7 @@ const Tagstory = (() => {
     };
     socket.on("connect", join);
     socket.on("disconnect", () => { joined = false; say("Offline: reconnecting…"); });
-    for (const name of ["item", "story"]) {
+    for (const name of ["item", "story", "feed"]) {
       socket.on(name, (data) => {
         if (!joined) return;  // the next join's acknowledgement brings it
         apply(name, data);
