@@ -7,16 +7,20 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 from aggregator import eventlog
+from aggregator.errors import NotFound
 from aggregator.feeds import get_feed_item, list_items
 from aggregator.moderation import ModerationError, block_author, desk_room, settings, update_settings
+from stories.model import StoryError
 from stories.roles import NotOwner, add_editor, remove_editor
-from web.api import _body, _db, _editable_story, _feed_or_404, _story_or_404, bad_request
+from web.api import _body, _db, _editable_story, _feed_or_404, _story_or_404, bad_request, not_found
 from web.desk_events import revoke
 from web.security import curator_required, current_curator
 
 desk_api = Blueprint("desk_api", __name__, url_prefix="/api")
 desk_pages = Blueprint("desk", __name__)
-desk_api.register_error_handler(ModerationError, bad_request)
+for domain_error in (ModerationError, StoryError):
+    desk_api.register_error_handler(domain_error, bad_request)
+desk_api.register_error_handler(NotFound, not_found)
 
 HISTORY_LIMIT = 200
 

@@ -55,4 +55,15 @@ def curator_client(app: Any, db: Any) -> Callable[[str], tuple[Any, dict[str, st
 
 def events_named(sio: Any, name: str) -> list[dict[str, Any]]:
     """The payloads of the `name` events a Socket.IO test client received since last asked."""
-    return [packet["args"][0] for packet in sio.get_received() if packet["name"] == name]
+    # A socket the server disconnected refuses get_received(); what it got is still queued.
+    packets = sio.get_received() if sio.is_connected() else sio.queue
+    return [packet["args"][0] for packet in packets if packet["name"] == name]
+
+
+@pytest.fixture
+def story(db: Any, feed: dict[str, Any], curator_client: Any) -> dict[str, Any]:
+    """A draft story `s` on the `demo` feed, owned by curator `owner`."""
+    from stories.model import create_story
+
+    curator_client("owner")
+    return create_story(db, "S", feed["id"], get_curator(db, "owner"), slug="s")
