@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
-from aggregator import clock, eventlog
+from aggregator import clock, eventlog, sanitize
 from aggregator.db import Database
 
 STATUSES = ("draft", "live", "published")
@@ -37,6 +37,10 @@ def _check_meta(fields: dict[str, Any]) -> dict[str, Any]:
             raise StoryError(f"'status' must be one of {', '.join(STATUSES)}")
         if value is not None and len(value) > 20_000:
             raise StoryError(f"'{name}' is too long")
+        if name == "cover" and value:
+            value = sanitize.clean_url(value)
+            if value is None:
+                raise StoryError("'cover' must be an absolute http(s) URL of an image")
         clean[name] = value.strip() if isinstance(value, str) and name != "description" else value
     return clean
 

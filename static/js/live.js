@@ -163,7 +163,12 @@ const Tagstory = (() => {
     });
     if (response.status === 204) return null;
     const data = await response.json().catch(() => ({ error: response.statusText }));
-    if (!response.ok) throw new Error(data.error || response.statusText);
+    if (!response.ok) {
+      const error = new Error(data.error || response.statusText);
+      error.status = response.status;
+      error.body = data;  // a 409 carries the `current` state
+      throw error;
+    }
     return data;
   }
 
