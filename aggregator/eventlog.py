@@ -14,6 +14,8 @@ import sqlite_utils
 from aggregator import clock
 from aggregator.db import Database
 
+MAX_SEQ = 2**63 - 1  # SQLite's largest integer: a client's `after` above it is refused
+
 
 def feed_room(name: str) -> str:
     """The room of a feed's live items."""
@@ -65,7 +67,7 @@ def events_after(
     db: Database, room: str, after: int, upto: int | None = None, limit: int = 10_000
 ) -> list[dict[str, Any]]:
     """The events of one room with after < seq <= upto, in order (an index range scan)."""
-    ceiling = upto if upto is not None else 2**63 - 1
+    ceiling = upto if upto is not None else MAX_SEQ
     rows = db.query(
         "SELECT seq, room, type, payload FROM events"
         " WHERE room = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",

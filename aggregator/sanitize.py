@@ -87,7 +87,8 @@ class _Cleaner(bleach.Cleaner):
 def _without_dropped(dom: Any) -> Any:
     for parent in list(dom.iter()):
         for child in list(parent):
-            if isinstance(child.tag, str) and child.tag.lower() in DROPPED_WITH_CONTENT:
+            # Foreign elements (svg, math) carry a namespace: "{http://www.w3.org/2000/svg}svg".
+            if isinstance(child.tag, str) and child.tag.rpartition("}")[2].lower() in DROPPED_WITH_CONTENT:
                 # Keep the text that follows the dropped element.
                 index = list(parent).index(child)
                 if child.tail:

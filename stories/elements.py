@@ -207,6 +207,8 @@ def update_element(
         if "title" in data and row["type"] == "link":
             changes["title"] = _text(data["title"], "title")
         moving = "position" in data
+        if moving and data["position"] is None:
+            raise StoryError("'position' must be an integer >= 0 (0 = top)")
         if not changes and not moving:
             raise StoryError(f"nothing to change for a {row['type']} element")
         element = None

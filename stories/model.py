@@ -29,18 +29,16 @@ def _check_meta(fields: dict[str, Any]) -> dict[str, Any]:
     for name, value in fields.items():
         if name not in META_FIELDS:
             continue
-        if value is not None and not isinstance(value, str):
+        if not isinstance(value, str) and not (name == "cover" and value is None):
             raise StoryError(f"'{name}' must be a string")
+        if name == "cover" and value and sanitize.clean_url(value) is None:
+            raise StoryError("'cover' must be an absolute http(s) URL")
         if name == "title" and not (value or "").strip():
             raise StoryError("'title' must not be empty")
         if name == "status" and value not in STATUSES:
             raise StoryError(f"'status' must be one of {', '.join(STATUSES)}")
         if value is not None and len(value) > 20_000:
             raise StoryError(f"'{name}' is too long")
-        if name == "cover" and value:
-            value = sanitize.clean_url(value)
-            if value is None:
-                raise StoryError("'cover' must be an absolute http(s) URL of an image")
         clean[name] = value.strip() if isinstance(value, str) and name != "description" else value
     return clean
 
@@ -59,7 +57,7 @@ def create_story(
 ) -> dict[str, Any]:
     """Create a story with a unique slug; return its header."""
     meta = _check_meta({"title": title, "description": description or "", "status": status})
-    if slug is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
+    if slug is not None and not (isinstance(slug, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug)):
         raise StoryError("slug must be lowercase letters, digits and '-'")
     base = slug or slugify(title)
     now = clock.now()

@@ -159,13 +159,15 @@ class LiveServer:
             "TAGSTORY_REPLAY_SPEED": "0",
             **(env or {}),
         }
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), *(args or [])],
-            cwd=ROOT,
-            env=environment,
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
+        self.command = [sys.executable, str(ROOT / "app.py"), *(args or [])]
+        self.environment = environment
+        self._start()
+
+    def _start(self) -> None:
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT
+            )
         wait_for(self._answers, timeout=30)
 
     def _answers(self) -> bool:
@@ -195,6 +197,11 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+    def restart(self) -> None:
+        """Stop the process and start a new one on the same port and database (cuts every socket)."""
+        self.stop()
+        self._start()
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Joining a room: the acknowledgement carries what was missed, then live events follow."""
 
+import pytest
+
 from aggregator.feeds import create_feed
 from aggregator.items import item_from_dict, store_items
 
@@ -40,3 +42,111 @@ def test_event_written_while_joining_arrives_exactly_once(db, socket_client, del
     seqs += [p["args"][0]["seq"] for p in viewer.get_received() if p["name"] == "item"]
     assert seqs == sorted(set(seqs))
     assert pending["seq"] in seqs
+
+
+def _live_seqs(viewer, name="item"):
+    return [p["args"][0]["seq"] for p in viewer.get_received() if p["name"] == name]
+
+
+def test_a_long_gap_is_paged_with_more_until_the_viewer_is_in_the_room(
+    db, socket_client, deliver, monkeypatch
+):
+    from web import realtime
+
+    monkeypatch.setattr(realtime, "CATCH_UP_LIMIT", 3)
+    feed = create_feed(db, "demo", "#demo", [])
+    seqs = [_post(db, feed, n)["seq"] for n in range(8)]
+    deliver()
+    viewer = socket_client()
+    got, after, pages = [], 0, []
+    while True:
+        ack = viewer.emit("join", {"feed": "demo", "after": after}, callback=True)
+        assert ack["ok"]
+        got += [e["data"]["seq"] for e in ack["events"]]
+        pages.append(ack["more"])
+        after = ack["last_seq"]
+        if not ack["more"]:
+            break
+        _post(db, feed, f"during-{len(pages)}")  # written while the viewer pages
+        deliver()
+        assert _live_seqs(viewer) == []  # not in the room until the gap is closed
+    assert pages == [True, True, True, False]
+    later = _post(db, feed, "after")["seq"]
+    deliver()
+    assert got[:8] == seqs
+    everything = got + _live_seqs(viewer)
+    assert everything == sorted(set(everything))
+    assert everything[-1] == later and len(everything) == 8 + 3 + 1
+
+
+def test_a_viewer_that_has_everything_gets_an_empty_acknowledgement(db, socket_client, deliver):
+    feed = create_feed(db, "demo", "#demo", [])
+    last = _post(db, feed, 0)["seq"]
+    deliver()
+    ack = socket_client().emit("join", {"feed": "demo", "after": last}, callback=True)
+    assert ack == {"ok": True, "room": "feed:demo", "events": [], "last_seq": last, "more": False}
+
+
+@pytest.mark.parametrize("after", [-1, "5", 1.5, True, None, [1], {"seq": 1}, 2**63, 2**80])
+def test_a_bad_after_is_refused_with_a_reason(db, socket_client, after):
+    create_feed(db, "demo", "#demo", [])
+    ack = socket_client().emit("join", {"feed": "demo", "after": after}, callback=True)
+    assert ack["ok"] is False and "after" in ack["error"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"feed": "nope"}, {"story": "nope"}, {}, {"feed": 5}, "demo", None, [], {"room": "feed:demo"}],
+)
+def test_joining_an_unknown_room_is_refused(db, socket_client, deliver, data):
+    feed = create_feed(db, "demo", "#demo", [])
+    viewer = socket_client()
+    ack = viewer.emit("join", data, callback=True)
+    assert ack["ok"] is False and ack["error"]
+    _post(db, feed, 1)
+    deliver()
+    assert viewer.get_received() == []
+
+
+def _draft(db, curators):
+    from stories.model import create_story
+
+    return create_story(db, "Secret draft", None, curators.create("ada"), status="draft")
+
+
+def test_a_draft_story_room_is_refused_to_viewers(db, socket_client, curators):
+    draft = _draft(db, curators)
+    ack = socket_client().emit("join", {"story": draft["slug"]}, callback=True)
+    assert ack == {"ok": False, "error": "this story is a draft: only its curators can follow it"}
+
+
+def test_a_draft_story_room_is_refused_to_other_curators(db, app, socket_client, curators):
+    draft = _draft(db, curators)
+    other = app.test_client()
+    curators.login(other, "bob")
+    ack = socket_client(other).emit("join", {"story": draft["slug"]}, callback=True)
+    assert ack["ok"] is False
+
+
+def test_a_draft_story_room_is_open_to_its_curator(db, client, socket_client, curators, deliver):
+    from stories.elements import add_element
+
+    draft = _draft(db, curators)
+    curators.login(client, "ada")
+    curator = socket_client()
+    ack = curator.emit("join", {"story": draft["slug"], "after": 0}, callback=True)
+    assert ack["ok"] and ack["room"] == f"story:{draft['slug']}"
+    add_element(db, draft, {"type": "text", "text": "hello"}, actor="ada")
+    deliver()
+    pushed = [p["args"][0] for p in curator.get_received() if p["name"] == "story"]
+    assert [(e["op"], e["element"]["text"]) for e in pushed] == [("add", "hello")]
+
+
+def test_after_leave_no_live_event_arrives(db, socket_client, deliver):
+    feed = create_feed(db, "demo", "#demo", [])
+    viewer = socket_client()
+    assert viewer.emit("join", {"feed": "demo"}, callback=True)["ok"]
+    assert viewer.emit("leave", {"feed": "demo"}, callback=True) == {"ok": True}
+    _post(db, feed, 1)
+    deliver()
+    assert viewer.get_received() == []

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
+from aggregator import eventlog
 from aggregator.errors import Conflict, NotFound
 from aggregator.feeds import (
     FeedError,
@@ -53,8 +54,8 @@ def _int_arg(name: str, default: int, maximum: int | None = None) -> int:
         value = int(raw)
     except ValueError:
         abort(400, f"'{name}' must be an integer")
-    if value < 0:
-        abort(400, f"'{name}' must be >= 0")
+    if not 0 <= value <= eventlog.MAX_SEQ:
+        abort(400, f"'{name}' must be an integer >= 0 (at most {eventlog.MAX_SEQ})")
     return min(value, maximum) if maximum else value
 
 
@@ -167,8 +168,9 @@ def items_index(name: str) -> Any:
 def items_create(name: str) -> Any:
     """Add an item from an integration; it goes through the collectors' pipeline."""
     feed = _feed_or_404(name)
-    data = {"source_id": secrets.token_hex(8), **_body()}
-    item = item_from_dict(data, source="api")
+    body = _body()
+    item = item_from_dict({"source_id": secrets.token_hex(8), **body}, source="api")
+    item.raw = body  # the payload exactly as received, without the generated source_id
     added = store_items(_db(), feed, [item])
     stored = get_feed_item(_db(), feed, item.id)
     return jsonify(stored), 201 if added else 200

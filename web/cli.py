@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from tqdm import tqdm
 
 from aggregator.collector import Collector
@@ -26,6 +27,7 @@ def _db() -> Any:
 
 
 @click.command("create-curator")
+@with_appcontext
 @click.argument("name")
 @click.option("--password", help="Password for logging in (8+ characters); omit for a token-only account.")
 def create_curator_command(name: str, password: str | None) -> None:
@@ -38,6 +40,7 @@ def create_curator_command(name: str, password: str | None) -> None:
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("name")
 def create_token_command(name: str) -> None:
     """Create an API token for curator NAME; the token is printed alone on the last line."""
@@ -49,7 +52,7 @@ def create_token_command(name: str) -> None:
     click.echo(token)
 
 
-@click.group("feed")
+@click.group("feed", cls=AppGroup)
 def feed_group() -> None:
     """Manage feeds."""
 
@@ -68,6 +71,7 @@ def feed_add_command(name: str, query: str, sources: tuple[str, ...]) -> None:
 
 
 @click.command("collect")
+@with_appcontext
 def collect_command() -> None:
     """Run the collectors in this process until interrupted (Ctrl-C or SIGTERM)."""
     collector = Collector(_db(), current_app.config)
@@ -83,6 +87,7 @@ def collect_command() -> None:
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("slug")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def export_command(slug: str, output: Path) -> None:
@@ -95,6 +100,7 @@ def export_command(slug: str, output: Path) -> None:
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--format",

@@ -133,8 +133,8 @@ def on_join(data: Any) -> dict[str, Any]:
     if error:
         return {"ok": False, "error": error}
     after = data.get("after", 0)
-    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-        return {"ok": False, "error": "'after' must be an integer >= 0"}
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= eventlog.MAX_SEQ:
+        return {"ok": False, "error": "'after' must be an integer >= 0 (a seq)"}
     broadcaster: Broadcaster = current_app.extensions["tagstory.broadcaster"]
     with broadcaster.lock:
         upto = broadcaster.delivered

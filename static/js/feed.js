@@ -7,9 +7,10 @@
   const feed = document.body.dataset.feed;
   const keep = Number(document.body.dataset.keep || 0);
 
+  /* Newest first; a later arrival with the same time goes above (the page's order too). */
   function place(li, createdAt) {
     for (const other of list.children) {
-      if (other.querySelector(".item").dataset.createdAt < createdAt) {
+      if (other.querySelector(".item").dataset.createdAt <= createdAt) {
         list.insertBefore(li, other);
         return;
       }

@@ -6,9 +6,12 @@ const StoryView = (() => {
     return list.querySelector(`:scope > [data-element-id="${CSS.escape(id)}"]`);
   }
 
+  /* Moving a node blurs it: give the focus back, so a keyboard user keeps their place. */
   function insertAt(list, node, position) {
+    const focused = node.contains(document.activeElement) ? document.activeElement : null;
     const others = [...list.children].filter((child) => child !== node);
     list.insertBefore(node, others[position] || null);
+    if (focused && document.activeElement !== focused) focused.focus();
   }
 
   /* Apply one story event to an <ol> of elements; `decorate` lets the editor add controls. */
