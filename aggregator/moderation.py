@@ -1,9 +1,10 @@
 """Moderation per feed: its mode, the rules applied at ingest, and who sees which item event.
 
-Curators follow the desk room `feed:<name>:desk` and see every item event (pending and
-hidden items, with the rule that hid them). Viewers follow `feed:<name>` and see only
-what they may: approved items, and a bare `{id, status: "hidden"}` when an approved item
-leaves. Both rooms live in the one event log, so catch-up is exact for each.
+Viewers follow `feed:<name>` and see only what they may: approved items, and a bare
+`{id, status}` when an approved item leaves. Pending and hidden items (with the rule that
+hid them) and settings changes go to the desk room `feed:<name>:desk`, which only curators
+may join; the desk follows both rooms. Every change is one event in the one log, so
+catch-up is exact for each room.
 """
 
 from __future__ import annotations
@@ -134,33 +135,26 @@ def record_item(
     previous: str | None,
     actor: str | None = None,
 ) -> int:
-    """Append an item's events: to viewers only what they may see, to the desk everything.
+    """Append an item's one event, to the room that may see it; return the item's new seq.
 
     `item` carries its new `status` (and `reason`); `previous` is its status before (None
-    when new). Returns the item's new seq in the feed: that of its last event.
+    when new). Approved items go to the viewers' room; an approved item that leaves goes
+    there bare (`{id, status}`: viewers drop it, the desk has its content already); every
+    other item, with the rule that hid it, goes to the curators' desk room only.
     """
-    shown: dict[str, Any] | None = None
+    item["seq"] = eventlog.next_seq(tx)
     if item["status"] == "approved":
-        shown = viewer_item(item)
+        room, shown = eventlog.feed_room(feed_name), viewer_item(item)
     elif previous == "approved":
-        shown = {"id": item["id"], "status": "hidden"}
-    desk_seq = eventlog.next_seq(tx)
-    # The viewers' event comes last, so an approved item's seq is the same for everyone.
-    item["seq"] = desk_seq + 1 if shown is not None else desk_seq
-    desk = {"feed": feed_name, "item": item, "by": actor}
-    eventlog.append(db, tx, desk_room(feed_name), "item", op, desk, actor)
-    if shown is not None:
-        if "text" in shown:
-            shown["seq"] = item["seq"]
-        payload = {"feed": feed_name, "item": shown}
-        eventlog.append(
-            db, tx, eventlog.feed_room(feed_name), "item", op if "text" in shown else "status", payload, actor
-        )
+        room, shown = eventlog.feed_room(feed_name), {"id": item["id"], "status": item["status"]}
+    else:
+        room, shown = desk_room(feed_name), item
+    eventlog.append(db, tx, room, "item", op, {"feed": feed_name, "item": shown}, actor)
     return item["seq"]
 
 
 def desk_room(feed_name: str) -> str:
-    """The curators' room of a feed: every item event, pending and hidden ones included."""
+    """The curators' room of a feed: pending and hidden items, and settings changes."""
     return f"{eventlog.feed_room(feed_name)}:desk"
 
 
@@ -206,7 +200,7 @@ def _save(
         "UPDATE feeds SET moderation = ?, rules = ? WHERE id = ?",
         [mode, json.dumps(rules.as_dict(), ensure_ascii=False), feed["id"]],
     )
-    payload = {"feed": feed["name"], "moderation": mode, "rules": rules.as_dict(), "by": actor}
+    payload = {"feed": feed["name"], "moderation": mode, "rules": rules.as_dict()}
     eventlog.append(db, tx, desk_room(feed["name"]), "feed", "settings", payload, actor)
 
 

@@ -17,7 +17,7 @@ class NotOwner(PermissionError):
 
 def _check_owner(story: dict[str, Any], actor: dict[str, Any] | None) -> None:
     if actor is None or story["owner"] != actor["name"]:
-        raise NotOwner(f"only the owner of '{story['slug']}' can change its editors")
+        raise NotOwner(f"only the owner of '{story['slug']}' can change its curators")
 
 
 def _announce(db: Database, tx: Any, story: dict[str, Any], curators: list[str], actor: str) -> None:

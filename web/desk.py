@@ -67,15 +67,21 @@ def _audit_entry(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def _is_decision(event: dict[str, Any]) -> bool:
+    """A curator's act, or a rule's (an item that arrived hidden)."""
+    return bool(event["actor"] or (event["payload"].get("item") or {}).get("reason"))
+
+
 @desk_api.get("/feeds/<name>/audit")
 @curator_required
 def feeds_audit(name: str) -> Any:
-    """Who decided what about the feed's items, and when (newest first); a rule's decisions have no actor."""
+    """Who decided what about the feed's items, and when (newest first); a rule has no actor."""
     feed = _feed_or_404(name)
-    events = eventlog.history(_db(), desk_room(feed["name"]), limit=HISTORY_LIMIT, with_payload=True)
-    return jsonify(
-        [_audit_entry(e) for e in events if e["op"] != "add" or e["payload"]["item"].get("reason")]
-    )
+    rooms = (eventlog.feed_room(feed["name"]), desk_room(feed["name"]))
+    events = [e for room in rooms for e in eventlog.history(_db(), room, HISTORY_LIMIT, with_payload=True)]
+    decisions = [e for e in events if _is_decision(e)]
+    decisions.sort(key=lambda e: e["seq"], reverse=True)
+    return jsonify([_audit_entry(e) for e in decisions[:HISTORY_LIMIT]])
 
 
 @desk_api.post("/stories/<slug>/editors")

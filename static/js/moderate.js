@@ -21,8 +21,18 @@
     return li;
   }
 
-  function place(item) {
-    document.querySelectorAll(`.moderation-desk li[data-item-id="${CSS.escape(item.id)}"]`).forEach((li) => li.remove());
+  const seen = new Map();  // item id -> seq of the last event applied (two rooms, one order)
+
+  function place(item, seq) {
+    if ((seen.get(item.id) || 0) >= seq) return;
+    seen.set(item.id, seq);
+    const selector = `.moderation-desk li[data-item-id="${CSS.escape(item.id)}"]`;
+    const old = document.querySelector(selector);
+    if (!item.author) {  // a bare "gone" from the viewers' room: the card we show has the content
+      if (old) { old.dataset.status = item.status; document.getElementById(lists[item.status]).prepend(old); }
+      return;
+    }
+    document.querySelectorAll(selector).forEach((li) => li.remove());
     const list = document.getElementById(lists[item.status]);
     if (!list) return;
     const li = entry(item);
@@ -32,10 +42,13 @@
     document.getElementById("queue-empty").hidden = document.getElementById("queue").children.length > 0;
   }
 
-  let countsTimer = null;
-  function refreshCounts() {
-    clearTimeout(countsTimer);
-    countsTimer = setTimeout(() => run(Tagstory.api("GET", `${base}/moderation`).then(showSettings)), 150);
+  let refreshTimer = null;
+  function refresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => {
+      run(Tagstory.api("GET", `${base}/moderation`).then(showSettings));
+      run(Tagstory.api("GET", `${base}/audit`).then(showAudit));
+    }, 150);
   }
 
   function showSettings(settings) {
@@ -57,10 +70,8 @@
     return li;
   }
 
-  function addAudit(entries) {
-    const audit = document.getElementById("audit");
-    entries.forEach((e) => audit.prepend(auditLine(e)));
-    while (audit.children.length > 100) audit.lastElementChild.remove();
+  function showAudit(entries) {
+    document.getElementById("audit").replaceChildren(...entries.slice(0, 100).map(auditLine));
   }
 
   document.querySelector(".moderation-desk").addEventListener("click", (event) => {
@@ -95,17 +106,13 @@
     }).then(() => say("Rules saved.")));
   });
 
-  run(Tagstory.api("GET", `${base}/audit`).then((entries) => addAudit(entries.reverse())));
+  run(Tagstory.api("GET", `${base}/audit`).then(showAudit));
 
-  Tagstory.follow({ feed, desk: true }, Number(document.body.dataset.after), (name, data) => {
-    if (name === "item") {
-      place(data.item);
-      if (data.by || data.item.reason) {
-        addAudit([{ actor: data.by, item_id: data.item.id, status: data.item.status,
-          reason: data.item.reason, author: data.item.author && data.item.author.name }]);
-      }
-    }
-    if (name === "feed") addAudit([{ actor: data.by, moderation: data.moderation }]);
-    refreshCounts();
-  });
+  const after = Number(document.body.dataset.after);
+  const onEvent = (name, data) => {
+    if (name === "item") place(data.item, data.seq);
+    refresh();
+  };
+  Tagstory.follow({ feed }, after, onEvent);
+  Tagstory.follow({ feed, desk: true }, after, onEvent);
 })();

@@ -83,7 +83,8 @@ def _login(context: Any, desk: Desk, name: str, path: str) -> Any:
 def _dom_order(page: Any) -> list[str]:
     return page.eval_on_selector_all(
         "#elements > li.element",
-        "els => els.map(li => (li.querySelector('[data-slot=text-html], .item-text') || li).innerText.trim())",
+        "els => els.map(li => (li.querySelector('[data-slot=text-html], .item-text') || li)"
+        ".innerText.trim())",
     )
 
 
@@ -201,7 +202,9 @@ def test_a_pin_reaches_a_viewers_story_live(contexts, desk):
     viewer.wait_for_function("document.body.dataset.lastSeq !== undefined")
     viewer.evaluate(
         """() => new MutationObserver((_, observer) => {
-               if (document.querySelector('#elements .item')) { window.pinnedAt = Date.now(); observer.disconnect(); }
+               if (document.querySelector('#elements .item')) {
+                   window.pinnedAt = Date.now(); observer.disconnect();
+               }
            }).observe(document.getElementById('elements'), {childList: true, subtree: true})"""
     )
     page = _editor(contexts, desk)
