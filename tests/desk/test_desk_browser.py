@@ -90,7 +90,7 @@ def _dom_order(page: Any) -> list[str]:
 
 def _editor(contexts: Any, desk: Desk, name: str = "ada", **options: Any) -> Any:
     page = _login(contexts(**options), desk, name, "/stories/s/edit")
-    page.wait_for_function("document.body.dataset.editing !== undefined")
+    wait_for(lambda: page.evaluate("() => document.body.dataset.editing !== undefined"))
     return page
 
 
@@ -98,12 +98,7 @@ def test_dragging_a_post_into_the_middle_of_the_story(contexts, desk):
     page = _editor(contexts, desk)
     post = page.locator("#stream > li", has_text="Post number 2")
     target = page.locator("#elements > li.element").nth(1)
-    post.hover()
-    page.mouse.down()
-    box = target.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 8, steps=12)
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 4, steps=4)
-    page.mouse.up()
+    post.drag_to(target, target_position={"x": 40, "y": 6})
     expected = ["First block", "Post number 2", "Second block", "Third block"]
     wait_for(lambda: desk.order() == expected)
     wait_for(lambda: _dom_order(page) == expected)
@@ -174,7 +169,7 @@ def test_removing_an_editor_locks_their_open_editor(contexts, desk):
 def test_a_hidden_post_leaves_the_viewers_feed_without_reload(contexts, desk):
     viewer = contexts().new_page()
     viewer.goto(f"{desk.url}/feeds/demo")
-    viewer.wait_for_function("document.body.dataset.lastSeq !== undefined")
+    wait_for(lambda: viewer.evaluate("() => document.body.dataset.lastSeq !== undefined"))
     target = desk.items[3]
     viewer.evaluate(
         """id => new MutationObserver((_, observer) => {
@@ -185,7 +180,7 @@ def test_a_hidden_post_leaves_the_viewers_feed_without_reload(contexts, desk):
         target["id"],
     )
     moderator = _login(contexts(), desk, "ada", "/feeds/demo/moderate")
-    moderator.wait_for_function("document.body.dataset.lastSeq !== undefined")
+    wait_for(lambda: moderator.evaluate("() => document.body.dataset.lastSeq !== undefined"))
     button = moderator.locator(f'li[data-item-id="{target["id"]}"] button[data-status="hidden"]')
     clicked_at = button.evaluate("b => { const t = Date.now(); b.click(); return t; }")
     gone_at = wait_for(lambda: viewer.evaluate("window.goneAt"))
@@ -199,7 +194,7 @@ def test_a_hidden_post_leaves_the_viewers_feed_without_reload(contexts, desk):
 def test_a_pin_reaches_a_viewers_story_live(contexts, desk):
     viewer = contexts().new_page()
     viewer.goto(f"{desk.url}/stories/s")
-    viewer.wait_for_function("document.body.dataset.lastSeq !== undefined")
+    wait_for(lambda: viewer.evaluate("() => document.body.dataset.lastSeq !== undefined"))
     viewer.evaluate(
         """() => new MutationObserver((_, observer) => {
                if (document.querySelector('#elements .item')) {
