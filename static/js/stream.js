@@ -145,7 +145,7 @@ const DeskStream = (() => {
   showNew.addEventListener("click", showWaiting);
   older.addEventListener("click", loadOlder);
   stream.querySelectorAll(".source").forEach((el) => addSource(el.textContent.trim()));
-  older.hidden = stream.children.length === 0;
+  older.hidden = stream.children.length < Number(stream.dataset.page || 100);
 
   return { arrive, markPinned };
 })();

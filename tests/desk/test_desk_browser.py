@@ -215,6 +215,7 @@ def test_editor_screenshots(contexts, desk, size):
     page = _editor(contexts, desk, viewport={"width": width, "height": height})
     page.locator("#stream > li", has_text="Post number 1").locator("button.pin").click()
     wait_for(lambda: page.locator("#elements .item").count() == 1)
+    page.evaluate("() => { document.querySelector('.stream-panel').scrollTop = 0; window.scrollTo(0, 0); }")
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"editor-{width}x{height}.png"
     page.screenshot(path=str(path))
