@@ -10,7 +10,8 @@ from aggregator import eventlog
 from aggregator.errors import NotFound
 from aggregator.feeds import get_feed_item, list_items
 from aggregator.moderation import ModerationError, block_author, desk_room, settings, update_settings
-from stories.model import StoryError
+from stories.curators import get_curator
+from stories.model import StoryError, can_edit
 from stories.roles import NotOwner, add_editor, remove_editor
 from web.api import _body, _db, _editable_story, _feed_or_404, _story_or_404, bad_request, not_found
 from web.desk_events import revoke
@@ -98,7 +99,8 @@ def editors_remove(slug: str, name: str) -> Any:
     """Remove an editor (owner only); their open editor sockets are cut at once."""
     story = _story_or_404(slug)
     header = remove_editor(_db(), story, name, current_curator())
-    revoke(slug, name)
+    if not can_edit(_db(), header, get_curator(_db(), name)):  # an open story still admits them
+        revoke(slug, name)
     return jsonify(header)
 
 

@@ -220,3 +220,46 @@ def test_editor_screenshots(contexts, desk, size):
     path = ARTIFACTS / f"editor-{width}x{height}.png"
     page.screenshot(path=str(path))
     assert path.stat().st_size > 0
+
+
+def test_a_story_built_with_the_keyboard_only(contexts, desk):
+    for element in desk.call("GET", "/api/stories/s")["elements"]:
+        desk.call("DELETE", f"/api/stories/s/elements/{element['id']}")
+    page = _editor(contexts, desk)
+    page.focus("#new-text")
+    page.keyboard.type("Opening words")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")  # the style select: Heading
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    wait_for(lambda: desk.order() == ["Opening words"])
+    page.locator("#stream > li", has_text="Post number 1").focus()
+    page.keyboard.press("p")
+    page.keyboard.press("ArrowDown")  # the next (older) post
+    page.keyboard.press("p")
+    wait_for(lambda: desk.order() == ["Opening words", "Post number 1", "Post number 0"])
+    page.locator("#elements > li.element").first.focus()
+    page.keyboard.press("Space")  # select: the next pin goes under it
+    page.locator("#stream > li", has_text="Post number 4").focus()
+    page.keyboard.press("Enter")
+    wait_for(lambda: desk.order() == ["Opening words", "Post number 4", "Post number 1", "Post number 0"])
+    assert desk.call("GET", "/api/stories/s")["elements"][0]["style"] == "heading"
+    assert page.errors == []
+
+
+def test_formatting_in_place_is_kept_and_sanitized(contexts, desk):
+    page = _editor(contexts, desk)
+    page.locator("#elements > li.element").nth(1).focus()
+    page.keyboard.press("Enter")
+    editor = page.locator(".inline-editor")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.locator("[data-format=bold]").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" <script>alert(1)</script>")
+    page.keyboard.press("Control+Enter")
+    wait_for(lambda: "<b>" in desk.call("GET", "/api/stories/s")["elements"][1]["text_html"])
+    html = desk.call("GET", "/api/stories/s")["elements"][1]["text_html"]
+    assert "<script" not in html and "&lt;script&gt;" in html
+    wait_for(lambda: page.locator("#elements > li.element").nth(1).locator("b").count() == 1)
+    assert page.errors == []
