@@ -60,9 +60,10 @@ def test_viewer_sees_pin_from_curator_in_another_context_without_reload(site, ne
     )
     assert viewer.locator("#elements > li").count() == 2
 
-    def annotate() -> None:
-        curator.once("dialog", lambda dialog: dialog.accept("Best line of the day"))
+    def annotate() -> None:  # in place (issue 4), no window.prompt
         curator.click('#elements > li[data-type="item"] [data-action="edit"]')
+        curator.locator(".inline-editor").fill("Best line of the day")
+        curator.click("[data-format=save]")
 
     _timed(
         "annotation",
@@ -90,6 +91,7 @@ def test_viewer_sees_pin_from_curator_in_another_context_without_reload(site, ne
     assert viewer.locator("#elements > li").count() == 1
 
     def retitle() -> None:
+        curator.click(".story-settings > summary")  # the header fields are folded (issue 4)
         curator.fill("#title", "Live from the room, day two")
         curator.click("#meta button[type=submit]")
 
@@ -115,10 +117,10 @@ def test_editor_controls_are_reachable_by_tab_and_alt_arrows_move_the_focused_el
     first = curator.locator("#elements > li").first
     first.focus()
     reached = []
-    for _ in range(6):
+    for _ in range(8):
         curator.keyboard.press("Tab")
         reached.append(curator.evaluate("document.activeElement.getAttribute('data-action')"))
-    assert reached[:5] == ["select", "up", "down", "edit", "remove"], reached
+    assert reached[:7] == ["select", "up", "down", "top", "bottom", "edit", "remove"], reached
 
     def order() -> list[str]:
         return curator.eval_on_selector_all(
