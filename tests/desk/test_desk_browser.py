@@ -119,7 +119,26 @@ def test_reordering_the_story_by_keyboard_only(contexts, desk):
     wait_for(lambda: _dom_order(page) == desk.order())
     page.keyboard.press("Control+z")
     wait_for(lambda: desk.order() == ["Second block", "Third block", "First block"])
+    page.click("#history > summary")
+    wait_for(lambda: page.locator("#history-list li").count() >= 7)
+    assert "ada move text" in page.inner_text("#history-list li >> nth=0")
     assert page.errors == []
+
+
+def test_new_posts_wait_above_the_stream_until_shown(contexts, desk):
+    page = _editor(contexts, desk)
+    first = page.locator("#stream > li").first.get_attribute("data-item-id")
+    for n in (6, 7):
+        desk.call("POST", "/api/feeds/demo/items", {"text": f"Late post {n}", "author": {"name": "Late"}})
+    wait_for(lambda: page.inner_text("#show-new") == "2 new — show")
+    assert page.locator("#stream > li").first.get_attribute("data-item-id") == first
+    page.click("#show-new")
+    assert page.locator("#stream > li").first.inner_text().count("Late post 7") == 1
+    assert page.is_hidden("#show-new")
+    page.check("input[name=unpinned]")
+    page.fill("#q", "late")
+    page.keyboard.press("Enter")
+    wait_for(lambda: page.locator("#stream > li").count() == 2)
 
 
 def test_two_curators_editing_at_once_converge_to_the_same_order(contexts, desk):
