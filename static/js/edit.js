@@ -353,6 +353,8 @@
   }));
   storySocket.on("presence", (data) => showPresence(data.editors));
   storySocket.on("revoked", lockOut);
+  // Only a revocation makes the server drop an editor's socket (the `revoked` packet may be lost with it).
+  storySocket.on("disconnect", (reason) => { if (reason === "io server disconnect") lockOut(); });
 
   if (feed) {
     Tagstory.follow({ feed }, Number(document.body.dataset.feedAfter), (name, data) => {
