@@ -207,3 +207,30 @@ def test_moderation_page_lists_the_queue(curator_client, feed, post):
     page = ada.get("/feeds/demo/moderate")
     assert page.status_code == 200
     assert b"waiting for you" in page.data
+
+
+def test_blocking_an_author_takes_their_posts_off_viewers_screens_live(
+    curator_client, feed, post, socket_client, deliver
+):
+    ada, headers = curator_client("ada")
+    shown = post(1, author="Bob")
+    kept = post(2, author="Cy")
+    deliver()
+    viewer = socket_client()
+    viewer.emit("join", {"feed": "demo", "after": kept["seq"]}, callback=True)
+    ada.post(f"/api/feeds/demo/items/{shown['id']}/block-author", headers=headers)
+    deliver()
+    assert [e["item"] for e in events_named(viewer, "item")] == [{"id": shown["id"], "status": "hidden"}]
+
+
+def test_desk_catch_up_from_a_seq_brings_exactly_what_came_after(
+    curator_client, feed, post, socket_client, deliver
+):
+    ada, headers = curator_client("ada")
+    _patch_feed(ada, headers, {"moderation": "manual"})
+    first, second, third = post(1), post(2), post(3)
+    deliver()
+    desk = socket_client(ada)
+    ack = desk.emit("join", {"feed": "demo", "desk": True, "after": first["seq"]}, callback=True)
+    assert [e["data"]["item"]["id"] for e in ack["events"]] == [second["id"], third["id"]]
+    assert ack["last_seq"] == third["seq"]
