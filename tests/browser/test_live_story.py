@@ -79,7 +79,7 @@ def test_viewer_sees_pin_from_curator_in_another_context_without_reload(site, ne
         "move",
         lambda: curator.click('#elements > li[data-type="text"] [data-action="up"]'),
         lambda: viewer.wait_for_function(
-            "document.querySelector('#elements > li:first-child').dataset.type === 'text'"
+            "() => document.querySelector('#elements > li:first-child').dataset.type === 'text'"
         ),
     )
 
