@@ -34,7 +34,7 @@ def _secret_key(instance: Path) -> str:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then TAGSTORY_* variables, then `config`."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(settings.defaults(), REPLAY_ROOT=app.root_path)
+    app.config.update(settings.defaults())
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings.from_environment())
     app.config.update(config or {})
@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance.mkdir(parents=True, exist_ok=True)
     app.config["DATABASE"] = app.config["DATABASE"] or str(instance / "tagstory.sqlite")
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
+    app.config["REPLAY_ROOT"] = app.config["REPLAY_ROOT"] or app.root_path
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
 
     db = Database(app.config["DATABASE"])

@@ -20,4 +20,8 @@ def normalize(value: str | None) -> str | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted out of range by its offset
+        return None
+    return in_utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")

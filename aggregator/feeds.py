@@ -143,12 +143,14 @@ def list_items(
     query: str | None = None,
     statuses: tuple[str, ...] = ("approved",),
     with_raw: bool = False,
+    newest: bool = False,
     before: int | None = None,
     filters: StreamFilter | None = None,
 ) -> list[dict[str, Any]]:
     """A feed's items with after < seq (< before), in seq order; `query` is an FTS5 search.
 
-    With `before`, the `limit` items just below it (paging back to older items).
+    With `newest`, the last `limit` of them (still returned in seq order), else the first;
+    `before` pages back to older items (the `limit` just below it, so `newest` is implied).
     """
     marks = ", ".join("?" * len(statuses))
     sql = (
@@ -167,10 +169,11 @@ def list_items(
         where, where_params = filters.where()
         sql += where
         params += where_params
-    sql += f" ORDER BY f.seq {'DESC' if before is not None else ''} LIMIT ?"
+    newest = newest or before is not None
+    sql += " ORDER BY f.seq DESC LIMIT ?" if newest else " ORDER BY f.seq LIMIT ?"
     params.append(limit)
     rows = db.query(sql, params)
-    if before is not None:
+    if newest:
         rows.reverse()
     return [public_item(row, with_raw=with_raw) for row in rows]
 

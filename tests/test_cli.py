@@ -107,7 +107,12 @@ def test_import_reads_every_line_and_counts_duplicates(runner, db, tmp_path):
 
 @pytest.mark.parametrize(
     ("bad", "reason"),
-    [("{not json", "Expecting"), (json.dumps({"text": "no author"}), "'source'"), ("[1]", "JSON object")],
+    [
+        ("{not json", "Expecting"),
+        (json.dumps({"text": "no author"}), "'source'"),
+        ("[1]", "JSON object"),
+        ("[" * 100_000, "recursion"),
+    ],
 )
 def test_import_is_all_or_nothing_and_names_the_bad_line(runner, db, tmp_path, bad, reason):
     feed(db)

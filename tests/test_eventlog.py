@@ -6,7 +6,9 @@ import pytest
 
 from aggregator import eventlog
 from stories.elements import add_element
-from tests.factories import feed, post, story
+from tests.factories import cheap_passwords, feed, post, story
+
+pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 
 def _append(db, tx, room, n):

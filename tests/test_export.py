@@ -107,8 +107,9 @@ def test_the_export_has_every_block_and_pinned_post_in_order(demo_export, db):
             assert original["url"] in got["links"]
         if original["author"]["url"]:
             assert original["author"]["url"] in got["links"]
-    with_links = [e for e in exported if e["type"] == "item" and e["links"]]
-    assert len(with_links) >= len(exported) // 2
+    pinned = [posts[(e["source"], e["source_id"])] for e in spec["elements"] if e["type"] == "item"]
+    originals = re.findall(r'<a class="original"[^>]*\shref="([^"]+)"', demo_export)
+    assert originals == [p["url"] for p in pinned if p["url"]]
 
 
 def test_the_export_runs_no_script_and_fetches_nothing_but_images(demo_export):

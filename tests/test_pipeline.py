@@ -10,7 +10,9 @@ import pytest
 from aggregator import eventlog
 from aggregator.items import InvalidItem, item_from_dict, store_items
 from aggregator.sanitize import clean_html, clean_url, html_to_text, text_to_html
-from tests.factories import feed, post, post_dict
+from tests.factories import cheap_passwords, feed, post, post_dict
+
+pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 
 def _events(db):
@@ -253,3 +255,68 @@ def test_items_without_a_feed_are_stored_without_an_event(db):
     store_items(db, None, [item_from_dict(post_dict(1))])
     assert db.query_one("SELECT count(*) AS n FROM items")["n"] == 1
     assert eventlog.last_seq(db) == 0
+
+
+def test_a_post_quoted_by_a_story_before_the_feed_saw_it_joins_the_feed_once(db):
+    store_items(db, None, [item_from_dict(post_dict(1))])  # the demo pins posts before the replay
+    demo = feed(db)
+    added = store_items(db, demo, [item_from_dict(post_dict(1, text="replayed copy"))])
+    assert [a["text"] for a in added] == ["post 1"]
+    assert store_items(db, demo, [item_from_dict(post_dict(1))]) == []
+    assert [r["op"] for r in _events(db)] == ["add"]
+
+
+def test_a_replay_source_stores_its_cursor_and_resumes_after_it(db, tmp_path):
+    from aggregator.collector import Collector
+    from aggregator.feeds import create_feed
+
+    path = tmp_path / "replay.jsonl"
+    lines = [json.dumps(post_dict(1)), "{not json", "[" * 100_000, json.dumps(post_dict(2))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    create_feed(db, "replayed", "#r", [f"replay:{path}?speed=0"])
+    source_id = db.query_one("SELECT id FROM sources")["id"]
+    collector = Collector(db, {"REPLAY_SPEED": 0})
+    collector.run_source(source_id)
+    row = db.query_one("SELECT * FROM sources WHERE id = ?", [source_id])
+    assert (row["state"], row["cursor"], row["items"], row["skipped"]) == ("finished", "4", 2, 2)
+    assert "line 3" in row["last_error"]
+    with path.open("a", encoding="utf-8") as more:
+        more.write(json.dumps(post_dict(1)) + "\n" + json.dumps(post_dict(3)) + "\n")
+    collector.run_source(source_id)
+    texts = [
+        r["text"]
+        for r in db.query("SELECT i.text FROM feed_items f JOIN items i ON i.id = f.item_id ORDER BY f.seq")
+    ]
+    assert texts == ["post 1", "post 2", "post 3"]
+    assert db.query_one("SELECT cursor FROM sources WHERE id = ?", [source_id])["cursor"] == "6"
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "2012-13-01", "yesterday", "１２"],
+)
+def test_an_impossible_timestamp_falls_back_to_the_collection_time(created_at):
+    item = item_from_dict(post_dict(1, created_at=created_at))
+    assert item.created_at.endswith("Z") and item.created_at[:4] >= "2026"
+
+
+def test_the_api_accepts_an_item_with_an_out_of_range_timestamp(client, curators, db):
+    feed(db)
+    body = {"text": "x", "author": {"name": "A"}, "created_at": "0001-01-01T00:00:00+01:00"}
+    response = client.post("/api/feeds/demo/items", json=body, headers=curators.token())
+    assert response.status_code == 201
+
+
+def test_the_demo_replay_fills_its_feed_once_with_the_pinned_posts_included(app, db):
+    from aggregator.collector import Collector
+    from stories.demo import POSTS, install_demo
+
+    install_demo(db)
+    install_demo(db)  # a restart installs nothing twice
+    source = db.query_one("SELECT id FROM sources")["id"]
+    Collector(db, app.config).run_source(source)
+    lines = [json.loads(line) for line in POSTS.read_text("utf-8").splitlines() if line.strip()]
+    row = db.query_one("SELECT count(*) AS n FROM feed_items")
+    assert row["n"] == len({(p["source"], p["source_id"]) for p in lines})
+    assert db.query_one("SELECT count(*) AS n FROM items")["n"] == row["n"]
+    assert db.query_one("SELECT count(*) AS n FROM stories")["n"] == 1

@@ -4,6 +4,9 @@ import pytest
 
 from aggregator.feeds import create_feed
 from aggregator.items import item_from_dict, store_items
+from tests.factories import cheap_passwords
+
+pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 
 def _post(db, feed, n):
@@ -150,3 +153,55 @@ def test_after_leave_no_live_event_arrives(db, socket_client, deliver):
     _post(db, feed, 1)
     deliver()
     assert viewer.get_received() == []
+
+
+def test_viewers_joining_while_posts_stream_in_see_every_post_once_in_order(app, db, socket_client):
+    """The real broadcaster loop and a writer thread race viewers that join from various seqs."""
+    import threading
+
+    from tests.conftest import wait_for
+
+    broadcaster = app.extensions["tagstory.broadcaster"]
+    feed = create_feed(db, "demo", "#demo", [])
+    runner = threading.Thread(target=broadcaster.run, daemon=True)
+    runner.start()
+    written: list[int] = []
+    writer = threading.Thread(target=lambda: written.extend(_post(db, feed, n)["seq"] for n in range(150)))
+    try:
+        writer.start()
+        viewers = []
+        while writer.is_alive() or len(viewers) < 3:
+            after = written[len(written) // 2] if written else 0
+            viewer = socket_client()
+            viewers.append(
+                (after, viewer, viewer.emit("join", {"feed": "demo", "after": after}, callback=True))
+            )
+        writer.join()
+        wait_for(lambda: broadcaster.delivered >= written[-1])
+    finally:
+        broadcaster.stopped.set()
+        broadcaster.wake.set()
+        runner.join(10)
+    for after, viewer, ack in viewers:
+        assert ack["ok"]
+        seqs = [e["data"]["seq"] for e in ack["events"]] + _live_seqs(viewer)
+        assert seqs == [s for s in written if s > after]
+
+
+def test_a_viewer_whose_page_is_ahead_of_the_broadcaster_gets_no_duplicate(db, socket_client, deliver):
+    feed = create_feed(db, "demo", "#demo", [])
+    rendered = _post(db, feed, 0)["seq"]  # on the page, committed, not yet broadcast
+    viewer = socket_client()
+    ack = viewer.emit("join", {"feed": "demo", "after": rendered}, callback=True)
+    assert ack["ok"] and ack["events"] == []
+    later = _post(db, feed, 1)["seq"]
+    deliver()
+    assert _live_seqs(viewer) == [later]
+
+
+def test_a_join_that_fails_on_the_server_is_answered_with_an_error(db, socket_client):
+    create_feed(db, "demo", "#demo", [])
+    viewer = socket_client()
+    db.close()  # the database is gone: the handler raises
+    ack = viewer.emit("join", {"feed": "demo"}, callback=True)
+    assert ack == {"ok": False, "error": "something went wrong on our side; try again"}

@@ -207,3 +207,13 @@ def test_curators_cannot_bypass_http_rights_over_the_socket(
     _try_every_socket_write(curator, world)
     assert deliver() == 0
     assert _state(db) == before
+
+
+@pytest.mark.parametrize("forged", ["é", "\u2603" * 10, "x" * 10_000])
+def test_a_non_ascii_or_huge_csrf_token_is_refused_not_a_crash(client, curators, world, forged):
+    curators.login(client, "ada")
+    response = client.post(
+        "/api/stories", json={"title": "x"}, headers={"X-CSRF-Token": forged.encode().decode("latin-1")}
+    )
+    assert response.status_code == 403
+    assert client.post("/logout", data={"csrf_token": forged}).status_code == 400

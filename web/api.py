@@ -40,7 +40,10 @@ def _collector() -> Any:
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON decoder goes
+        data = None
     if not isinstance(data, dict):
         abort(400, "send a JSON object with Content-Type: application/json")
     return data

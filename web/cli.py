@@ -122,7 +122,7 @@ def import_command(file: Path, format_: str, feed_name: str) -> None:
                 continue
             try:
                 items.append(item_from_dict(json.loads(line)))
-            except (json.JSONDecodeError, InvalidItem) as error:
+            except (json.JSONDecodeError, RecursionError, InvalidItem) as error:
                 raise click.ClickException(f"{file}, line {number}: {error}") from error
     added = store_items(_db(), feed, items)
     click.echo(f"Read {len(items)} items: {len(added)} added, {len(items) - len(added)} duplicates.")

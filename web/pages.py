@@ -35,8 +35,7 @@ def _db() -> Any:
 
 
 def _latest_items(feed: dict[str, Any]) -> list[dict[str, Any]]:
-    after = max(0, feed["last_seq"] - 5 * FIRST_PAGE)
-    return list_items(_db(), feed, after=after, limit=5 * FIRST_PAGE)[-FIRST_PAGE:]
+    return list_items(_db(), feed, limit=FIRST_PAGE, newest=True)
 
 
 def _visible_story(slug: str) -> dict[str, Any]:

@@ -126,6 +126,13 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
     return None, 'send {"feed": NAME} or {"story": SLUG}'
 
 
+@socketio.on_error_default
+def on_error(error: Exception) -> dict[str, Any]:
+    """Any handler that failed: log why, and answer the client instead of leaving its ack unanswered."""
+    log.error("socket event failed", exc_info=error)
+    return {"ok": False, "error": "something went wrong on our side; try again"}
+
+
 @socketio.on("join")
 def on_join(data: Any) -> dict[str, Any]:
     """Sent by any viewer: follow a feed or a story from `after` (the last seq it has)."""
@@ -136,6 +143,10 @@ def on_join(data: Any) -> dict[str, Any]:
     if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= eventlog.MAX_SEQ:
         return {"ok": False, "error": "'after' must be an integer >= 0 (a seq)"}
     broadcaster: Broadcaster = current_app.extensions["tagstory.broadcaster"]
+    if after > broadcaster.delivered:
+        # The viewer read seqs (from a page or the API) that are committed but not yet
+        # broadcast: push them before it enters the room, or it would get them twice.
+        broadcaster.deliver_pending()
     with broadcaster.lock:
         upto = broadcaster.delivered
         missed = eventlog.events_after(

@@ -47,7 +47,9 @@ def csrf_token() -> str:
 def csrf_ok() -> bool:
     """Whether a cookie-authenticated write carries this session's CSRF token."""
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
-    return bool(session.get("csrf")) and hmac.compare_digest(sent, session["csrf"])
+    expected = session.get("csrf")
+    # Compare bytes: compare_digest refuses str with non-ASCII characters (a forged token).
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
 def curator_required(view: Callable) -> Callable:

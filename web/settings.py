@@ -39,7 +39,11 @@ SETTINGS = (
         60.0,
         "How many times faster than the original a replay runs (0 = no waiting).",
     ),
-    Setting("REPLAY_ROOT", ".", "Folder that relative replay:FILE paths are read from."),
+    Setting(
+        "REPLAY_ROOT",
+        None,
+        "Folder that relative replay:FILE paths are read from (default: the folder of app.py).",
+    ),
     Setting(
         "COLLECT",
         True,
@@ -56,6 +60,11 @@ SETTINGS = (
         "Socket.IO async mode; `python app.py` uses gevent (see docs/benchmarks.md).",
     ),
     Setting(
+        "MAX_CONTENT_LENGTH",
+        2 * 1024 * 1024,
+        "Largest request body accepted, in bytes; a larger one is refused with 413.",
+    ),
+    Setting(
         "POLL_SECONDS",
         1.0,
         "How often each web process checks the event log for writes from other processes.",
@@ -70,6 +79,8 @@ def _coerce(raw: str, default: Any) -> Any:
         return raw.strip().lower() not in _BOOLEAN_FALSE
     if isinstance(default, float):
         return float(raw)
+    if isinstance(default, int):
+        return int(raw)
     return raw
 
 
@@ -87,3 +98,28 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
 def defaults() -> dict[str, Any]:
     """Every setting at its default value."""
     return {setting.name: setting.default for setting in SETTINGS}
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def markdown_table() -> str:
+    """The settings as the Markdown table of docs/settings.md (a test keeps the two equal)."""
+    lines = ["| setting | environment variable | default | what it does |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        help_text = setting.help.replace("|", "\\|")
+        lines.append(
+            f"| `{setting.name}` | `TAGSTORY_{setting.name}` | `{_shown(setting.default)}` | {help_text} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

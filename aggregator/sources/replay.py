@@ -58,7 +58,7 @@ class ReplaySource:
             line = lines[number].strip()
             try:
                 item = item_from_dict(json.loads(line), source=None) if line else None
-            except (json.JSONDecodeError, InvalidItem) as error:
+            except (json.JSONDecodeError, RecursionError, InvalidItem) as error:
                 yield Batch([], str(number + 1), [f"line {number + 1}: {error}"])
                 continue
             if item is None:

@@ -25,7 +25,7 @@ const Tagstory = (() => {
 
   function setLink(el, url) {
     const safe = safeUrl(url);
-    if (safe) { el.href = safe; el.hidden = false; } else { el.removeAttribute("href"); }
+    if (safe) el.href = safe; else el.removeAttribute("href");
     return safe;
   }
 

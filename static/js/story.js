@@ -27,6 +27,10 @@ const StoryView = (() => {
     }
     const existing = elementNode(list, element.id);
     if (data.op === "remove") {
+      if (existing && existing.contains(document.activeElement)) {
+        const neighbour = existing.nextElementSibling || existing.previousElementSibling;
+        if (neighbour) neighbour.focus();  // the editor's keyboard user stays in the list
+      }
       if (existing) existing.remove();
     } else if (data.op === "add" || !existing) {
       insertAt(list, decorate(Tagstory.renderElement(element)), element.position);

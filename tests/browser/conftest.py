@@ -7,6 +7,7 @@ Chromium through Playwright, and stays bounded: each wait has a deadline of at m
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -72,14 +73,30 @@ def site(live_server: Callable[..., LiveServer]) -> Site:
     return start_site(live_server)
 
 
+OFF_MACHINE = re.compile(r"^(?!http://127\.0\.0\.1[:/]|ws://127\.0\.0\.1[:/]|data:)")
+PLACEHOLDER = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360">'
+    '<rect width="100%" height="100%" fill="#9aa5ae"/></svg>'
+)
+
+
+def _stay_local(route: Any) -> None:
+    """Nothing leaves 127.0.0.1: remote images get a grey placeholder, anything else fails."""
+    if route.request.resource_type == "image":
+        route.fulfill(status=200, content_type="image/svg+xml", body=PLACEHOLDER)
+    else:
+        route.abort()
+
+
 @pytest.fixture
 def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
-    """Open browser contexts (closed afterwards) with bounded default timeouts."""
+    """Open browser contexts (closed afterwards) that stay on 127.0.0.1, with bounded timeouts."""
     opened: list[Any] = []
 
     def make(**options: Any) -> Any:
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
+        context.route(OFF_MACHINE, _stay_local)
         opened.append(context)
         return context
 
@@ -129,10 +146,10 @@ def csp_violations(page: Any) -> list[str]:
     return page.evaluate("window.__csp || []")
 
 
-def screenshot(page: Any, name: str) -> None:
-    """Save a full-page screenshot under test-artifacts/ (git-ignored) for a human to look at."""
+def screenshot(page: Any, name: str, full_page: bool = True) -> None:
+    """Save a screenshot under test-artifacts/ (git-ignored) for a human to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 class Cable:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import csp_violations, watch
+from tests.browser.conftest import csp_violations, log_in, watch
 
 IMG_TRAP = "<img src=x onerror=\"window.__pwned='img'\">"
 SCRIPT_TRAP = "<script>window.__pwned='script'</script>"
@@ -65,7 +65,7 @@ def test_feed_and_wall_show_hostile_posts_as_text_without_errors(site, new_conte
         _assert_inert(page, problems, pushed)
 
 
-def test_story_shows_hostile_posts_annotations_and_text_blocks_as_text_without_errors(site, new_context):
+def test_story_and_editor_show_hostile_posts_annotations_and_text_blocks_as_text(site, new_context):
     site.make_feed("live")
     slug = site.make_story("live", title=f"Story {SCRIPT_TRAP}")["slug"]
 
@@ -83,21 +83,26 @@ def test_story_shows_hostile_posts_annotations_and_text_blocks_as_text_without_e
         return items
 
     rendered = pin_hostile("served")
-    page = new_context().new_page()
-    problems = watch(page)
-    page.goto(f"{site.url}/stories/{slug}")
-    page.wait_for_selector("body[data-last-seq]", state="attached")
-    _assert_inert(page, problems, rendered)
-    assert page.inner_text(".story-header h1") == f"Story {SCRIPT_TRAP}"
+    viewer = new_context().new_page()
+    curator = new_context().new_page()
+    log_in(curator, site, f"/stories/{slug}/edit")
+    watched = [(viewer, watch(viewer)), (curator, watch(curator))]
+    viewer.goto(f"{site.url}/stories/{slug}")
+    curator.reload()
+    for page, problems in watched:
+        page.wait_for_selector("body[data-last-seq]", state="attached")
+        _assert_inert(page, problems, rendered)
+    assert viewer.inner_text(".story-header h1") == f"Story {SCRIPT_TRAP}"
 
     pushed = pin_hostile("pushed")
     site.api("PATCH", f"/stories/{slug}", {"title": f"Renamed {IMG_TRAP}"})
-    page.wait_for_function(
+    viewer.wait_for_function(
         "text => document.querySelector('.story-header h1').textContent === text", arg=f"Renamed {IMG_TRAP}"
     )
-    page.wait_for_function(
-        "text => [...document.querySelectorAll('.element-text')].some(e => e.textContent.includes(text))",
-        arg="pushed paragraph",  # curators' paragraphs are HTML, cleaned by the sanitizer's allow-list
-    )
-    _assert_inert(page, problems, pushed)
-    assert page.locator(".element-text h2", has_text=f"pushed heading {IMG_TRAP}").count() == 1
+    for page, problems in watched:
+        page.wait_for_function(
+            "text => [...document.querySelectorAll('.element-text')].some(e => e.textContent.includes(text))",
+            arg="pushed paragraph",  # curators' paragraphs are HTML, cleaned by the sanitizer's allow-list
+        )
+        _assert_inert(page, problems, pushed)
+        assert page.locator(".element-text h2", has_text=f"pushed heading {IMG_TRAP}").count() == 1
