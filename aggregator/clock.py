@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def now() -> str:
@@ -25,3 +25,9 @@ def normalize(value: str | None) -> str | None:
     except OverflowError:  # year 1 or 9999 shifted out of range by its offset
         return None
     return in_utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def later(seconds: float) -> str:
+    """The time `seconds` from now, as an ISO 8601 UTC string."""
+    moment = datetime.now(UTC) + timedelta(seconds=seconds)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

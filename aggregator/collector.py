@@ -14,7 +14,7 @@ from typing import Any
 
 from aggregator import clock
 from aggregator.db import Database
-from aggregator.items import store_items
+from aggregator.items import change_items, store_items
 from aggregator.sources import SourceError, open_source, parse_spec
 
 log = logging.getLogger(__name__)
@@ -83,12 +83,13 @@ class Collector:
             try:
                 exhausted = self._consume(row)
             except SourceError as error:
+                backoff = self._backoff_after(source_id, row, backoff)
                 wait = error.retry_after or backoff
-                self._record_error(source_id, row["spec"], str(error), wait)
+                self._record_error(source_id, row["spec"], str(error), wait, error.rate_limited)
             except Exception as error:  # a bug or an unexpected payload: log, back off, go on
                 log.exception("source %s (%s) failed", source_id, row["spec"])
-                wait = backoff
-                self._record_error(source_id, row["spec"], f"{type(error).__name__}: {error}", wait)
+                wait = backoff = self._backoff_after(source_id, row, backoff)
+                self._record_error(source_id, row["spec"], f"{type(error).__name__}: {error}", wait, False)
             else:
                 if exhausted and not self.stop_event.is_set():
                     self._set_state(source_id, state="finished")
@@ -96,13 +97,21 @@ class Collector:
             backoff = min(backoff * 2, BACKOFF_MAX)
             self.stop_event.wait(wait * random.uniform(0.8, 1.2))
 
+    def _backoff_after(self, source_id: int, row: Any, backoff: float) -> float:
+        """Start the backoff over when the failed attempt stored something (a stream that dropped)."""
+        current = self._source_row(source_id)
+        progressed = current is not None and current["last_success"] != row["last_success"]
+        return BACKOFF_START if progressed else backoff
+
     def _consume(self, row: Any) -> bool:
         """Store batches until the source ends (True) or is paused (False)."""
         source = open_source(parse_spec(row["spec"]), row["query"], self.settings)
         feed = {"id": row["feed_id"], "name": row["feed_name"], "moderation": row["moderation"]}
-        self._set_state(row["id"], state="running")
+        self._set_state(row["id"], state="running", rate_limit_reset=None)
         for batch in source.batches(row["cursor"], self.stop_event):
-            store_items(self.db, feed, batch.items, row["id"], batch.cursor)
+            with self.db.write():  # items, edits, deletions and the cursor: one transaction
+                store_items(self.db, feed, batch.items, row["id"], batch.cursor)
+                change_items(self.db, batch.changed, batch.deleted)
             for reason in batch.skipped:
                 log.warning("source %s (%s) skipped a payload: %s", row["id"], row["spec"], reason)
             if batch.skipped:
@@ -112,10 +121,14 @@ class Collector:
                         " last_error_at = ? WHERE id = ?",
                         [len(batch.skipped), batch.skipped[-1], clock.now(), row["id"]],
                     )
-            if self._source_row(row["id"])["state"] == "paused":
+            current = self._source_row(row["id"])
+            if current is None or current["state"] == "paused":
                 return False
         return True
 
-    def _record_error(self, source_id: int, spec: str, message: str, wait: float) -> None:
+    def _record_error(self, source_id: int, spec: str, message: str, wait: float, limited: bool) -> None:
         log.warning("source %s (%s): %s; retrying in %.0f s", source_id, spec, message, wait)
-        self._set_state(source_id, state="error", last_error=message, last_error_at=clock.now())
+        reset = clock.later(wait) if limited else None
+        self._set_state(
+            source_id, state="error", last_error=message, last_error_at=clock.now(), rate_limit_reset=reset
+        )

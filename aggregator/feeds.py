@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,7 @@ def sources_of(db: Database, feed_id: int) -> list[dict[str, Any]]:
             "last_error": r["last_error"],
             "last_error_at": r["last_error_at"],
             "rate_limit_reset": r["rate_limit_reset"],
+            **_usage(r["cursor"]),
         }
         for r in rows
     ]
@@ -133,6 +135,17 @@ class StreamFilter:
             )
             params.append(self.not_pinned_in)
         return sql, params
+
+
+def _usage(cursor: str | None) -> dict[str, Any]:
+    """What a billed source (X) has read today, kept in its cursor: `{reads_today}` or nothing."""
+    try:
+        state = json.loads(cursor) if cursor else None
+    except ValueError:
+        return {}
+    if isinstance(state, dict) and isinstance(state.get("reads"), int):
+        return {"reads_today": state["reads"] if state.get("day") == clock.now()[:10] else 0}
+    return {}
 
 
 def list_items(
@@ -218,3 +231,39 @@ def set_item_status(
             [seq, status, feed["id"], item_id],
         )
     return item
+
+
+def find_source(db: Database, feed: dict[str, Any], source: Any) -> dict[str, Any]:
+    """A feed's source by its id or its spec; NotFound when the feed has no such source."""
+    for candidate in sources_of(db, feed["id"]):
+        if str(source) in (str(candidate["id"]), candidate["spec"]):
+            return candidate
+    try:
+        spec = parse_spec(source).spec
+    except ValueError:
+        spec = None
+    for candidate in sources_of(db, feed["id"]):
+        if candidate["spec"] == spec:
+            return candidate
+    raise NotFound(f"feed {feed['name']} has no source '{source}'")
+
+
+def set_source_state(db: Database, feed: dict[str, Any], source: Any, state: Any) -> dict[str, Any]:
+    """Pause a source, or resume it (the collector picks it up and marks it running)."""
+    if state not in ("paused", "running"):
+        raise FeedError("state must be 'paused' or 'running'")
+    found = find_source(db, feed, source)
+    with db.write() as tx:
+        tx.execute(
+            "UPDATE sources SET state = ? WHERE id = ?",
+            ["paused" if state == "paused" else "idle", found["id"]],
+        )
+    return find_source(db, feed, found["id"])
+
+
+def remove_source(db: Database, feed: dict[str, Any], source: Any) -> dict[str, Any]:
+    """Stop following a source; what it collected stays in the feed."""
+    found = find_source(db, feed, source)
+    with db.write() as tx:
+        tx.execute("DELETE FROM sources WHERE id = ?", [found["id"]])
+    return found

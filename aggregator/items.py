@@ -58,6 +58,10 @@ class Item:
     links: list[tuple[int, int, str]] | None = None
     mention_url: str | None = None
     hashtag_url: str | None = None
+    # Set only when an archive is imported, so the original collection time survives.
+    collected_at: str | None = None
+    # False for HTML that a Tagstory sanitizer already linked (archives): cleaned, not re-linked.
+    linkify: bool = True
 
     @property
     def id(self) -> str:
@@ -68,7 +72,7 @@ class Item:
     def render_html(self) -> str:
         """The safe HTML of this item: sanitized source HTML, or escaped and linked text."""
         if self.source_html is not None:
-            return sanitize.clean_html(self.source_html)
+            return sanitize.clean_html(self.source_html, linkify=self.linkify)
         return sanitize.text_to_html(self.text, self.links, self.mention_url, self.hashtag_url)
 
 
@@ -211,7 +215,7 @@ def _item_row(item: Item, collected_at: str) -> dict[str, Any]:
         "html": item.render_html(),
         "media": json.dumps([asdict(m) for m in item.media], ensure_ascii=False),
         "created_at": item.created_at or collected_at,
-        "collected_at": collected_at,
+        "collected_at": item.collected_at or collected_at,
         "reply_to": item.reply_to,
         "repost_of": item.repost_of,
         "lang": item.lang,
@@ -272,3 +276,68 @@ def store_items(
                 [cursor, len(added), now, source_row_id],
             )
     return added
+
+
+def _announce_in_feeds(db: Database, tx: Any, item_id: str, op: str) -> int:
+    """Give the item a new seq in every feed holding it and append its `item` event to each.
+
+    The event goes where the item's status allows (moderation.record_item): an edit of a
+    pending or hidden item reaches the curators' desk, never the viewers.
+    """
+    memberships = tx.execute(
+        "SELECT f.id, f.name, m.status, m.reason FROM feed_items m JOIN feeds f ON f.id = m.feed_id"
+        " WHERE m.item_id = ?",
+        [item_id],
+    ).fetchall()
+    stored = tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item_id]).fetchone()
+    for feed_id, feed_name, status, reason in memberships:
+        public = {**public_item(stored), "status": status, "reason": reason}
+        seq = moderation.record_item(db, tx, feed_name, public, op, status)
+        tx.execute("UPDATE feed_items SET seq = ? WHERE feed_id = ? AND item_id = ?", [seq, feed_id, item_id])
+    return len(memberships)
+
+
+def change_items(
+    db: Database,
+    changed: list[Item] | None = None,
+    deleted: list[tuple[str, str]] | None = None,
+) -> int:
+    """Apply edits and deletions reported by a source to stored items, in one transaction.
+
+    `changed` items replace the stored text, html and media of the item with the same
+    (source, source_id); `deleted` (source, source_id) pairs are emptied and marked
+    deleted. Every feed holding such an item gets an `item` event (op `update` or
+    `delete`) so viewers replace or drop it. Unknown items are ignored. Returns the
+    number of feed events appended.
+    """
+    announced = 0
+    with db.write() as tx:
+        for item in changed or []:
+            row = _item_row(item, clock.now())
+            found = tx.execute(
+                "UPDATE items SET text = ?, html = ?, media = ?, sensitive = ?, raw = ?"
+                " WHERE source = ? AND source_id = ? AND deleted = 0",
+                [
+                    row["text"],
+                    row["html"],
+                    row["media"],
+                    row["sensitive"],
+                    row["raw"],
+                    item.source,
+                    item.source_id,
+                ],
+            ).rowcount
+            if found:
+                announced += _announce_in_feeds(db, tx, item.id, "update")
+        for source, source_id in deleted or []:
+            item_id = tx.execute(
+                "SELECT id FROM items WHERE source = ? AND source_id = ? AND deleted = 0", [source, source_id]
+            ).fetchone()
+            if item_id is None:
+                continue
+            tx.execute(
+                "UPDATE items SET deleted = 1, text = '', html = '', media = '[]', raw = ? WHERE id = ?",
+                [json.dumps({"deleted": True, "source": source, "source_id": source_id}), item_id[0]],
+            )
+            announced += _announce_in_feeds(db, tx, item_id[0], "delete")
+    return announced

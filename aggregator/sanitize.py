@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -101,12 +102,26 @@ def _without_dropped(dom: Any) -> Any:
     return dom
 
 
-def clean_html(dirty: str) -> str:
-    """Sanitize untrusted HTML to the allow-list; links open safely in a new context."""
+_local = threading.local()
+
+
+def _cleaner() -> _Cleaner:
+    """This thread's Cleaner: it holds parser state, so threads never share one; building one is slow."""
+    if not hasattr(_local, "cleaner"):
+        _local.cleaner = _Cleaner()
+    return _local.cleaner
+
+
+def clean_html(dirty: str, linkify: bool = True) -> str:
+    """Sanitize untrusted HTML to the allow-list; links open safely in a new context.
+
+    `linkify=False` keeps bare URLs as text (for HTML that was linked when first stored).
+    """
     if not dirty:
         return ""
-    # A Cleaner holds parser state: one per call keeps it safe across threads.
-    cleaned = _Cleaner().clean(dirty)
+    cleaned = _cleaner().clean(dirty)
+    if not linkify:
+        return cleaned
     return bleach.linkify(cleaned, callbacks=[_safe_link], skip_tags={"pre", "code"})
 
 
@@ -171,5 +186,5 @@ def text_to_html(
 def html_to_text(fragment: str) -> str:
     """The plain text of an HTML fragment (for search and previews)."""
     with_breaks = re.sub(r"<br\s*/?>|</p>", "\n", fragment or "", flags=re.IGNORECASE)
-    stripped = bleach.clean(clean_html(with_breaks), tags=set(), strip=True)
+    stripped = bleach.clean(clean_html(with_breaks, linkify=False), tags=set(), strip=True)
     return html.unescape(stripped).strip()

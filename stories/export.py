@@ -36,8 +36,15 @@ def format_when(value: str | None, with_seconds: bool = False) -> str:
 _environment.filters["when"] = format_when
 
 
-def render_html(story: dict[str, Any], elements: list[dict[str, Any]]) -> str:
-    """Render the standalone export of a story."""
+def render_html(
+    story: dict[str, Any], elements: list[dict[str, Any]], archive_json: str | None = None
+) -> str:
+    """Render the standalone export of a story, with its archive embedded when given.
+
+    `archive_json` must come from `stories.archive.dumps_for_html` (no `</` inside).
+    """
     css = (ROOT / "static" / "css" / "story.css").read_text("utf-8")
     template = _environment.get_template("export.html")
-    return template.render(story=story, elements=elements, css=css, exported_at=clock.now())
+    return template.render(
+        story=story, elements=elements, css=css, exported_at=clock.now(), archive_json=archive_json
+    )

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from aggregator.feeds import add_source, sources_of
 from stories.elements import add_element
 from stories.roles import add_editor
 from tests.factories import cheap_passwords, feed, post, story
@@ -17,6 +18,9 @@ WRITES = [
     ("POST", "/api/feeds", {"name": "new", "query": "#new", "sources": []}, 201),
     ("POST", "/api/feeds/demo/items", {"text": "hi", "author": {"name": "Integration"}}, 201),
     ("PATCH", "/api/feeds/demo/items/{item}", {"status": "hidden"}, 200),
+    ("POST", "/api/feeds/demo/sources", {"spec": "replay:more.jsonl"}, 201),
+    ("PATCH", "/api/feeds/demo/sources/{source}", {"state": "paused"}, 200),
+    ("DELETE", "/api/feeds/demo/sources/{source}", None, 204),
     ("POST", "/api/stories", {"title": "Another", "feed": "demo"}, 201),
     ("PATCH", "/api/stories/{story}", {"title": "Renamed"}, 200),
     ("POST", "/api/stories/{story}/elements", {"type": "text", "text": "more"}, 201),
@@ -36,12 +40,14 @@ def world(db, curators) -> dict[str, Any]:
     """A feed with an item, and a live story owned by ada (editor: cy; closed to other curators) with one
     element; dee is a curator ada may invite."""
     demo = feed(db)
+    add_source(db, demo, "replay:demo.jsonl")
+    source = sources_of(db, demo["id"])[0]["id"]
     item = post(db, demo, 1)
     owned = story(db, curators.create("ada"))
     add_editor(db, owned, curators.create("cy")["name"], {"name": "ada"})
     curators.create("dee")
     element = add_element(db, owned, {"type": "text", "text": "first"}, actor="ada")
-    return {"item": item["id"], "story": owned["slug"], "element": element["id"]}
+    return {"item": item["id"], "story": owned["slug"], "element": element["id"], "source": source}
 
 
 def _send(client, method, url, world, body, headers=None):
@@ -50,12 +56,13 @@ def _send(client, method, url, world, body, headers=None):
 
 def _state(db) -> tuple:
     """Everything a write could change."""
-    tables = ("events", "items", "feed_items", "feeds", "stories", "elements")
+    tables = ("events", "items", "feed_items", "feeds", "sources", "stories", "elements")
     counts = tuple(db.query_one(f"SELECT count(*) AS n FROM {t}")["n"] for t in tables)
     stories = tuple(tuple(r) for r in db.query("SELECT slug, title, status FROM stories"))
     elements = tuple(tuple(r) for r in db.query("SELECT id, position, text FROM elements"))
     statuses = tuple(tuple(r) for r in db.query("SELECT item_id, status FROM feed_items"))
-    return counts, stories, elements, statuses
+    sources = tuple(tuple(r) for r in db.query("SELECT id, spec, state FROM sources"))
+    return counts, stories, elements, statuses, sources
 
 
 def test_the_table_covers_every_write_route_of_the_api(app):

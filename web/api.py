@@ -12,12 +12,16 @@ from aggregator.errors import Conflict, NotFound
 from aggregator.feeds import (
     FeedError,
     StreamFilter,
+    add_source,
     create_feed,
+    find_source,
     get_feed,
     get_feed_item,
     list_feeds,
     list_items,
+    remove_source,
     set_item_status,
+    set_source_state,
     sources_of,
 )
 from aggregator.items import InvalidItem, item_from_dict, store_items
@@ -116,8 +120,7 @@ def feeds_create() -> Any:
     """Create a feed: {name, query, sources: [SPEC, …]}."""
     data = _body()
     feed = create_feed(_db(), data.get("name"), data.get("query"), data.get("sources") or [])
-    if _collector():
-        _collector().refresh()
+    _refresh_collector()
     return jsonify(feed), 201
 
 
@@ -143,6 +146,40 @@ def _stream_filter() -> StreamFilter:
         lang=request.args.get("lang") or None,
         not_pinned_in=_story_or_404(unpinned)["id"] if unpinned else None,
     )
+
+
+def _refresh_collector() -> None:
+    if _collector():
+        _collector().refresh()
+
+
+@api.post("/feeds/<name>/sources")
+@curator_required
+def sources_create(name: str) -> Any:
+    """Add a source to a feed: {spec}; answers with the source and its health."""
+    feed = _feed_or_404(name)
+    spec = _body().get("spec")
+    add_source(_db(), feed, spec)
+    _refresh_collector()
+    return jsonify(find_source(_db(), feed, spec)), 201
+
+
+@api.patch("/feeds/<name>/sources/<source_id>")
+@curator_required
+def sources_update(name: str, source_id: str) -> Any:
+    """Pause or resume a source: {state: paused|running}."""
+    feed = _feed_or_404(name)
+    source = set_source_state(_db(), feed, source_id, _body().get("state"))
+    _refresh_collector()
+    return jsonify(source)
+
+
+@api.delete("/feeds/<name>/sources/<source_id>")
+@curator_required
+def sources_delete(name: str, source_id: str) -> Any:
+    """Remove a source; the items it collected stay in the feed."""
+    remove_source(_db(), _feed_or_404(name), source_id)
+    return "", 204
 
 
 @api.get("/feeds/<name>/items")

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import signal
-from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from tqdm import tqdm
 
 from aggregator.collector import Collector
-from aggregator.feeds import FeedError, create_feed, get_feed
-from aggregator.items import InvalidItem, item_from_dict, store_items
+from aggregator.errors import NotFound
+from aggregator.feeds import (
+    FeedError,
+    add_source,
+    create_feed,
+    get_feed,
+    remove_source,
+    set_source_state,
+    sources_of,
+)
 from aggregator.sources import SpecError
 from stories.curators import CuratorError, create_curator, create_token
-from stories.elements import list_elements
-from stories.export import render_html
-from stories.model import get_header
+from web.archive_commands import export_command, import_command
 
 
 def _db() -> Any:
@@ -70,6 +73,79 @@ def feed_add_command(name: str, query: str, sources: tuple[str, ...]) -> None:
     click.echo(f"Created feed {feed['name']} with {len(feed['sources'])} source(s).")
 
 
+def _feed_named(name: str) -> dict[str, Any]:
+    feed = get_feed(_db(), name)
+    if feed is None:
+        raise click.ClickException(f"no feed named '{name}'")
+    return feed
+
+
+@feed_group.command("sources")
+@click.argument("name")
+def feed_sources_command(name: str) -> None:
+    """List the sources of feed NAME with their health."""
+    for source in sources_of(_db(), _feed_named(name)["id"]):
+        line = f"{source['id']:>4}  {source['spec']}  {source['state']}  items={source['items']}"
+        if source["last_success"]:
+            line += f"  last success {source['last_success']}"
+        if source["rate_limit_reset"]:
+            line += f"  rate limit until {source['rate_limit_reset']}"
+        if "reads_today" in source:
+            line += f"  reads today={source['reads_today']}"
+        if source["last_error"]:
+            line += f"\n      last error: {source['last_error']}"
+        click.echo(line)
+
+
+@feed_group.command("add-source")
+@click.argument("name")
+@click.argument("spec")
+def feed_add_source_command(name: str, spec: str) -> None:
+    """Add source SPEC to feed NAME."""
+    try:
+        add_source(_db(), _feed_named(name), spec)
+    except SpecError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Feed {name} follows {spec}.")
+
+
+def _change_source(name: str, source: str, change: str) -> dict[str, Any]:
+    feed = _feed_named(name)
+    try:
+        if change == "remove":
+            return remove_source(_db(), feed, source)
+        return set_source_state(_db(), feed, source, change)
+    except (NotFound, FeedError) as error:
+        raise click.ClickException(str(error)) from error
+
+
+@feed_group.command("pause")
+@click.argument("name")
+@click.argument("source")
+def feed_pause_command(name: str, source: str) -> None:
+    """Pause SOURCE (its id or spec) of feed NAME; the collected items stay."""
+    found = _change_source(name, source, "paused")
+    click.echo(f"Paused {found['spec']} of feed {name}.")
+
+
+@feed_group.command("resume")
+@click.argument("name")
+@click.argument("source")
+def feed_resume_command(name: str, source: str) -> None:
+    """Resume SOURCE (its id or spec) of feed NAME where it stopped."""
+    found = _change_source(name, source, "running")
+    click.echo(f"Resumed {found['spec']} of feed {name}.")
+
+
+@feed_group.command("remove-source")
+@click.argument("name")
+@click.argument("source")
+def feed_remove_source_command(name: str, source: str) -> None:
+    """Stop following SOURCE (its id or spec) in feed NAME; the collected items stay."""
+    found = _change_source(name, source, "remove")
+    click.echo(f"Removed {found['spec']} from feed {name}; its {found['items']} items stay.")
+
+
 @click.command("collect")
 @with_appcontext
 def collect_command() -> None:
@@ -84,48 +160,6 @@ def collect_command() -> None:
         pass
     finally:
         collector.stop()
-
-
-@click.command("export")
-@with_appcontext
-@click.argument("slug")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export_command(slug: str, output: Path) -> None:
-    """Export story SLUG as one self-contained HTML file."""
-    story = get_header(_db(), slug)
-    if story is None:
-        raise click.ClickException(f"no story '{slug}'")
-    output.write_text(render_html(story, list_elements(_db(), story)), encoding="utf-8")
-    click.echo(f"Wrote {output} ({output.stat().st_size:,} bytes).")
-
-
-@click.command("import")
-@with_appcontext
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["jsonl"]),
-    default="jsonl",
-    help="jsonl: one Tagstory item per line (the replay format).",
-)
-@click.option("--feed", "feed_name", required=True, help="The feed that receives the items.")
-def import_command(file: Path, format_: str, feed_name: str) -> None:
-    """Import FILE into a feed; nothing is stored unless every line is valid."""
-    feed = get_feed(_db(), feed_name)
-    if feed is None:
-        raise click.ClickException(f"no feed named '{feed_name}'")
-    items = []
-    with file.open(encoding="utf-8") as lines:
-        for number, line in enumerate(tqdm(lines, desc="reading", unit=" lines"), start=1):
-            if not line.strip():
-                continue
-            try:
-                items.append(item_from_dict(json.loads(line)))
-            except (json.JSONDecodeError, RecursionError, InvalidItem) as error:
-                raise click.ClickException(f"{file}, line {number}: {error}") from error
-    added = store_items(_db(), feed, items)
-    click.echo(f"Read {len(items)} items: {len(added)} added, {len(items) - len(added)} duplicates.")
 
 
 def init_app(app: Flask) -> None:

@@ -18,10 +18,22 @@ from flask import (
     url_for,
 )
 
-from aggregator.feeds import get_feed, list_feeds, list_items
+from aggregator.errors import NotFound
+from aggregator.feeds import (
+    FeedError,
+    create_feed,
+    get_feed,
+    list_feeds,
+    list_items,
+    remove_source,
+    set_source_state,
+    sources_of,
+)
+from aggregator.sources import SpecError
 from stories.curators import authenticate
 from stories.elements import list_elements
-from stories.export import format_when, render_html
+from stories.export import format_when
+from stories.formats import export_story
 from stories.model import can_edit, get_header, list_stories
 from web.security import csrf_ok, current_curator
 
@@ -35,7 +47,7 @@ def _db() -> Any:
 
 
 def _latest_items(feed: dict[str, Any]) -> list[dict[str, Any]]:
-    return list_items(_db(), feed, limit=FIRST_PAGE, newest=True)
+    return [item for item in list_items(_db(), feed, limit=FIRST_PAGE, newest=True) if not item["deleted"]]
 
 
 def _visible_story(slug: str) -> dict[str, Any]:
@@ -57,7 +69,8 @@ def home() -> str:
 def feed(name: str) -> str:
     """A feed, live: newest first."""
     found = get_feed(_db(), name) or abort(404, f"There is no feed '{name}'.")
-    return render_template("feed.html", feed=found, items=_latest_items(found))
+    health = sources_of(_db(), found["id"]) if current_curator() else None
+    return render_template("feed.html", feed=found, items=_latest_items(found), sources=health)
 
 
 @pages.get("/feeds/<name>/wall")
@@ -93,7 +106,7 @@ def edit(slug: str) -> Any:
 def export_html(slug: str) -> Response:
     """The story as one self-contained HTML file."""
     found = _visible_story(slug)
-    body = render_html(found, list_elements(_db(), found))
+    body = export_story(_db(), found, "html").text
     response = Response(body, mimetype="text/html")
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}.html"'
     return response
@@ -125,6 +138,56 @@ def logout() -> Any:
         abort(400, "The form expired; reload the page and try again.")
     session.clear()
     return redirect("/")
+
+
+def _curator_form() -> None:
+    """A curator's form post: logged in, with the session's CSRF token."""
+    if current_curator() is None:
+        abort(403, "Only curators can change feeds; log in first.")
+    if not csrf_ok():
+        abort(400, "The form expired; reload the page and try again.")
+
+
+def _refresh_collector() -> None:
+    collector = current_app.extensions.get("tagstory.collector")
+    if collector:
+        collector.refresh()
+
+
+@pages.post("/feeds")
+def feed_create() -> Any:
+    """Create a feed from the home page form: name, query, one source SPEC per line."""
+    _curator_form()
+    specs = [line.strip() for line in request.form.get("sources", "").splitlines() if line.strip()]
+    try:
+        created = create_feed(
+            _db(), request.form.get("name", "").strip(), request.form.get("query", ""), specs
+        )
+    except (FeedError, SpecError) as error:
+        flash(f"The feed was not created: {error}.")
+        return redirect(url_for("pages.home") + "#new-feed")
+    _refresh_collector()
+    return redirect(url_for("pages.feed", name=created["name"]))
+
+
+@pages.post("/feeds/<name>/sources/<int:source_id>")
+def source_control(name: str, source_id: int) -> Any:
+    """Pause, resume or remove a source from the feed page (action = pause|resume|remove)."""
+    _curator_form()
+    found = get_feed(_db(), name) or abort(404, f"There is no feed '{name}'.")
+    action = request.form.get("action")
+    try:
+        if action == "remove":
+            removed = remove_source(_db(), found, source_id)
+            flash(f"Removed {removed['spec']}; the posts it brought stay in the feed.")
+        elif action in ("pause", "resume"):
+            set_source_state(_db(), found, source_id, "paused" if action == "pause" else "running")
+            _refresh_collector()
+        else:
+            abort(400, "Choose pause, resume or remove.")
+    except NotFound as error:
+        abort(404, str(error))
+    return redirect(url_for("pages.feed", name=name))
 
 
 def init_app(app: Flask) -> None:

@@ -65,11 +65,103 @@ SETTINGS = (
         "Largest request body accepted, in bytes; a larger one is refused with 413.",
     ),
     Setting(
+        "IMPORT_MAX_BYTES",
+        32 * 1024 * 1024,
+        "Largest file the import form accepts, in bytes (413 above it; the command line has no limit).",
+    ),
+    Setting(
+        "EXPORT_MEDIA_MAX_BYTES",
+        5_000_000,
+        "`export --embed-media`: largest image, in bytes, inlined into an exported page.",
+    ),
+    Setting(
+        "EXPORT_MEDIA_ALLOW_PRIVATE",
+        False,
+        "`export --embed-media`: also fetch images from loopback and private addresses (tests only).",
+    ),
+    Setting(
         "POLL_SECONDS",
         1.0,
         "How often each web process checks the event log for writes from other processes.",
     ),
 )
+
+SOURCE_SETTINGS = (
+    Setting(
+        "USER_AGENT",
+        "Tagstory/0.1 (live hashtag aggregator)",
+        "How the collectors introduce themselves to every network; add a contact URL or e-mail.",
+    ),
+    Setting("HTTP_TIMEOUT", 20.0, "Seconds a source waits for a network's answer before it retries."),
+    Setting(
+        "X_BEARER_TOKEN",
+        None,
+        "X API v2 app bearer token (needed by `x` sources). Every post read is billed by X.",
+    ),
+    Setting(
+        "X_DAILY_READ_BUDGET",
+        1000,
+        "Most posts an `x` source reads per UTC day; polling stops at the limit until midnight UTC.",
+    ),
+    Setting("X_POLL_SECONDS", 60.0, "Seconds between two searches of an `x` source."),
+    Setting(
+        "X_STREAM",
+        False,
+        "Follow X's filtered stream instead of polling (accounts that have it; one `x` source per token).",
+    ),
+    Setting(
+        "X_BACKFILL", True, "On first start, read back the last 7 days of an `x` search (within budget)."
+    ),
+    Setting(
+        "X_API_URL", "https://api.twitter.com", "Base URL of the X API (tests point it at a local server)."
+    ),
+    Setting(
+        "MASTODON_TOKENS",
+        None,
+        "Mastodon user tokens as `host=token,host=token`; sent only to their own server.",
+    ),
+    Setting("MASTODON_POLL_SECONDS", 20.0, "Seconds between two polls of a Mastodon hashtag timeline."),
+    Setting(
+        "MASTODON_BACKFILL_PAGES",
+        25,
+        "Pages of 40 older posts read on a Mastodon source's first start (0 = all the server has).",
+    ),
+    Setting(
+        "MASTODON_REQUESTS_PER_5_MINUTES",
+        300,
+        "Most requests sent to one Mastodon server per 5 minutes, across every feed (its default limit).",
+    ),
+    Setting(
+        "JETSTREAM_URLS",
+        "wss://jetstream1.us-east.bsky.network/subscribe,wss://jetstream2.us-east.bsky.network/subscribe,"
+        "wss://jetstream1.us-west.bsky.network/subscribe,wss://jetstream2.us-west.bsky.network/subscribe",
+        "Public Jetstream instances a `bluesky` source rotates through when one fails.",
+    ),
+    Setting(
+        "JETSTREAM_REWIND_SECONDS",
+        5.0,
+        "A resumed `bluesky` source asks for events from this long before its cursor (repeats are deduped).",
+    ),
+    Setting(
+        "BLUESKY_HANDLE",
+        None,
+        "Bluesky handle used with BLUESKY_APP_PASSWORD for the search backfill (Jetstream needs none).",
+    ),
+    Setting(
+        "BLUESKY_APP_PASSWORD",
+        None,
+        "Bluesky app password (Settings → App passwords), never the account password; enables search.",
+    ),
+    Setting("BLUESKY_API_URL", "https://bsky.social", "Where a Bluesky account logs in and searches."),
+    Setting(
+        "BLUESKY_BACKFILL_PAGES",
+        10,
+        "Pages of 100 posts per hashtag a new `bluesky` source reads from search (with an app password).",
+    ),
+    Setting("RSS_POLL_SECONDS", 300.0, "Seconds between two conditional GETs of an `rss` feed."),
+)
+
+SETTINGS = SETTINGS + SOURCE_SETTINGS
 
 _BOOLEAN_FALSE = {"0", "false", "no", "off", ""}
 

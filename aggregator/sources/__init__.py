@@ -6,6 +6,7 @@ batch together with its cursor, so a killed collector resumes where it stopped.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,11 +20,18 @@ class SpecError(ValueError):
 
 
 class SourceError(RuntimeError):
-    """A source failed; `retry_after` (seconds) says when trying again makes sense."""
+    """A source failed; `retry_after` (seconds) says when trying again makes sense.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    `rate_limited` (default: whether `retry_after` is given) shows the wait as the
+    source's rate-limit reset; a missing credential waits without being a rate limit.
+    """
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, rate_limited: bool | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.rate_limited = retry_after is not None if rate_limited is None else rate_limited
 
 
 @dataclass
@@ -33,6 +41,8 @@ class Batch:
     items: list[Item]
     cursor: str | None
     skipped: list[str] = field(default_factory=list)  # why each malformed payload was skipped
+    changed: list[Item] = field(default_factory=list)  # edits of items collected before
+    deleted: list[tuple[str, str]] = field(default_factory=list)  # (source, source_id) deleted at the source
 
 
 class Source(Protocol):
@@ -67,7 +77,17 @@ def parse_spec(spec: Any) -> SourceSpec:
         raise SpecError(f"unknown source '{kind}' in '{spec}' (this server knows: {known})")
     if kind == "replay" and not target:
         raise SpecError("replay needs a file: replay:FILE")
-    return SourceSpec(kind, target)
+    if kind == "mastodon":
+        from aggregator.sources.mastodon import server_url
+
+        target = server_url(target).removeprefix("https://")
+    if kind == "rss" and not re.match(r"^https?://[^\s]+$", target.strip()):
+        raise SpecError("rss needs the feed's http(s) URL: rss:URL")
+    if kind == "bluesky" and target and not re.match(r"^wss?://[^\s]+$", target.strip()):
+        raise SpecError("bluesky takes a Jetstream websocket URL: bluesky:wss://HOST/subscribe")
+    if kind == "x" and target:
+        raise SpecError("x takes no target: its search is the feed's query")
+    return SourceSpec(kind, target.strip())
 
 
 def open_source(spec: SourceSpec, query: str, settings: dict[str, Any]) -> Source:
@@ -81,4 +101,35 @@ def _open_replay(target: str, query: str, settings: dict[str, Any]) -> Source:
     return ReplaySource.from_target(target, settings)
 
 
-OPENERS = {"replay": _open_replay}
+def _open_mastodon(target: str, query: str, settings: dict[str, Any]) -> Source:
+    from aggregator.sources.mastodon import MastodonSource
+
+    return MastodonSource(target, query, settings)
+
+
+def _open_bluesky(target: str, query: str, settings: dict[str, Any]) -> Source:
+    from aggregator.sources.bluesky import BlueskySource
+
+    return BlueskySource(target, query, settings)
+
+
+def _open_rss(target: str, query: str, settings: dict[str, Any]) -> Source:
+    from aggregator.sources.rss import RssSource
+
+    return RssSource(target, query, settings)
+
+
+def _open_x(target: str, query: str, settings: dict[str, Any]) -> Source:
+    from aggregator.sources.x import XSource
+
+    return XSource(query, settings)
+
+
+# Each network's module is imported only when a source of that kind runs.
+OPENERS = {
+    "replay": _open_replay,
+    "mastodon": _open_mastodon,
+    "bluesky": _open_bluesky,
+    "rss": _open_rss,
+    "x": _open_x,
+}

@@ -1,0 +1,173 @@
+"""Files of posts imported into a feed: Tagstory JSONL, twarc2 JSONL, Mastodon statuses, Jetstream.
+
+The whole file is read and converted first; then every item is stored in one
+transaction through `store_items`, so a bad file changes nothing. Posts that are not
+usable (a like, a delete, a status without content) are skipped and counted by reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from aggregator.db import Database
+from aggregator.items import InvalidItem, Item, item_from_dict, store_items
+from aggregator.sources.jetstream_payload import item_from_jetstream_event, skip_reason
+from aggregator.sources.mastodon_payload import item_from_status
+from aggregator.sources.x_payload import item_from_tweet
+
+FORMATS = ("jsonl", "twarc", "mastodon", "jetstream")
+MAX_LINE = 10_000_000  # characters; a longer line is not a post
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be imported; the message names the line or element."""
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: records read, items added, duplicates, and skips by reason."""
+
+    read: int = 0
+    added: int = 0
+    duplicates: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def describe(self) -> str:
+        """One line per fact, for people."""
+        skipped = sum(self.skipped.values())
+        lines = [
+            f"Read {self.read} items: {self.added} added, {self.duplicates} duplicates"
+            + (f", {skipped} skipped." if skipped else ".")
+        ]
+        lines += [f"  skipped {count}: {reason}" for reason, count in self.skipped.most_common()]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data."""
+        return {
+            "read": self.read,
+            "added": self.added,
+            "duplicates": self.duplicates,
+            "skipped": dict(self.skipped),
+        }
+
+
+Converted = tuple[list[Item], list[str]]  # items, and why each skipped post was skipped
+
+
+def _jsonl(payload: Any) -> Converted:
+    return [item_from_dict(payload)], []  # invalid Tagstory items are errors, as before
+
+
+def _twarc(payload: Any) -> Converted:
+    if not isinstance(payload, dict):
+        return [], ["not a JSON object"]
+    if "data" not in payload:
+        if "id" in payload and "text" in payload:  # twarc2 flattened: one tweet a line
+            return _tweets([payload], {})
+        return [], ["a response without 'data' (errors only)"]
+    tweets = payload["data"] if isinstance(payload["data"], list) else [payload["data"]]
+    return _tweets(tweets, payload.get("includes") or {})
+
+
+def _tweets(tweets: list[Any], includes: dict[str, Any]) -> Converted:
+    items, skipped = [], []
+    for tweet in tweets:
+        try:
+            items.append(item_from_tweet(tweet, includes))
+        except InvalidItem as error:
+            skipped.append(f"invalid tweet: {error}")
+    return items, skipped
+
+
+def _mastodon(payload: Any) -> Converted:
+    try:
+        return [item_from_status(payload)], []
+    except InvalidItem as error:
+        return [], [f"invalid status: {error}"]
+
+
+def _jetstream(payload: Any) -> Converted:
+    try:
+        item = item_from_jetstream_event(payload)
+    except InvalidItem as error:
+        return [], [f"invalid post: {error}"]
+    return ([item], []) if item else ([], [skip_reason(payload) or "not a post"])
+
+
+CONVERTERS: dict[str, Callable[[Any], Converted]] = {
+    "jsonl": _jsonl,
+    "twarc": _twarc,
+    "mastodon": _mastodon,
+    "jetstream": _jetstream,
+}
+
+
+def _records(stream: IO[str], fmt: str) -> Iterator[tuple[str, Any]]:
+    """(where, payload) for each record: JSONL lines, or the elements of a JSON array."""
+    first, skipped_lines = stream.read(1), 0
+    while first and first in " \t\r\n\ufeff":
+        skipped_lines += first == "\n"
+        first = stream.read(1)
+    if first == "[" and fmt == "mastodon":
+        try:
+            array = json.loads(first + stream.read())
+        except json.JSONDecodeError as error:
+            raise ImportFileError(f"broken JSON array at line {error.lineno}: {error.msg}") from error
+        except RecursionError as error:
+            raise ImportFileError(f"JSON nested too deeply ({error})") from error
+        for number, payload in enumerate(array, start=1):
+            yield f"element {number}", payload
+        return
+    lines = _lines(first, stream)
+    for number, line in enumerate(lines, start=1 + skipped_lines):
+        if not line.strip():
+            continue
+        if len(line) > MAX_LINE:
+            raise ImportFileError(f"line {number}: longer than {MAX_LINE:,} characters")
+        try:
+            payload = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ImportFileError(
+                f"line {number}: broken JSON ({error.msg}, column {error.colno})"
+            ) from error
+        except RecursionError as error:
+            raise ImportFileError(f"line {number}: JSON nested too deeply ({error})") from error
+        yield f"line {number}", payload
+
+
+def _lines(first: str, stream: IO[str]) -> Iterator[str]:
+    if first:
+        yield first + stream.readline()
+        yield from stream
+
+
+def import_file(
+    db: Database,
+    feed: dict[str, Any],
+    stream: IO[str],
+    fmt: str,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda records: records,
+) -> ImportSummary:
+    """Read a whole file of `fmt`, then store its posts into `feed` in one transaction."""
+    if fmt not in CONVERTERS:
+        raise ImportFileError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)})")
+    convert = CONVERTERS[fmt]
+    summary = ImportSummary()
+    items: list[Item] = []
+    for where, payload in progress(_records(stream, fmt)):
+        try:
+            converted, skipped = convert(payload)
+        except InvalidItem as error:
+            raise ImportFileError(f"{where}: {error}") from error
+        items += converted
+        summary.read += len(converted) + len(skipped)
+        summary.skipped.update(skipped)
+    added = store_items(db, feed, items)
+    summary.added = len(added)
+    summary.duplicates = len(items) - len(added)
+    return summary

@@ -1,0 +1,103 @@
+"""Bluesky search backfill: the posts of the last days carrying the feed's hashtags.
+
+Anonymous search is closed, so this needs an account handle and an app password
+(BLUESKY_HANDLE, BLUESKY_APP_PASSWORD); without them a `bluesky` source starts live.
+It runs once, on a source's first start, before the Jetstream connection.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Generator
+from typing import Any
+
+from aggregator import sanitize
+from aggregator.items import Author, Item
+from aggregator.sources import Batch, SourceError, http
+
+PAGE = 100
+
+
+def postview_item(post: dict[str, Any]) -> Item:
+    """A search result (app.bsky.feed.defs#postView) as an item; KeyError/TypeError when malformed."""
+    from aggregator.sources.bluesky import record_item
+
+    author = post["author"]
+    did = author["did"]
+    handle = author.get("handle") if isinstance(author.get("handle"), str) else None
+    person = Author(
+        name=str(author.get("displayName") or handle or did),
+        handle=handle,
+        url=sanitize.clean_url(f"https://bsky.app/profile/{handle or did}"),
+        avatar=sanitize.clean_url(author.get("avatar")),
+    )
+    return record_item(did, post["uri"].rsplit("/", 1)[1], post["record"], person, post)
+
+
+class BlueskySearch:
+    """`app.bsky.feed.searchPosts` for each hashtag, newest first, a few pages deep."""
+
+    def __init__(
+        self, tags: list[str], api: str, handle: str, password: str, settings: dict[str, Any]
+    ) -> None:
+        self.tags = tags
+        self.api = api.rstrip("/")
+        self.handle = handle
+        self.password = password
+        self.pages = int(settings.get("BLUESKY_BACKFILL_PAGES") or 10)
+        self.http = http.Http(settings, f"Bluesky API {self.api}")
+
+    @classmethod
+    def from_settings(cls, tags: list[str], settings: dict[str, Any]) -> BlueskySearch | None:
+        """A search when the account is configured, else None."""
+        handle, password = settings.get("BLUESKY_HANDLE"), settings.get("BLUESKY_APP_PASSWORD")
+        if not handle or not password:
+            return None
+        return cls(tags, settings.get("BLUESKY_API_URL") or "https://bsky.social", handle, password, settings)
+
+    def _log_in(self) -> None:
+        try:
+            response = self.http.post(
+                f"{self.api}/xrpc/com.atproto.server.createSession",
+                json={"identifier": self.handle, "password": self.password},
+            )
+        except SourceError as error:
+            if error.retry_after == http.AUTH_RETRY:
+                raise SourceError(
+                    "Bluesky refused TAGSTORY_BLUESKY_HANDLE / TAGSTORY_BLUESKY_APP_PASSWORD",
+                    retry_after=http.AUTH_RETRY,
+                    rate_limited=False,
+                ) from error
+            raise
+        token = (self.http.json(response) or {}).get("accessJwt")
+        if not isinstance(token, str):
+            raise SourceError("Bluesky sent no session token")
+        self.http.session.headers["Authorization"] = f"Bearer {token}"
+
+    def backfill(self, cursor: str | None, stop: threading.Event) -> Generator[Batch, None, str]:
+        """Yield the search pages; return the Jetstream cursor (the time_us the backfill began)."""
+        state = json.loads(cursor) if cursor else {"since_us": int(time.time() * 1_000_000), "tag": 0}
+        self._log_in()
+        while state["tag"] < len(self.tags) and not stop.is_set():
+            params = {"q": f"#{self.tags[state['tag']]}", "sort": "latest", "limit": str(PAGE)}
+            if state.get("page"):
+                params["cursor"] = state["page"]
+            body = self.http.json(self.http.get(f"{self.api}/xrpc/app.bsky.feed.searchPosts", params=params))
+            posts = body.get("posts") if isinstance(body, dict) else None
+            if not isinstance(posts, list):
+                raise SourceError("Bluesky search sent no list of posts")
+            items, skipped = [], []
+            for post in reversed(posts):
+                try:
+                    items.append(postview_item(post))
+                except (KeyError, TypeError, AttributeError) as error:
+                    skipped.append(f"Bluesky search sent a malformed post ({type(error).__name__}: {error})")
+            state["pages"] = state.get("pages", 0) + 1
+            state["page"] = body.get("cursor") if isinstance(body.get("cursor"), str) else None
+            if not posts or not state["page"] or state["pages"] >= self.pages:
+                state.update(tag=state["tag"] + 1, page=None, pages=0)
+            done = state["tag"] >= len(self.tags)
+            yield Batch(items, str(state["since_us"]) if done else json.dumps(state), skipped)
+        return str(state["since_us"])

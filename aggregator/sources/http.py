@@ -1,0 +1,103 @@
+"""HTTP for the polling sources: one polite session, timeouts, and errors the collector understands."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from aggregator.sources import SourceError
+
+AUTH_RETRY = 900.0  # a rejected credential is retried after 15 minutes
+DEFAULT_USER_AGENT = "Tagstory/0.1 (live hashtag aggregator; +https://github.com/tagstory)"
+
+
+class Http:
+    """A polite session for one remote service: its User-Agent, a timeout, plain errors."""
+
+    def __init__(self, settings: dict[str, Any], what: str) -> None:
+        self.what = what
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = settings.get("USER_AGENT") or DEFAULT_USER_AGENT
+        self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
+
+    def get(
+        self, url: str, reset_header: str | None = None, timeout: float | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """GET `url` (see `get`); `timeout` overrides HTTP_TIMEOUT (a stream's read timeout)."""
+        return get(self.session, url, self.what, reset_header, timeout=timeout or self.timeout, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        """POST to `url`, with the same error handling as `get`."""
+        return get(self.session, url, self.what, timeout=self.timeout, method="POST", **kwargs)
+
+    def json(self, response: requests.Response) -> Any:
+        """The JSON body of `response` (see `json_body`)."""
+        return json_body(response, self.what)
+
+
+def retry_after(response: requests.Response, reset_header: str | None = None) -> float | None:
+    """Seconds until a rate limit lifts, from Retry-After or a reset header (epoch or date)."""
+    now = time.time()
+    for name in (reset_header, "Retry-After"):
+        raw = response.headers.get(name) if name else None
+        if not raw:
+            continue
+        try:
+            value = float(raw)
+            return max(1.0, value - now if value > 1e9 else value)
+        except ValueError:
+            pass
+        try:
+            return max(1.0, parsedate_to_datetime(raw).timestamp() - now)
+        except (TypeError, ValueError):
+            try:
+                return max(1.0, datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() - now)
+            except ValueError:
+                continue
+    return None
+
+
+def get(
+    client: requests.Session,
+    url: str,
+    what: str,
+    reset_header: str | None = None,
+    timeout: float = 20.0,
+    method: str = "GET",
+    **kwargs: Any,
+) -> requests.Response:
+    """GET `url`; turn network failures and error statuses into SourceError with a plain message."""
+    try:
+        response = client.request(method, url, timeout=timeout, **kwargs)
+    except requests.Timeout as error:
+        raise SourceError(f"{what} did not answer in time") from error
+    except requests.RequestException as error:
+        raise SourceError(f"{what} is unreachable: {type(error).__name__}") from error
+    if response.status_code == 429:
+        wait = retry_after(response, reset_header) or 60.0
+        raise SourceError(f"{what} rate limit reached (429); waiting {wait:.0f} s", retry_after=wait)
+    if response.status_code in (401, 403):
+        raise SourceError(
+            f"{what} refused access ({response.status_code}): check the credential",
+            retry_after=AUTH_RETRY,
+            rate_limited=False,
+        )
+    if response.status_code >= 500:
+        raise SourceError(f"{what} failed ({response.status_code})")
+    if response.status_code not in (200, 304):
+        raise SourceError(f"{what} answered {response.status_code}")
+    return response
+
+
+def json_body(response: requests.Response, what: str) -> Any:
+    """The JSON body of a response, or SourceError when it is truncated or not JSON."""
+    try:
+        return response.json()
+    except ValueError as error:
+        raise SourceError(
+            f"{what} sent a body that is not valid JSON ({len(response.content)} bytes)"
+        ) from error

@@ -1,0 +1,243 @@
+"""Mastodon: the hashtag timeline of one server, backfilled through its Link pages, then polled.
+
+`GET /api/v1/timelines/tag/:tag` with `limit=40`: on first start it walks back through the
+`Link: rel="next"` pages, then polls with `min_id`; with a user token for the server
+(MASTODON_TOKENS) it follows the hashtag stream instead, which also carries edits
+(`status.update`) and deletes, after a `min_id` catch-up. The cursor (JSON) holds the newest id
+seen and, during backfill, the `max_id` of the next older page, so a killed collector
+resumes with no gap. Items use the status `uri` as their id, so the same post seen
+through several servers is one item.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, quote, urlparse
+
+import requests
+
+from aggregator import clock, sanitize
+from aggregator.items import Author, Item, Media
+from aggregator.sources import Batch, SourceError, SpecError, http
+from aggregator.sources.query import hashtags
+
+PAGE = 40
+WINDOW = 300.0  # seconds over which a server counts requests
+STREAM_SILENCE = 90.0  # seconds without even a heartbeat after which the stream is deemed dead
+SEEN_LIMIT = 100_000  # status ids remembered to recognize streamed deletes
+
+
+class ServerPace:
+    """At most `limit` requests per 5 minutes to each server, shared by every source in the process."""
+
+    _sent: ClassVar[dict[str, deque[float]]] = {}
+    _lock = threading.Lock()
+
+    @classmethod
+    def wait_turn(cls, host: str, limit: int, stop: threading.Event) -> bool:
+        """Block until a request to `host` fits the window; False if `stop` was set meanwhile."""
+        while True:
+            with cls._lock:
+                sent = cls._sent.setdefault(host, deque())
+                now = time.monotonic()
+                while sent and now - sent[0] > WINDOW:
+                    sent.popleft()
+                if len(sent) < limit:
+                    sent.append(now)
+                    return True
+                wait = WINDOW - (now - sent[0])
+            if stop.wait(wait):
+                return False
+
+
+def server_url(target: str) -> str:
+    """`mastodon.social` or `https://mastodon.social/` -> `https://mastodon.social`."""
+    target = target.strip().rstrip("/")
+    if not target:
+        raise SpecError("mastodon needs a server: mastodon:SERVER (a host or a URL)")
+    url = target if "://" in target else f"https://{target}"
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SpecError(f"'{target}' is not a Mastodon server host or URL")
+    return f"{parsed.scheme}://{parsed.netloc.lower()}"
+
+
+def tokens(settings: dict[str, Any]) -> dict[str, str]:
+    """MASTODON_TOKENS `host=token,host=token` as a dict (never logged)."""
+    pairs = (part.split("=", 1) for part in (settings.get("MASTODON_TOKENS") or "").split(",") if "=" in part)
+    return {host.strip().lower(): token.strip() for host, token in pairs}
+
+
+def status_item(status: Any, host: str) -> Item:
+    """A Mastodon status (API JSON) as an item; KeyError/TypeError/ValueError when malformed."""
+    account = status["account"]
+    acct = account["acct"]
+    handle = acct if "@" in acct else f"{acct}@{host}"
+    content = status.get("content") or ""
+    if not isinstance(content, str) or not isinstance(status["uri"], str):
+        raise ValueError("content and uri must be strings")
+    reblog = status.get("reblog")
+    return Item(
+        source="mastodon",
+        source_id=status["uri"],
+        author=Author(
+            name=str(account.get("display_name") or account.get("username") or acct),
+            handle=handle,
+            url=sanitize.clean_url(account.get("url")),
+            avatar=sanitize.clean_url(account.get("avatar_static") or account.get("avatar")),
+        ),
+        text=sanitize.html_to_text(content),
+        source_html=content,
+        url=sanitize.clean_url(status.get("url")) or sanitize.clean_url(status["uri"]),
+        created_at=clock.normalize(status.get("created_at")) or clock.now(),
+        media=[
+            Media(
+                type=str(m.get("type") or "image"),
+                url=url,
+                preview=sanitize.clean_url(m.get("preview_url")),
+                alt=str(m.get("description") or ""),
+            )
+            for m in status.get("media_attachments") or []
+            if (url := sanitize.clean_url(m.get("url")))
+        ],
+        repost_of=reblog.get("uri") if isinstance(reblog, dict) else None,
+        lang=status.get("language") if isinstance(status.get("language"), str) else None,
+        sensitive=bool(status.get("sensitive")),
+        raw=status,
+    )
+
+
+def _newer(a: str | None, b: str | None) -> str | None:
+    """The newer of two Mastodon ids (numeric strings compare by length, then text)."""
+    candidates = [x for x in (a, b) if x]
+    return max(candidates, key=lambda x: (len(x), x)) if candidates else None
+
+
+class MastodonSource:
+    """The hashtag timeline of one Mastodon server."""
+
+    def __init__(self, target: str, query: str, settings: dict[str, Any]) -> None:
+        self.base = server_url(target)
+        self.host = urlparse(self.base).netloc.lower()
+        self.tags = hashtags(query)
+        if not self.tags:
+            raise SourceError(f"the query '{query}' has no hashtag for Mastodon to follow")
+        self.poll_seconds = float(settings.get("MASTODON_POLL_SECONDS") or 20)
+        self.backfill_pages = int(settings.get("MASTODON_BACKFILL_PAGES") or 0)
+        self.per_window = int(settings.get("MASTODON_REQUESTS_PER_5_MINUTES") or 300)
+        self.what = f"Mastodon server {self.host}"
+        self.http = http.Http(settings, self.what)
+        token = tokens(settings).get(self.host)
+        if token:
+            self.http.session.headers["Authorization"] = f"Bearer {token}"
+        # The streaming API needs a user token and follows one tag; otherwise the timeline is polled.
+        self.streaming = bool(token) and len(self.tags) == 1
+        self.seen: dict[str, str] = {}  # this server's status ids -> uri, to recognize a streamed delete
+
+    def _page(self, stop: threading.Event, **params: str) -> tuple[list[Any], requests.Response] | None:
+        if not ServerPace.wait_turn(self.host, self.per_window, stop):
+            return None
+        url = f"{self.base}/api/v1/timelines/tag/{quote(self.tags[0])}"
+        query = {"limit": str(PAGE), **params}
+        if len(self.tags) > 1:
+            query["any[]"] = self.tags[1:]  # type: ignore[assignment]
+        response = self.http.get(url, "X-RateLimit-Reset", params=query)
+        statuses = self.http.json(response)
+        if not isinstance(statuses, list):
+            raise SourceError(f"{self.what} sent a timeline that is not a list")
+        self._respect_remaining(response, stop)
+        return statuses, response
+
+    def _respect_remaining(self, response: requests.Response, stop: threading.Event) -> None:
+        """When the server says no request is left, wait for its reset before the next one."""
+        if response.headers.get("X-RateLimit-Remaining", "").strip() == "0":
+            stop.wait(min(http.retry_after(response, "X-RateLimit-Reset") or 1.0, WINDOW))
+
+    def _batch(self, statuses: list[Any], state: dict[str, Any]) -> Batch:
+        items, skipped = [], []
+        for status in reversed(statuses):  # oldest first
+            try:
+                items.append(status_item(status, self.host))
+                self.seen[status["id"]] = status["uri"]
+                if len(self.seen) > SEEN_LIMIT:
+                    del self.seen[next(iter(self.seen))]
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                skipped.append(f"{self.what}: malformed status ({type(error).__name__}: {error})")
+            if isinstance(status, dict) and isinstance(status.get("id"), str):
+                state["top"] = _newer(state.get("top"), status["id"])
+        return Batch(items, json.dumps(state), skipped)
+
+    def batches(self, cursor: str | None, stop: threading.Event) -> Iterator[Batch]:
+        """Backfill through older pages on first start, then poll for newer statuses."""
+        state: dict[str, Any] = json.loads(cursor) if cursor else {"backfilled": False, "pages": 0}
+        while not state.get("backfilled") and not stop.is_set():
+            params = {"max_id": state["next"]} if state.get("next") else {}
+            page = self._page(stop, **params)
+            if page is None:
+                return
+            statuses, response = page
+            older = parse_qs(urlparse(response.links.get("next", {}).get("url", "")).query).get("max_id")
+            state["pages"] = state.get("pages", 0) + 1
+            state["next"] = older[0] if older and statuses else None
+            limit_reached = self.backfill_pages and state["pages"] >= self.backfill_pages
+            if state["next"] is None or limit_reached:
+                state = {"backfilled": True, "top": state.get("top")}
+            yield self._batch(statuses, state)
+        while not stop.is_set():
+            params = {"min_id": state["top"]} if state.get("top") else {}
+            page = self._page(stop, **params)
+            if page is None:
+                return
+            statuses, _ = page
+            yield self._batch(statuses, state)
+            if len(statuses) == PAGE:
+                continue  # more are waiting: catch up before streaming or sleeping
+            if self.streaming:
+                yield from self._stream(state, stop)  # returns when the stream ends; the poll closes the gap
+            elif stop.wait(self.poll_seconds):
+                return
+
+    def _stream(self, state: dict[str, Any], stop: threading.Event) -> Iterator[Batch]:
+        """Follow the user-token hashtag stream: new posts, edits (status.update) and deletes."""
+        url = f"{self.base}/api/v1/streaming/hashtag"
+        response = self.http.get(url, params={"tag": self.tags[0]}, stream=True, timeout=STREAM_SILENCE)
+        with response:
+            event, data = "", []
+            try:
+                for line in response.iter_lines(decode_unicode=True):
+                    if stop.is_set():
+                        return
+                    if line.startswith(":"):  # heartbeat: a chance to notice a pause
+                        yield Batch([], json.dumps(state))
+                    elif line.startswith("event:"):
+                        event = line[6:].strip()
+                    elif line.startswith("data:"):
+                        data.append(line[5:].strip())
+                    elif not line and event:
+                        yield self._streamed(event, "\n".join(data), state)
+                        event, data = "", []
+            except requests.RequestException as error:
+                raise SourceError(f"{self.what} stream broke off: {type(error).__name__}") from error
+        raise SourceError(f"{self.what} closed its stream")
+
+    def _streamed(self, event: str, data: str, state: dict[str, Any]) -> Batch:
+        """One server-sent event as a batch."""
+        if event == "delete":
+            uri = self.seen.get(data)
+            return Batch([], json.dumps(state), deleted=[("mastodon", uri)] if uri else [])
+        try:
+            status = json.loads(data)
+        except ValueError:
+            return Batch([], json.dumps(state), [f"{self.what}: malformed {event} event"])
+        if event == "status.update":
+            batch = self._batch([status], dict(state))
+            batch.changed, batch.items, batch.cursor = batch.items, [], json.dumps(state)
+            return batch
+        if event == "update":
+            return self._batch([status], state)
+        return Batch([], json.dumps(state))

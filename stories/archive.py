@@ -1,0 +1,314 @@
+"""Tagstory's own archive format: a story, its elements in order, and the full items.
+
+`to_archive` writes it, `from_archive` reads it back in one transaction. The schema is
+documented in docs/export-format.md; `FORMAT` and `VERSION` name it inside each file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from aggregator import clock, sanitize
+from aggregator.db import Database
+from aggregator.items import InvalidItem, Item, item_columns, item_from_dict, public_item, store_items
+from stories.elements import MAX_TEXT, STYLES, list_elements
+from stories.model import STATUSES, get_header, slugify
+
+FORMAT = "tagstory-archive"
+VERSION = 1
+STORY_FIELDS = ("slug", "title", "description", "cover", "status", "byline", "created_at", "updated_at")
+ELEMENT_FIELDS = {
+    "item": ("item", "annotation"),
+    "text": ("text", "style"),
+    "link": ("url", "title", "text"),
+}
+HTML_MARKER = "tagstory-archive"  # the id of the <script type="application/json"> in an HTML export
+_SCRIPT_OPEN = re.compile(r"<script", re.IGNORECASE)
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+
+T = TypeVar("T")
+Progress = Callable[[Iterable[T]], Iterable[T]]
+
+
+class ArchiveError(ValueError):
+    """An archive that cannot be imported; the message names the element or item at fault."""
+
+
+def no_progress(iterable: Iterable[T]) -> Iterable[T]:
+    """The default progress reporter: reports nothing."""
+    return iterable
+
+
+def to_archive(db: Database, story: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
+    """The story as a Tagstory archive (a JSON-ready dict): header, elements in order, items with `raw`."""
+    elements = list_elements(db, story)
+    raws = _raw_items(db, [e["item_id"] for e in elements if e["type"] == "item"])
+    out_elements: list[dict[str, Any]] = []
+    items: dict[str, dict[str, Any]] = {}
+    timestamps = {
+        row["id"]: (row["created_at"], row["updated_at"])
+        for row in db.query(
+            "SELECT id, created_at, updated_at FROM elements WHERE story_id = ?", [story["id"]]
+        )
+    }
+    for element in progress(elements):
+        entry: dict[str, Any] = {"id": element["id"], "type": element["type"]}
+        if element["type"] == "item":
+            entry.update(item=element["item_id"], annotation=element["annotation"])
+            if element["item_id"] in raws:
+                items.setdefault(element["item_id"], raws[element["item_id"]])
+        else:
+            entry.update({name: element.get(name) for name in ELEMENT_FIELDS[element["type"]]})
+        entry["created_at"], entry["updated_at"] = timestamps[element["id"]]
+        out_elements.append(entry)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "generator": "Tagstory",
+        "exported_at": clock.now(),
+        "story": {
+            **{name: story[name] for name in STORY_FIELDS},
+            "feed": story["feed"],
+            "curators": story["curators"],
+        },
+        "elements": out_elements,
+        "items": list(items.values()),
+    }
+
+
+def _raw_items(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = db.query(f"SELECT {item_columns()}, i.raw FROM items i WHERE i.id IN ({marks})", chunk)
+        for row in rows:
+            found[row["id"]] = public_item(row, with_raw=True)
+    return found
+
+
+def dumps(archive: dict[str, Any], indent: int | None = 1) -> str:
+    """The archive as JSON text (UTF-8, not ASCII-escaped)."""
+    return json.dumps(archive, ensure_ascii=False, indent=indent)
+
+
+def dumps_for_html(archive: dict[str, Any]) -> str:
+    """The archive as JSON safe inside <script type="application/json">: no `</`, `<!--` or `<script`.
+
+    Each is a valid JSON escape (`<\\/`, `\\u003c`), so `json.loads` reads the text unchanged.
+    """
+    text = json.dumps(archive, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+    return _SCRIPT_OPEN.sub(lambda match: "\\u003c" + match.group(0)[1:], text)
+
+
+_EMBEDDED_OPEN = f'<script type="application/json" id="{HTML_MARKER}">'
+
+
+def archive_from_text(text: str) -> Any:
+    """Parse a Tagstory JSON archive, or find the one embedded in an HTML export."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("<"):
+        start = text.find(_EMBEDDED_OPEN)
+        end = text.find("</script>", start)
+        if start < 0 or end < 0:
+            raise ArchiveError(f"this HTML file has no {_EMBEDDED_OPEN}: is it a Tagstory export?")
+        payload, where = text[start + len(_EMBEDDED_OPEN) : end], "HTML"
+    else:
+        payload, where = text, "JSON"
+    try:
+        data = json.loads(payload)
+    except json.JSONDecodeError as error:
+        raise ArchiveError(
+            f"broken {where}: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from error
+    except RecursionError as error:
+        raise ArchiveError(f"broken {where}: nested too deeply ({error})") from error
+    return data
+
+
+def _check_header(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ArchiveError(f"not a Tagstory archive: 'format' must be \"{FORMAT}\"")
+    if data.get("version") != VERSION:
+        raise ArchiveError(
+            f"archive version {data.get('version')!r} is not supported (this server reads {VERSION})"
+        )
+    story = data.get("story")
+    if not isinstance(story, dict):
+        raise ArchiveError("'story' must be an object")
+    for name in STORY_FIELDS:
+        if story.get(name) is not None and not isinstance(story[name], str):
+            raise ArchiveError(f"story '{name}' must be a string")
+        if len(story.get(name) or "") > MAX_TEXT:
+            raise ArchiveError(f"story '{name}' is longer than {MAX_TEXT} characters")
+    if not (story.get("title") or "").strip():
+        raise ArchiveError("story 'title' must not be empty")
+    if (story.get("status") or "draft") not in STATUSES:
+        raise ArchiveError(f"story 'status' must be one of {', '.join(STATUSES)}")
+    for name in ("elements", "items"):
+        if not isinstance(data.get(name, []), list):
+            raise ArchiveError(f"'{name}' must be a list")
+    return story
+
+
+def _archived_item(data: Any, number: int) -> Item:
+    # A post deleted at its source was emptied; it stays in the story as an empty, deleted item.
+    emptied = isinstance(data, dict) and data.get("deleted") and not (data.get("text") or data.get("html"))
+    try:
+        item = item_from_dict({**data, "text": "(deleted)"} if emptied else data)
+    except InvalidItem as error:
+        raise ArchiveError(f"item {number}: {error}") from error
+    if emptied:
+        item.text, item.source_html = "", None
+    item.raw = data.get("raw", data)
+    item.collected_at = _timestamp(data.get("collected_at"))
+    if item.source_html is not None:
+        # The archive's html was made by a sanitizer; it is cleaned again, never trusted.
+        item.linkify = False
+    return item
+
+
+def _element_row(data: Any, number: int, item_ids: dict[str, str]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ArchiveError(f"element {number}: must be an object")
+    kind = data.get("type")
+    if kind not in ELEMENT_FIELDS:
+        raise ArchiveError(f"element {number}: 'type' must be one of {', '.join(ELEMENT_FIELDS)}")
+    for name in (*ELEMENT_FIELDS[kind], "created_at", "updated_at"):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ArchiveError(f"element {number}: '{name}' must be a string")
+        if value is not None and len(value) > MAX_TEXT:
+            raise ArchiveError(f"element {number}: '{name}' is longer than {MAX_TEXT} characters")
+    now = clock.now()
+    row: dict[str, Any] = {
+        "id": secrets.token_hex(8),
+        "position": number - 1,
+        "type": kind,
+        "created_at": _timestamp(data.get("created_at")) or now,
+        "updated_at": _timestamp(data.get("updated_at")) or now,
+    }
+    if kind == "item":
+        if data.get("item") not in item_ids:
+            raise ArchiveError(f"element {number}: 'item' must name one of the archive's items")
+        annotation = data.get("annotation") or ""
+        row.update(item_id=item_ids[data["item"]], annotation=annotation, annotation_html=_clean(annotation))
+    elif kind == "text":
+        text, style = data.get("text") or "", data.get("style") or "paragraph"
+        if not text.strip():
+            raise ArchiveError(f"element {number}: 'text' must not be empty")
+        if style not in STYLES:
+            raise ArchiveError(f"element {number}: 'style' must be one of {', '.join(STYLES)}")
+        row.update(text=text, text_html=_clean(text), style=style)
+    else:
+        url = sanitize.clean_url(data.get("url"))
+        if url is None:
+            raise ArchiveError(f"element {number}: 'url' must be an absolute http(s) URL")
+        row.update(url=url, title=data.get("title") or url, text=data.get("text") or "")
+    return row
+
+
+def _timestamp(value: Any) -> str | None:
+    """`value` as written if it is an ISO 8601 timestamp (its offset kept), else None."""
+    return value if isinstance(value, str) and clock.normalize(value) else None
+
+
+def _clean(text: str) -> str:
+    return sanitize.clean_html(text) if text else ""
+
+
+def _free_slug(tx: Any, wanted: str) -> str:
+    if not SLUG.fullmatch(wanted):
+        raise ArchiveError("slug must be lowercase letters, digits and '-'")
+    if tx.execute("SELECT 1 FROM stories WHERE slug = ?", [wanted]).fetchone():
+        raise ArchiveError(
+            f"a story with slug '{wanted}' exists already; import it under another slug (--slug NEW-SLUG)"
+        )
+    return wanted
+
+
+def from_archive(
+    db: Database,
+    data: Any,
+    slug: str | None = None,
+    feed: dict[str, Any] | None = None,
+    owner: dict[str, Any] | None = None,
+    progress: Progress = no_progress,
+) -> dict[str, Any]:
+    """Create a story from an archive, in one transaction; return its header.
+
+    Items are stored through the items pipeline (re-sanitized, deduped); with `feed`
+    they also join that feed. A taken slug is an error: pass `slug` to rename. With no
+    `owner` the story is open to every curator, so someone can edit it.
+    """
+    story = _check_header(data)
+    items = [_archived_item(entry, number) for number, entry in enumerate(data.get("items", []), start=1)]
+    item_ids = {}
+    for entry, item in zip(data.get("items", []), items, strict=True):
+        item_ids[str(entry.get("id") or item.id)] = item.id
+        item_ids.setdefault(item.id, item.id)
+    # Checked and sanitized before the transaction, so the writer is held only to write.
+    rows = [
+        _element_row(entry, number, item_ids)
+        for number, entry in enumerate(progress(data.get("elements", [])), start=1)
+    ]
+    deleted = {
+        item.id for entry, item in zip(data.get("items", []), items, strict=True) if entry.get("deleted")
+    }
+    with db.write() as tx:
+        deleted -= _stored(tx, deleted)  # a post this server has keeps its own state
+        store_items(db, feed, items)
+        for item_id in deleted:
+            tx.execute("UPDATE items SET deleted = 1 WHERE id = ?", [item_id])
+        chosen = _free_slug(tx, slug or story.get("slug") or slugify(story["title"]))
+        now = clock.now()
+        cursor = tx.execute(
+            "INSERT INTO stories (slug, title, description, cover, status, feed_id, owner_id, byline,"
+            " open_to_curators, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                chosen,
+                story["title"].strip(),
+                story.get("description") or "",
+                sanitize.clean_url(story.get("cover")),
+                story.get("status") or "draft",
+                _feed_id(tx, feed, story.get("feed")),
+                owner["id"] if owner else None,
+                story.get("byline") or (owner["name"] if owner else ""),
+                int(owner is None),
+                _timestamp(story.get("created_at")) or now,
+                _timestamp(story.get("updated_at")) or now,
+            ],
+        )
+        for row in rows:
+            row["story_id"] = cursor.lastrowid
+            tx.execute(
+                f"INSERT INTO elements ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+    return get_header(db, chosen)
+
+
+def _stored(tx: Any, ids: set[str]) -> set[str]:
+    """Which of `ids` are stored already."""
+    found: set[str] = set()
+    listed = sorted(ids)
+    for start in range(0, len(listed), 500):
+        chunk = listed[start : start + 500]
+        rows = tx.execute(f"SELECT id FROM items WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+        found.update(row[0] for row in rows)
+    return found
+
+
+def _feed_id(tx: Any, feed: dict[str, Any] | None, name: Any) -> int | None:
+    if feed is not None:
+        return feed["id"]
+    if not isinstance(name, str):
+        return None
+    row = tx.execute("SELECT id FROM feeds WHERE name = ?", [name]).fetchone()
+    return row["id"] if row else None

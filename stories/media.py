@@ -1,0 +1,118 @@
+"""Images downloaded at export time and inlined as data URIs, so an export makes no request.
+
+Only public http(s) addresses are fetched (loopback, private, link-local and reserved
+ranges are refused unless `allow_private`), redirects are re-checked, and each image
+has a size cap. What could not be fetched is reported, and left out of the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import ipaddress
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+MAX_REDIRECTS = 3
+
+
+class MediaError(Exception):
+    """An image that could not be embedded; the message says why."""
+
+
+@dataclass
+class MediaFetcher:
+    """Downloads images into data URIs, once per URL, within the size cap."""
+
+    max_bytes: int = 5_000_000
+    allow_private: bool = False
+    timeout: float = 10.0
+    session: requests.Session = field(default_factory=requests.Session)
+    cache: dict[str, str | MediaError] = field(default_factory=dict)
+
+    def data_uri(self, url: str) -> str:
+        """The image at `url` as a data URI; raises MediaError."""
+        if url not in self.cache:
+            try:
+                self.cache[url] = self._download(url)
+            except MediaError as error:
+                self.cache[url] = error
+        found = self.cache[url]
+        if isinstance(found, MediaError):
+            raise found
+        return found
+
+    def _check_address(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise MediaError("not an http(s) URL")
+        try:
+            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        except (socket.gaierror, UnicodeError) as error:
+            raise MediaError(f"cannot resolve {parts.hostname}") from error
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0].split("%")[0])
+            if not address.is_global and not self.allow_private:
+                raise MediaError(f"{parts.hostname} is a private or loopback address ({address}); refused")
+
+    def _download(self, url: str) -> str:
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_address(url)
+            try:
+                response = self.session.get(url, timeout=self.timeout, stream=True, allow_redirects=False)
+            except requests.RequestException as error:
+                raise MediaError(f"download failed: {type(error).__name__}") from error
+            with response:
+                if response.is_redirect:
+                    url = urljoin(url, response.headers.get("Location", ""))
+                    continue
+                if response.status_code != 200:
+                    raise MediaError(f"HTTP {response.status_code}")
+                kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                if not kind.startswith("image/") or kind == "image/svg+xml":
+                    raise MediaError(f"not a raster image ({kind or 'no content type'})")
+                body = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > self.max_bytes:
+                        raise MediaError(f"larger than {self.max_bytes:,} bytes")
+                return f"data:{kind};base64,{base64.b64encode(bytes(body)).decode()}"
+        raise MediaError("too many redirects")
+
+
+def embed_media(
+    elements: list[dict[str, Any]], fetcher: MediaFetcher
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """A copy of `elements` whose avatars and images are data URIs, and a report of the failures.
+
+    An image that could not be fetched is marked `missing` (shown as a link, not loaded);
+    a missing avatar is dropped.
+    """
+    embedded = copy.deepcopy(elements)
+    report: list[str] = []
+
+    def inline(url: str, what: str) -> str | None:
+        try:
+            return fetcher.data_uri(url)
+        except MediaError as error:
+            report.append(f"{what}: {url}: {error}")
+            return None
+
+    for number, element in enumerate(embedded, start=1):
+        item = element.get("item")
+        if not item:
+            continue
+        author = item["author"]
+        if author.get("avatar"):
+            author["avatar"] = inline(author["avatar"], f"element {number}, avatar")
+        for media in item["media"]:
+            data = inline(
+                media.get("preview") or media["url"], f"element {number}, {media.get('type', 'image')}"
+            )
+            media["preview"] = data
+            media["missing"] = data is None
+    return embedded, report

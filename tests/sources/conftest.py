@@ -1,0 +1,93 @@
+"""Fixtures of the source tests: local protocol servers and a collector running against them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from aggregator.collector import Collector
+from tests import conftest as shared
+from tests.sources.servers import FakeJetstream, FakeMastodon, FakeX, LocalServer
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """The shared `wait_for` with a deadline that suits network sources on a busy machine."""
+    return shared.wait_for(condition, timeout)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Any], LocalServer]]:
+    """Serve a WSGI app on 127.0.0.1 for the test: `serve(app).url`."""
+    started: list[LocalServer] = []
+
+    def start(app: Any) -> LocalServer:
+        server = LocalServer(app)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def mastodon(serve: Callable[[Any], LocalServer]) -> Iterator[FakeMastodon]:
+    """A local Mastodon server; its URL is `mastodon.url`."""
+    fake = FakeMastodon()
+    fake.url = serve(fake).url
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def collecting(app: Any, db: Any) -> Callable[..., Any]:
+    """`with collecting(**settings):` runs every source of the database until the block ends."""
+
+    @contextmanager
+    def run(**settings: Any) -> Iterator[Collector]:
+        collector = Collector(db, {**app.config, "MASTODON_POLL_SECONDS": 0.05, **settings})
+        collector.refresh()
+        try:
+            yield collector
+        finally:
+            collector.stop()
+
+    return run
+
+
+def source_row(db: Any, feed: str) -> Any:
+    """The first source of a feed, as stored (state, cursor, last error…)."""
+    return db.query_one(
+        "SELECT s.* FROM sources s JOIN feeds f ON f.id = s.feed_id WHERE f.name = ? ORDER BY s.id", [feed]
+    )
+
+
+def feed_texts(db: Any, feed: str) -> list[str]:
+    """The text of every item of a feed, in seq order."""
+    rows = db.query(
+        "SELECT i.text FROM feed_items m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = m.feed_id"
+        " WHERE f.name = ? ORDER BY m.seq",
+        [feed],
+    )
+    return [row["text"] for row in rows]
+
+
+@pytest.fixture
+def jetstream(serve: Callable[[Any], LocalServer]) -> Iterator[Any]:
+    """A local Jetstream replaying the shared fixture; `jetstream.ws_url` is its /subscribe URL."""
+    fake = FakeJetstream.from_fixture()
+    fake.ws_url = serve(fake).url.replace("http://", "ws://") + "/subscribe"
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def x_api(serve: Callable[[Any], LocalServer]) -> Iterator[FakeX]:
+    """A local X API v2; collect with `X_API_URL=x_api.url, X_BEARER_TOKEN=x_api.token`."""
+    fake = FakeX()
+    fake.url = serve(fake).url
+    yield fake
+    fake.stop()

@@ -1,0 +1,128 @@
+"""Archive pages: a story's JSON and Markdown downloads, and the curators' import form."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from aggregator.feeds import get_feed, list_feeds
+from aggregator.imports import ImportFileError, import_file
+from stories.archive import ArchiveError, from_archive
+from stories.formats import MEDIA_TYPES, STORY_IMPORT_FORMATS, export_story, read_story_archive
+from web.errors import handle_error
+from web.pages import _visible_story
+from web.security import csrf_ok, current_curator
+
+archive = Blueprint("archive", __name__)
+
+IMPORT_FORMATS = {
+    "tagstory": "A story exported from Tagstory (JSON or HTML)",
+    "storify": "A story exported from Storify (JSON)",
+    "jsonl": "Posts: Tagstory items, one a line (JSONL)",
+    "twarc": "Posts: twarc2 / X API v2 responses (JSONL)",
+    "mastodon": "Posts: Mastodon statuses (JSON array or JSONL)",
+    "jetstream": "Posts: Bluesky Jetstream events (JSONL)",
+}
+
+
+def _db() -> Any:
+    return current_app.extensions["tagstory.db"]
+
+
+@archive.get("/stories/<slug>/export.<any(json, md):fmt>")
+def export_file(slug: str, fmt: str) -> Response:
+    """The story as a Tagstory JSON archive or as Markdown, downloaded."""
+    found = _visible_story(slug)
+    exported = export_story(_db(), found, fmt)
+    response = Response(exported.text, mimetype=MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.{fmt}"'
+    return response
+
+
+def _form(status: int = 200) -> Any:
+    return render_template("import.html", formats=IMPORT_FORMATS, feeds=list_feeds(_db())), status
+
+
+class UploadRefused(ValueError):
+    """An upload that cannot be imported; the message is shown above the form."""
+
+
+@archive.route("/import", methods=["GET", "POST"])
+def import_page() -> Any:
+    """Curators upload a story (Tagstory, Storify) or a file of posts for a feed."""
+    curator = current_curator()
+    if curator is None:
+        return redirect(url_for("pages.login", next=request.path))
+    if request.method == "GET":
+        return _form()
+    # Uploads may be bigger than other requests (MAX_CONTENT_LENGTH): set before the body is read.
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+    if not csrf_ok():
+        abort(400, "The form expired; reload the page and try again.")
+    try:
+        return _import_upload(curator)
+    except UploadRefused as error:
+        flash(str(error))
+        return _form(400)
+
+
+def _import_upload(curator: dict[str, Any]) -> Any:
+    """Import the uploaded file; redirect to the new story or to the feed that got the posts."""
+    upload, fmt = request.files.get("file"), request.form.get("format", "")
+    if upload is None or not upload.filename:
+        raise UploadRefused("Choose a file to import.")
+    if fmt not in IMPORT_FORMATS:
+        raise UploadRefused(f"Choose a format: {', '.join(IMPORT_FORMATS)}.")
+    feed = get_feed(_db(), request.form["feed"]) if request.form.get("feed") else None
+    if request.form.get("feed") and feed is None:
+        raise UploadRefused(f"There is no feed '{request.form['feed']}'.")
+    if feed is None and fmt not in STORY_IMPORT_FORMATS:
+        raise UploadRefused(f"Choose the feed that receives the posts of a {fmt} file.")
+    try:
+        text = upload.read().decode("utf-8")
+        if fmt in STORY_IMPORT_FORMATS:
+            story = from_archive(
+                _db(), read_story_archive(text, fmt), request.form.get("slug") or None, feed, curator
+            )
+            flash(f"Imported the story '{story['title']}'.")
+            return redirect(url_for("pages.edit", slug=story["slug"]))
+        summary = import_file(_db(), feed, io.StringIO(text), fmt)
+    except (ArchiveError, ImportFileError) as error:
+        raise UploadRefused(f"{upload.filename}: {error}. Nothing was imported.") from error
+    except UnicodeDecodeError as error:
+        raise UploadRefused(f"{upload.filename} is not UTF-8 text. Nothing was imported.") from error
+    flash(summary.describe())
+    return redirect(url_for("pages.feed", name=feed["name"]))
+
+
+def too_large(error: RequestEntityTooLarge) -> Any:
+    """A 413 that says what the limit is, and which setting sets it."""
+    limit = request.max_content_length or 0
+    setting = "IMPORT_MAX_BYTES" if request.endpoint == "archive.import_page" else "MAX_CONTENT_LENGTH"
+    hint = " Import big files with `flask --app app import`." if setting == "IMPORT_MAX_BYTES" else ""
+    return handle_error(
+        RequestEntityTooLarge(
+            f"The request is larger than this server accepts ({limit / 1_048_576:g} MB,"
+            f" the {setting} setting).{hint}"
+        )
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Mount the archive downloads and the import form."""
+    app.register_blueprint(archive)
+    app.register_error_handler(413, too_large)

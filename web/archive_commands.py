@@ -1,0 +1,104 @@
+"""`flask --app app export` and `import`: stories and feeds in and out of files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from aggregator.feeds import get_feed
+from aggregator.imports import FORMATS as FEED_FORMATS
+from aggregator.imports import ImportFileError, import_file
+from stories.archive import ArchiveError, from_archive
+from stories.formats import EXPORT_FORMATS, STORY_IMPORT_FORMATS, export_story, read_story_archive
+from stories.media import MediaFetcher
+from stories.model import get_header
+
+
+def _db() -> Any:
+    return current_app.extensions["tagstory.db"]
+
+
+def media_fetcher(config: Any) -> MediaFetcher:
+    """A fetcher configured by the EXPORT_MEDIA_* settings."""
+    return MediaFetcher(
+        max_bytes=int(config["EXPORT_MEDIA_MAX_BYTES"]),
+        allow_private=bool(config["EXPORT_MEDIA_ALLOW_PRIVATE"]),
+    )
+
+
+def _bar(description: str, unit: str) -> Any:
+    return lambda iterable: tqdm(iterable, desc=description, unit=unit, leave=False)
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="html",
+    show_default=True,
+    help="html: one self-contained page (with its JSON archive inside); json: the archive; md: Markdown.",
+)
+@click.option("--embed-media", is_flag=True, help="html: download images now and inline them as data URIs.")
+def export_command(slug: str, output: Path, fmt: str, embed_media: bool) -> None:
+    """Export story SLUG to FILE as HTML, Tagstory JSON or Markdown."""
+    story = get_header(_db(), slug)
+    if story is None:
+        raise click.ClickException(f"no story '{slug}'")
+    fetcher = media_fetcher(current_app.config) if embed_media and fmt == "html" else None
+    exported = export_story(_db(), story, fmt, _bar("exporting", " elements"), fetcher)
+    output.write_text(exported.text, encoding="utf-8")
+    click.echo(f"Wrote {output} ({output.stat().st_size:,} bytes).")
+    if exported.media_report:
+        click.echo(f"{len(exported.media_report)} image(s) could not be embedded (left out of the page):")
+        for line in exported.media_report:
+            click.echo(f"  {line}")
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(STORY_IMPORT_FORMATS + FEED_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="Stories: tagstory (a Tagstory JSON or HTML export), storify (Storify JSON). Posts into a feed:"
+    " jsonl (Tagstory items), twarc (twarc2 JSONL), mastodon (status array or JSONL), jetstream (JSONL).",
+)
+@click.option("--feed", "feed_name", help="The feed that receives the posts (required for post formats).")
+@click.option("--slug", help="Stories: import under this slug (a slug that exists is an error).")
+def import_command(file: Path, fmt: str, feed_name: str | None, slug: str | None) -> None:
+    """Import FILE; nothing is stored unless the whole file is valid (one transaction)."""
+    feed = None
+    if feed_name is not None:
+        feed = get_feed(_db(), feed_name)
+        if feed is None:
+            raise click.ClickException(f"no feed named '{feed_name}'")
+    try:
+        if fmt in STORY_IMPORT_FORMATS:
+            archive = read_story_archive(file.read_text(encoding="utf-8"), fmt)
+            story = from_archive(_db(), archive, slug, feed, None, _bar("importing", " elements"))
+            count = len(archive.get("elements", []))
+            click.echo(f"Imported story '{story['slug']}' with {count} elements: /stories/{story['slug']}")
+            return
+        if feed is None:
+            raise click.ClickException(f"--feed NAME is required for --format {fmt}")
+        with file.open(encoding="utf-8") as stream:
+            summary = import_file(_db(), feed, stream, fmt, _bar("reading", " records"))
+    except (ArchiveError, ImportFileError) as error:
+        raise click.ClickException(f"{file}: {error}; nothing was imported") from error
+    except UnicodeDecodeError as error:
+        raise click.ClickException(
+            f"{file}: not UTF-8 text ({error.reason}); nothing was imported"
+        ) from error
+    click.echo(summary.describe())
