@@ -234,3 +234,23 @@ def test_desk_catch_up_from_a_seq_brings_exactly_what_came_after(
     ack = desk.emit("join", {"feed": "demo", "desk": True, "after": first["seq"]}, callback=True)
     assert [e["data"]["item"]["id"] for e in ack["events"]] == [second["id"], third["id"]]
     assert ack["last_seq"] == third["seq"]
+
+
+def test_a_source_editing_a_hidden_post_reaches_the_desk_not_viewers(
+    db, curator_client, feed, post, socket_client, deliver
+):
+    from aggregator.items import change_items, item_from_dict
+
+    ada, headers = curator_client("ada")
+    hidden = post(1, text="first words")
+    ada.patch(f"/api/feeds/demo/items/{hidden['id']}", json={"status": "hidden"}, headers=headers)
+    deliver()
+    viewer, desk = socket_client(), socket_client(ada)
+    viewer.emit("join", {"feed": "demo", "after": 0}, callback=True)
+    desk.emit("join", {"feed": "demo", "desk": True, "after": 0}, callback=True)
+    edited = {"source": "test", "source_id": "1", "text": "edited words", "author": {"name": "Tess"}}
+    change_items(db, changed=[item_from_dict(edited)])
+    deliver()
+    assert events_named(viewer, "item") == []
+    (event,) = events_named(desk, "item")
+    assert (event["item"]["text"], event["item"]["status"]) == ("edited words", "hidden")
