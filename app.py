@@ -4,13 +4,14 @@ Run as a script (`python app.py`, what `make run` does) it serves with Flask-Soc
 on gevent, the async mode that held the most viewers here (docs/benchmarks.md).
 """
 
-if __name__ == "__main__":  # patch before anything imports socket or threading
-    from gevent import monkey
+import os
+
+if __name__ == "__main__" and os.environ.get("TAGSTORY_ASYNC_MODE", "gevent") == "gevent":
+    from gevent import monkey  # patch before anything imports socket or threading
 
     monkey.patch_all()
 
 import logging
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,26 @@ def start_background_work(app: Flask) -> None:
         realtime.socketio.start_background_task(collector.run_forever)
 
 
+def serve_gevent(app: Flask, host: str, port: int) -> None:
+    """Serve HTTP and websockets as Flask-SocketIO's gevent runner does, with TCP_NODELAY.
+
+    gevent writes a response's headers and its body in two sends; on a kept-alive
+    connection Nagle's algorithm then holds the body until the client's delayed ACK,
+    40+ ms per request (docs/benchmarks.md). Websocket frames go out at once as well.
+    """
+    import socket
+
+    from gevent import pywsgi
+    from geventwebsocket.handler import WebSocketHandler
+
+    class NoDelayHandler(WebSocketHandler):
+        def handle(self) -> None:
+            self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().handle()
+
+    pywsgi.WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None).serve_forever()
+
+
 def main() -> None:
     """Serve on 127.0.0.1:$PORT (5000) with gevent; `--no-demo` skips the demo."""
     import sys
@@ -107,7 +128,10 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     print(f" * Tagstory on http://{host}:{port}", flush=True)
-    realtime.socketio.run(app, host=host, port=port, log_output=False)
+    if config["ASYNC_MODE"] == "gevent":
+        serve_gevent(app, host, port)
+    else:  # threading (Werkzeug's server) is only for comparing async modes: make bench
+        realtime.socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
 
 
 if __name__ == "__main__":

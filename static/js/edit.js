@@ -102,7 +102,7 @@
     run(Tagstory.api("PATCH", `${base}/elements/${id}`, { position }).then((element) => {
       remember(element);
       say(`Moved to position ${position + 1}.`);
-      li.focus();
+      if (!li.contains(document.activeElement)) li.focus();
       pushUndo("move", () => Tagstory.api("PATCH", `${base}/elements/${idOf(id)}`, { position: from }));
     }));
   }
@@ -161,12 +161,15 @@
     actions[button.dataset.action]?.();
   });
 
-  /* Keyboard: Alt+↑/↓ move, Alt+Home/End to top/bottom, Delete removes, Enter edits, Space selects. */
+  /* Keyboard: Alt+↑/↓ move, Alt+Home/End to top/bottom (from the element or any of its
+     controls); on the element itself ↑/↓ go to its neighbours, Delete removes, Enter edits
+     in place, Space selects. */
   list.addEventListener("keydown", (event) => {
     const li = event.target.closest("li.element");
-    if (!li || event.target !== li) return;
+    if (!li) return;
     const keys = { ArrowUp: indexOf(li) - 1, ArrowDown: indexOf(li) + 1, Home: 0, End: list.children.length - 1 };
     if (event.altKey && event.key in keys) { event.preventDefault(); move(li, keys[event.key]); }
+    else if (event.target !== li) return;
     else if (!event.altKey && event.key === "ArrowUp") { event.preventDefault(); li.previousElementSibling?.focus(); }
     else if (!event.altKey && event.key === "ArrowDown") { event.preventDefault(); li.nextElementSibling?.focus(); }
     else if (event.key === "Delete") { event.preventDefault(); removeElement(li); }

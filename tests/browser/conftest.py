@@ -7,6 +7,7 @@ Chromium through Playwright, and stays bounded: each wait has a deadline of at m
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import socket
 import threading
@@ -17,9 +18,11 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import ARTIFACTS, PASSWORD, LiveServer
+from tests.conftest import ARTIFACTS, PASSWORD, LiveServer, wait_for
 
 TIMEOUT_MS = 15_000  # Playwright's deadline for any single wait in these tests
+FEED_NUMBERS = itertools.count(1)
+DEMO_POSTS = 51  # lines in demo/kredcrew-2012-05-29.jsonl
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Site:
 
     server: LiveServer
     token: str
+    feed: str = "live"  # this test's own feed (tests may share one server)
 
     @property
     def url(self) -> str:
@@ -50,8 +54,8 @@ class Site:
         author = fields.pop("author", {"name": "Grace Hopper", "handle": "grace"})
         return self.api("POST", f"/feeds/{feed}/items", {"text": text, "author": author, **fields})
 
-    def make_feed(self, name: str = "live") -> dict[str, Any]:
-        return self.api("POST", "/feeds", {"name": name, "query": f"#{name}", "sources": []})
+    def make_feed(self) -> dict[str, Any]:
+        return self.api("POST", "/feeds", {"name": self.feed, "query": f"#{self.feed}", "sources": []})
 
     def make_story(
         self, feed: str, title: str = "Live from the room", status: str = "live"
@@ -67,10 +71,39 @@ def start_site(live_server: Callable[..., LiveServer], env: dict[str, str] | Non
     return Site(server, token)
 
 
+@pytest.fixture(scope="session")
+def shared_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One live server (no demo) with the curator ada, shared by the tests that only add to it."""
+    server = LiveServer(tmp_path_factory.mktemp("browser"))
+    try:
+        yield start_site(lambda env=None: server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The #kredcrew demo replayed to its end (51 posts), with the curator ada; shared, read-only."""
+    server = LiveServer(
+        tmp_path_factory.mktemp("demo"), env={"TAGSTORY_DEMO": "1", "TAGSTORY_REPLAY_SPEED": "0"}
+    )
+    try:
+        site = start_site(lambda env=None: server)
+
+        def replayed() -> bool:
+            feeds = requests.get(f"{site.url}/api/feeds", timeout=5).json()
+            return any(f["name"] == "kredcrew" and f["item_count"] >= DEMO_POSTS for f in feeds)
+
+        wait_for(replayed, timeout=20)
+        yield site
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def site(live_server: Callable[..., LiveServer]) -> Site:
-    """A fresh live server (no demo) with the curator ada."""
-    return start_site(live_server)
+def site(shared_site: Site) -> Site:
+    """The shared server, with a feed name of this test's own (each test makes its feed and stories)."""
+    return Site(shared_site.server, shared_site.token, feed=f"live{next(FEED_NUMBERS)}")
 
 
 OFF_MACHINE = re.compile(r"^(?!http://127\.0\.0\.1[:/]|ws://127\.0\.0\.1[:/]|data:)")
@@ -113,6 +146,18 @@ def log_in(page: Any, site: Site, next_path: str) -> None:
     with page.expect_navigation():
         page.click("form.stack button[type=submit]")
     assert page.url == site.url + next_path, page.url
+
+
+def joined(page: Any) -> None:
+    """Wait until the page has joined its live room (live.js marks the body)."""
+    page.wait_for_selector("body[data-last-seq]", state="attached")
+
+
+def story_with_posts(site: Site) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """This test's feed with three posts, and a live story on it (nothing pinned yet)."""
+    site.make_feed()
+    posts = [site.post_item(site.feed, f"Post number {n} from the room #live") for n in range(3)]
+    return site.make_story(site.feed, title="Live from the room"), posts
 
 
 @dataclass

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from aggregator.items import item_from_dict
-from tests.browser.conftest import start_site, watch
+from tests.browser.conftest import watch
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 STORY = json.loads((DEMO / "kredcrew-summit.json").read_text("utf-8"))
@@ -17,8 +17,8 @@ POSTS = [
 ]
 
 
-def test_home_lists_the_demo_feed_and_story_and_the_story_follows_the_seed(live_server, new_context):
-    site = start_site(live_server, env={"TAGSTORY_DEMO": "1", "TAGSTORY_REPLAY_SPEED": "0"})
+def test_home_lists_the_demo_feed_and_story_and_the_story_follows_the_seed(demo_site, new_context):
+    site = demo_site
     page = new_context().new_page()
     problems = watch(page)
     page.goto(site.url)
@@ -42,7 +42,7 @@ def test_home_lists_the_demo_feed_and_story_and_the_story_follows_the_seed(live_
 
 
 def test_demo_feed_fills_up_live_newest_first(live_server, new_context):
-    site = start_site(live_server, env={"TAGSTORY_DEMO": "1", "TAGSTORY_REPLAY_SPEED": "600"})
+    site = live_server(env={"TAGSTORY_DEMO": "1", "TAGSTORY_REPLAY_SPEED": "600"})  # about 10 s
     page = new_context().new_page()
     problems = watch(page)
     page.goto(f"{site.url}/feeds/kredcrew")
@@ -59,3 +59,20 @@ def test_demo_feed_fills_up_live_newest_first(live_server, new_context):
         p.created_at for p in newest_first
     ]
     assert not problems, problems.messages
+    cards = page.eval_on_selector_all(
+        "#items .item",
+        """cards => cards.map(c => ({
+          id: c.dataset.itemId,
+          author: c.querySelector('[data-slot=author-name]').textContent,
+          time: c.querySelector('time').textContent.trim(),
+          original: c.querySelector('a.original:not([hidden])')?.href ?? null,
+          links: [...c.querySelectorAll('.item-text a[href^="http"]')].length,
+        }))""",
+    )
+    by_id = {p.id: p for p in POSTS}
+    for card in cards:
+        post = by_id[card["id"]]
+        assert card["author"] == post.author.name and card["time"], card
+        assert card["original"] == post.url, card
+        if "http" in post.text:
+            assert card["links"] >= 1, card

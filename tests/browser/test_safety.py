@@ -52,25 +52,25 @@ def _assert_inert(page: Any, problems: Any, items: list[dict[str, Any]]) -> None
 
 
 def test_feed_and_wall_show_hostile_posts_as_text_without_errors(site, new_context):
-    site.make_feed("live")
-    rendered = _post_hostile(site, "live", "served")
-    for path in ("/feeds/live", "/feeds/live/wall"):
+    site.make_feed()
+    rendered = _post_hostile(site, site.feed, "served")
+    for path in (f"/feeds/{site.feed}", f"/feeds/{site.feed}/wall"):
         page = new_context().new_page()
         problems = watch(page)
         page.goto(site.url + path)
         page.wait_for_selector("body[data-last-seq]", state="attached")
         _assert_inert(page, problems, rendered)
-        pushed = _post_hostile(site, "live", f"pushed to {path}")
+        pushed = _post_hostile(site, site.feed, f"pushed to {path}")
         page.wait_for_selector(f'.item[data-item-id="{pushed[-1]["id"]}"]')
         _assert_inert(page, problems, pushed)
 
 
 def test_story_and_editor_show_hostile_posts_annotations_and_text_blocks_as_text(site, new_context):
-    site.make_feed("live")
-    slug = site.make_story("live", title=f"Story {SCRIPT_TRAP}")["slug"]
+    site.make_feed()
+    slug = site.make_story(site.feed, title=f"Story {SCRIPT_TRAP}")["slug"]
 
     def pin_hostile(tag: str) -> list[dict[str, Any]]:
-        items = _post_hostile(site, "live", tag)
+        items = _post_hostile(site, site.feed, tag)
         for item in items:
             site.api(
                 "POST",

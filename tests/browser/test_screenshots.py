@@ -9,27 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 
-from tests.browser.conftest import log_in, screenshot, start_site, watch
-from tests.conftest import wait_for
+from tests.browser.conftest import log_in, screenshot, watch
 
 SCREENS = {"phone": {"width": 390, "height": 844}, "projector": {"width": 1920, "height": 1080}}
 PAGES = {"story": "/stories/kredcrew-summit", "feed": "/feeds/kredcrew", "wall": "/feeds/kredcrew/wall"}
-DEMO_POSTS = 51
-
-
-@pytest.fixture
-def demo_site(live_server: Any) -> Any:
-    """The demo, replayed to its end."""
-    site = start_site(live_server, env={"TAGSTORY_DEMO": "1", "TAGSTORY_REPLAY_SPEED": "0"})
-
-    def replayed() -> bool:
-        feeds = requests.get(f"{site.url}/api/feeds", timeout=5).json()
-        return any(f["name"] == "kredcrew" and f["item_count"] >= DEMO_POSTS for f in feeds)
-
-    wait_for(replayed, timeout=20)
-    return site
 
 
 def _assert_fits(page: Any) -> None:
@@ -71,9 +55,9 @@ LONG_WORD = "Unbreakable" * 12
 
 
 def test_long_links_and_words_wrap_on_a_phone(site, new_context):
-    site.make_feed("live")
-    item = site.post_item("live", f"{LONG_WORD} {LONG_URL} #live", author={"name": LONG_WORD})
-    slug = site.make_story("live", title=LONG_WORD)["slug"]
+    site.make_feed()
+    item = site.post_item(site.feed, f"{LONG_WORD} {LONG_URL} #live", author={"name": LONG_WORD})
+    slug = site.make_story(site.feed, title=LONG_WORD)["slug"]
     for element in (
         {"type": "item", "item_id": item["id"], "annotation": f"See {LONG_URL}"},
         {"type": "text", "style": "heading", "text": LONG_WORD},
@@ -84,8 +68,27 @@ def test_long_links_and_words_wrap_on_a_phone(site, new_context):
     context = new_context(viewport=SCREENS["phone"], is_mobile=True)
     page = context.new_page()
     log_in(page, site, f"/stories/{slug}/edit")
-    for path in (f"/stories/{slug}/edit", f"/stories/{slug}", "/feeds/live", "/feeds/live/wall"):
+    for path in (
+        f"/stories/{slug}/edit",
+        f"/stories/{slug}",
+        f"/feeds/{site.feed}",
+        f"/feeds/{site.feed}/wall",
+    ):
         page.goto(site.url + path)
         page.wait_for_selector("body[data-last-seq]", state="attached")
         _assert_fits(page)
     screenshot(page, "wall-phone-long-words")
+
+
+def test_curator_pages_fit_a_phone(demo_site, new_context):
+    page = new_context(viewport=SCREENS["phone"], is_mobile=True).new_page()
+    problems = watch(page)
+    log_in(page, demo_site, "/feeds/kredcrew")
+    page.click(".source-health summary")
+    screenshot(page, "feed-curator-phone", full_page=False)
+    _assert_fits(page)
+    page.goto(demo_site.url + "/stories/kredcrew-summit/edit")
+    page.wait_for_selector("body[data-last-seq]", state="attached")
+    screenshot(page, "editor-phone")
+    _assert_fits(page)
+    assert not problems, problems.messages

@@ -1,0 +1,254 @@
+"""Many Socket.IO viewers of one feed in one process, on a small raw Engine.IO v4 / Socket.IO v5 client.
+
+One thread, non-blocking sockets and a selector: much lighter than a python-socketio
+client (and its threads) per viewer, so a few processes hold a thousand viewers on a
+small machine. Like a browser, each viewer offers permessage-deflate; when the server
+accepts it (simple-websocket does, gevent-websocket does not) frames are inflated here.
+
+The protocol, over one websocket to /socket.io/?EIO=4&transport=websocket:
+"0{…}" open -> send "40"; "40{…}" connected -> send '420["join",{"feed":…}]';
+'430[{…}]' the join's acknowledgement; '42["item",{…}]' live events; "2" ping -> "3".
+
+Run by bench.fanout as `python -m bench.viewers URL FEED COUNT OUT [JOIN_SECONDS]`: it prints
+"joined J failed F" once every viewer has joined or failed, then obeys
+"drain POSTED SECONDS" on stdin: it waits until every viewer has all POSTED items or the
+seconds are up, writes its results to OUT (JSON) and OUT.lat (latencies, float64) and exits.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import resource
+import selectors
+import socket
+import sys
+import time
+import zlib
+from array import array
+from typing import Any
+from urllib.parse import urlsplit
+
+MARKER = b"tsbench:"  # items carry "tsbench:<index>:<ingest time.time()>:" in their text
+MAX_ITEMS = 100_000  # per run; bench.fanout posts far fewer
+JOIN_SECONDS = 60.0
+LIFETIME_SECONDS = 900.0  # a worker whose orchestrator vanished still ends
+
+
+def ws_frame(text: str, opcode: int = 0x1) -> bytes:
+    """One masked client frame (clients must mask; the mask can be anything)."""
+    data = text.encode()
+    mask = os.urandom(4)
+    size = len(data)
+    if size < 126:
+        header = bytes([0x80 | opcode, 0x80 | size])
+    elif size < 65536:
+        header = bytes([0x80 | opcode, 0x80 | 126]) + size.to_bytes(2, "big")
+    else:
+        header = bytes([0x80 | opcode, 0x80 | 127]) + size.to_bytes(8, "big")
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+class Viewer:
+    """One websocket viewer: handshake, frame parsing, Engine.IO/Socket.IO packets."""
+
+    def __init__(self, host: str, port: int, feed: str) -> None:
+        self.feed = feed
+        self.sock = socket.create_connection((host, port), timeout=10)
+        self.buf = bytearray()
+        self.parts: list[bytes] = []
+        self.compressed = False
+        self.inflater: Any = None
+        self.joined = False
+        self.failed: str | None = None
+        self.count = 0
+        self.duplicates = 0
+        self.bytes = 0
+        self.last_receive = 0.0
+        self.seen = bytearray(MAX_ITEMS)
+        self._upgrade(host, port)
+
+    def _upgrade(self, host: str, port: int) -> None:
+        """The HTTP Upgrade, offering permessage-deflate as browsers do."""
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (
+            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+            f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+        )
+        self.sock.sendall(request.encode())
+        response = b""
+        while b"\r\n\r\n" not in response:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed during the websocket upgrade")
+            response += chunk
+        head, _, rest = response.partition(b"\r\n\r\n")
+        if b" 101 " not in head.split(b"\r\n", 1)[0]:
+            raise ConnectionError(head.decode(errors="replace")[:200])
+        if b"permessage-deflate" in head.lower():
+            self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        self.buf += rest
+        self.sock.setblocking(False)
+
+    def send(self, text: str) -> None:
+        try:
+            self.sock.sendall(ws_frame(text))
+        except OSError as error:  # a tiny frame that does not fit: the server is stuck
+            self.failed = f"send failed: {error}"
+
+    def feed_bytes(self, data: bytes, now: float, latencies: array) -> None:
+        """Parse every complete frame in the buffer (server frames are not masked)."""
+        buf = self.buf
+        buf += data
+        pos, end = 0, len(buf)
+        while end - pos >= 2:
+            first, length = buf[pos], buf[pos + 1] & 0x7F
+            head = 2
+            if length == 126:
+                if end - pos < 4:
+                    break
+                length, head = int.from_bytes(buf[pos + 2 : pos + 4], "big"), 4
+            elif length == 127:
+                if end - pos < 10:
+                    break
+                length, head = int.from_bytes(buf[pos + 2 : pos + 10], "big"), 10
+            if end - pos < head + length:
+                break
+            payload = bytes(buf[pos + head : pos + head + length])
+            pos += head + length
+            self._frame(first, payload, now, latencies)
+        del buf[:pos]
+
+    def _frame(self, first: int, payload: bytes, now: float, latencies: array) -> None:
+        opcode = first & 0x0F
+        if opcode in (0x1, 0x2):
+            self.compressed = bool(first & 0x40)
+            self.parts = []
+        if opcode in (0x0, 0x1, 0x2):
+            self.parts.append(payload)
+            if first & 0x80:  # FIN
+                message = b"".join(self.parts)
+                self.parts = []
+                self.bytes += len(message)
+                if self.compressed:
+                    message = self.inflater.decompress(message + b"\x00\x00\xff\xff")
+                self._packet(message, now, latencies)
+        elif opcode == 0x8:
+            self.failed = self.failed or "closed by the server"
+        elif opcode == 0x9:
+            self.sock.sendall(ws_frame(payload.decode(errors="replace"), opcode=0xA))
+
+    def _packet(self, message: bytes, now: float, latencies: array) -> None:
+        """One Engine.IO packet (Socket.IO packets ride in type 4, "message")."""
+        if message.startswith(b"42"):
+            start = message.find(MARKER)
+            if start < 0:
+                return
+            start += len(MARKER)
+            middle = message.index(b":", start)
+            index = int(message[start:middle])
+            sent = float(message[middle + 1 : message.index(b":", middle + 1)])
+            if self.seen[index]:
+                self.duplicates += 1
+                return
+            self.seen[index] = 1
+            self.count += 1
+            self.last_receive = now
+            latencies.append(now - sent)
+        elif message == b"2":
+            self.send("3")
+        elif message.startswith(b"430"):
+            ack = json.loads(message[3:])[0]
+            if ack.get("ok"):
+                self.joined = True
+            else:
+                self.failed = f"join refused: {ack.get('error')}"
+        elif message.startswith(b"40"):
+            self.send("420" + json.dumps(["join", {"feed": self.feed}]))
+        elif message.startswith(b"0"):
+            self.send("40")
+        elif message.startswith((b"41", b"44", b"1")):
+            self.failed = f"disconnected: {message[:200]!r}"
+
+
+def run(url: str, feed: str, count: int, out: str, join_seconds: float = JOIN_SECONDS) -> None:
+    """Connect `count` viewers, report when they joined, then record until told to drain."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    selector = selectors.DefaultSelector()
+    latencies = array("d")
+    viewers: list[Viewer] = []
+    errors: list[str] = []
+    born = time.monotonic()
+    for _ in range(count):
+        try:
+            viewer = Viewer(host, port, feed)
+        except OSError as error:
+            errors.append(f"connect: {error}")
+            continue
+        viewers.append(viewer)
+        selector.register(viewer.sock, selectors.EVENT_READ, viewer)
+        if viewer.buf:
+            viewer.feed_bytes(b"", time.time(), latencies)
+    selector.register(sys.stdin.fileno(), selectors.EVENT_READ, None)
+    join_deadline = time.monotonic() + join_seconds
+    announced = False
+    drain: tuple[int, float] | None = None  # (items posted, deadline)
+    while time.monotonic() - born < LIFETIME_SECONDS:
+        for key, _ in selector.select(timeout=0.2):
+            viewer = key.data
+            if viewer is None:
+                command = os.read(sys.stdin.fileno(), 4096).split()
+                if not command:  # the orchestrator is gone
+                    return
+                if command[0] == b"drain":
+                    drain = (int(command[1]), time.monotonic() + float(command[2]))
+                continue
+            try:
+                data = viewer.sock.recv(262144)
+            except BlockingIOError:
+                continue
+            except OSError as error:
+                data, viewer.failed = b"", f"recv: {error}"
+            if not data:
+                viewer.failed = viewer.failed or "connection closed"
+                selector.unregister(viewer.sock)
+                continue
+            viewer.feed_bytes(data, time.time(), latencies)
+        live = [v for v in viewers if not v.failed]
+        if not announced and (all(v.joined for v in live) or time.monotonic() > join_deadline):
+            joined = sum(v.joined and not v.failed for v in viewers)
+            print(f"joined {joined} failed {count - joined}", flush=True)
+            announced = True
+        if drain and (all(v.count >= drain[0] for v in live) or time.monotonic() > drain[1]):
+            break
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {
+        "viewers": [
+            {
+                "joined": v.joined,
+                "failed": v.failed,
+                "count": v.count,
+                "duplicates": v.duplicates,
+                "bytes": v.bytes,
+                "deflate": v.inflater is not None,
+                "last_receive": v.last_receive,
+            }
+            for v in viewers
+        ],
+        "errors": errors,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+    }
+    with open(out + ".lat", "wb") as file:
+        latencies.tofile(file)
+    with open(out, "w") as file:
+        json.dump(result, file)
+    for viewer in viewers:
+        viewer.sock.close()
+
+
+if __name__ == "__main__":
+    run(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], *map(float, sys.argv[5:6]))
