@@ -20,7 +20,7 @@ from flask import Flask
 
 from aggregator.collector import Collector
 from aggregator.db import Database
-from web import api, archive, cli, errors, pages, realtime, security, settings
+from web import api, archive, cli, desk, desk_events, errors, pages, realtime, security, settings
 
 
 def _secret_key(instance: Path) -> str:
@@ -71,6 +71,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     api.init_app(app)
     pages.init_app(app)
+    desk.init_app(app)
+    desk_events.init_app(app)
     archive.init_app(app)
     cli.init_app(app)
     return app

@@ -91,10 +91,14 @@ def last_seq(db: Database) -> int:
     return row["seq"] or 0
 
 
-def history(db: Database, room: str, limit: int = 200) -> list[dict[str, Any]]:
-    """The latest events of a room, newest first, with who made them and when."""
+def history(db: Database, room: str, limit: int = 200, with_payload: bool = False) -> list[dict[str, Any]]:
+    """The latest events of a room, newest first, with who made them and when (and what, on request)."""
     rows = db.query(
         "SELECT seq, at, op, actor, payload FROM events WHERE room = ? ORDER BY seq DESC LIMIT ?",
         [room, limit],
     )
-    return [{"seq": r["seq"], "at": r["at"], "op": r["op"], "actor": r["actor"]} for r in rows]
+    entries = [{"seq": r["seq"], "at": r["at"], "op": r["op"], "actor": r["actor"]} for r in rows]
+    if with_payload:
+        for entry, row in zip(entries, rows, strict=True):
+            entry["payload"] = json.loads(row["payload"])
+    return entries

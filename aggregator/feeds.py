@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from aggregator import clock, eventlog
+from aggregator import clock, moderation
 from aggregator.db import Database
 from aggregator.errors import NotFound
 from aggregator.items import item_columns, public_item
@@ -102,6 +103,40 @@ def sources_of(db: Database, feed_id: int) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class StreamFilter:
+    """The editor's stream filters; the defaults filter nothing."""
+
+    source: str | None = None
+    has_media: bool = False
+    no_replies: bool = False
+    no_reposts: bool = False
+    lang: str | None = None
+    not_pinned_in: int | None = None  # a story id
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The SQL conditions (over `i` items) and their parameters."""
+        sql, params = "", []
+        if self.source:
+            sql += " AND i.source = ?"
+            params.append(self.source)
+        if self.has_media:
+            sql += " AND i.media != '[]'"
+        if self.no_replies:
+            sql += " AND i.reply_to IS NULL"
+        if self.no_reposts:
+            sql += " AND i.repost_of IS NULL"
+        if self.lang:
+            sql += " AND (lower(i.lang) = ? OR lower(i.lang) LIKE ? || '-%')"
+            params += [self.lang.lower(), self.lang.lower()]
+        if self.not_pinned_in is not None:
+            sql += (
+                " AND i.id NOT IN (SELECT item_id FROM elements WHERE story_id = ? AND item_id IS NOT NULL)"
+            )
+            params.append(self.not_pinned_in)
+        return sql, params
+
+
 def _usage(cursor: str | None) -> dict[str, Any]:
     """What a billed source (X) has read today, kept in its cursor: `{reads_today}` or nothing."""
     try:
@@ -122,21 +157,32 @@ def list_items(
     statuses: tuple[str, ...] = ("approved",),
     with_raw: bool = False,
     newest: bool = False,
+    before: int | None = None,
+    filters: StreamFilter | None = None,
 ) -> list[dict[str, Any]]:
-    """A feed's items with seq > after, in seq order; `query` is an FTS5 search.
+    """A feed's items with after < seq (< before), in seq order; `query` is an FTS5 search.
 
-    With `newest`, the last `limit` of them (still returned in seq order), else the first.
+    With `newest`, the last `limit` of them (still returned in seq order), else the first;
+    `before` pages back to older items (the `limit` just below it, so `newest` is implied).
     """
     marks = ", ".join("?" * len(statuses))
     sql = (
-        f"SELECT {item_columns()}, i.raw, f.seq, f.status"
+        f"SELECT {item_columns()}, i.raw, f.seq, f.status, f.reason"
         " FROM feed_items f JOIN items i ON i.id = f.item_id"
         f" WHERE f.feed_id = ? AND f.seq > ? AND f.status IN ({marks})"
     )
     params: list[Any] = [feed["id"], after, *statuses]
+    if before is not None:
+        sql += " AND f.seq < ?"
+        params.append(before)
     if query:
         sql += " AND i.rowid IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
         params.append(fts_query(query))
+    if filters:
+        where, where_params = filters.where()
+        sql += where
+        params += where_params
+    newest = newest or before is not None
     sql += " ORDER BY f.seq DESC LIMIT ?" if newest else " ORDER BY f.seq LIMIT ?"
     params.append(limit)
     rows = db.query(sql, params)
@@ -154,7 +200,7 @@ def fts_query(text: str) -> str:
 def get_feed_item(db: Database, feed: dict[str, Any], item_id: str) -> dict[str, Any] | None:
     """One item of a feed, with its seq and status."""
     row = db.query_one(
-        f"SELECT {item_columns()}, i.raw, f.seq, f.status"
+        f"SELECT {item_columns()}, i.raw, f.seq, f.status, f.reason"
         " FROM feed_items f JOIN items i ON i.id = f.item_id"
         " WHERE f.feed_id = ? AND f.item_id = ?",
         [feed["id"], item_id],
@@ -165,27 +211,23 @@ def get_feed_item(db: Database, feed: dict[str, Any], item_id: str) -> dict[str,
 def set_item_status(
     db: Database, feed: dict[str, Any], item_id: str, status: str, actor: str | None = None
 ) -> dict[str, Any]:
-    """Moderate an item: approve, hold or hide it; viewers follow through its event."""
+    """Moderate an item: approve, hold or hide it; viewers and the desk follow through its events."""
     if status not in STATUSES:
         raise FeedError(f"status must be one of {', '.join(STATUSES)}")
-    item = get_feed_item(db, feed, item_id)
-    if item is None:
-        raise NotFound(f"no item {item_id} in feed {feed['name']}")
     with db.write() as tx:
-        seq = eventlog.next_seq(tx)
-        item.pop("raw", None)
-        item.update(seq=seq, status=status)
-        eventlog.append(
-            db,
-            tx,
-            eventlog.feed_room(feed["name"]),
-            "item",
-            "status",
-            {"feed": feed["name"], "item": item},
-            actor,
-        )
+        row = tx.execute(
+            f"SELECT {item_columns()}, f.seq, f.status FROM feed_items f JOIN items i ON i.id = f.item_id"
+            " WHERE f.feed_id = ? AND f.item_id = ?",
+            [feed["id"], item_id],
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no item {item_id} in feed {feed['name']}")
+        item = public_item(row)
+        previous = item["status"]
+        item.update(status=status, reason=None)
+        seq = moderation.record_item(db, tx, feed["name"], item, "status", previous, actor)
         tx.execute(
-            "UPDATE feed_items SET seq = ?, status = ? WHERE feed_id = ? AND item_id = ?",
+            "UPDATE feed_items SET seq = ?, status = ?, reason = NULL WHERE feed_id = ? AND item_id = ?",
             [seq, status, feed["id"], item_id],
         )
     return item

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aggregator import clock, eventlog, sanitize
+from aggregator import clock, moderation, sanitize
 from aggregator.db import Database
 
 
@@ -194,6 +194,8 @@ def public_item(row: Any, with_raw: bool = False) -> dict[str, Any]:
     if "seq" in keys:
         item["seq"] = row["seq"]
         item["status"] = row["status"]
+    if "reason" in keys:
+        item["reason"] = row["reason"]
     if with_raw and "raw" in keys:
         item["raw"] = json.loads(row["raw"])
     return item
@@ -239,6 +241,7 @@ def store_items(
     added: list[dict[str, Any]] = []
     now = clock.now()
     with db.write() as tx:
+        mode_and_rules = moderation.rules_of(tx, feed["id"]) if feed is not None else None
         for item in items:
             row = _item_row(item, now)
             tx.execute(
@@ -257,20 +260,13 @@ def store_items(
             if exists:
                 continue
             stored = tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item.id]).fetchone()
-            seq = eventlog.next_seq(tx)
-            status = "pending" if feed["moderation"] == "manual" else "approved"
-            public = {**public_item(stored), "seq": seq, "status": status}
-            eventlog.append(
-                db,
-                tx,
-                eventlog.feed_room(feed["name"]),
-                "item",
-                "add",
-                {"feed": feed["name"], "item": public},
-            )
+            public = public_item(stored)
+            public["status"], public["reason"] = moderation.verdict(*mode_and_rules, public)
+            seq = moderation.record_item(db, tx, feed["name"], public, "add", None)
             tx.execute(
-                "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status) VALUES (?, ?, ?, ?, ?)",
-                [feed["id"], item.id, seq, seq, status],
+                "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [feed["id"], item.id, seq, seq, public["status"], public["reason"]],
             )
             added.append(public)
         if source_row_id is not None:
@@ -283,19 +279,20 @@ def store_items(
 
 
 def _announce_in_feeds(db: Database, tx: Any, item_id: str, op: str) -> int:
-    """Give the item a new seq in every feed holding it and append an `item` event to each."""
+    """Give the item a new seq in every feed holding it and append its `item` event to each.
+
+    The event goes where the item's status allows (moderation.record_item): an edit of a
+    pending or hidden item reaches the curators' desk, never the viewers.
+    """
     memberships = tx.execute(
-        "SELECT f.id, f.name, m.status FROM feed_items m JOIN feeds f ON f.id = m.feed_id"
+        "SELECT f.id, f.name, m.status, m.reason FROM feed_items m JOIN feeds f ON f.id = m.feed_id"
         " WHERE m.item_id = ?",
         [item_id],
     ).fetchall()
     stored = tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item_id]).fetchone()
-    for feed_id, feed_name, status in memberships:
-        seq = eventlog.next_seq(tx)
-        public = {**public_item(stored), "seq": seq, "status": status}
-        eventlog.append(
-            db, tx, eventlog.feed_room(feed_name), "item", op, {"feed": feed_name, "item": public}
-        )
+    for feed_id, feed_name, status, reason in memberships:
+        public = {**public_item(stored), "status": status, "reason": reason}
+        seq = moderation.record_item(db, tx, feed_name, public, op, status)
         tx.execute("UPDATE feed_items SET seq = ? WHERE feed_id = ? AND item_id = ?", [seq, feed_id, item_id])
     return len(memberships)
 

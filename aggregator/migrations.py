@@ -127,3 +127,16 @@ def initial(db: sqlite_utils.Database) -> None:
         """
     )
     db["items"].enable_fts(["text", "author_name", "author_handle"], fts_version="FTS5", create_triggers=True)
+
+
+@migrations(name="0002_desk")
+def desk(db: sqlite_utils.Database) -> None:
+    """Moderation rules per feed, the rule that hid an item, and element versions for conflicts."""
+    db.executescript(
+        """
+        ALTER TABLE feeds ADD COLUMN rules TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE feed_items ADD COLUMN reason TEXT;
+        ALTER TABLE elements ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        CREATE INDEX feed_items_by_status ON feed_items (feed_id, status, seq);
+        """
+    )

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from aggregator import clock, eventlog, sanitize
 from aggregator.db import Database
-from aggregator.errors import NotFound
+from aggregator.errors import Conflict, NotFound
 from aggregator.items import item_columns, public_item
 from stories.model import StoryError
 
@@ -24,7 +24,7 @@ MAX_TEXT = 20_000
 
 
 def _public(row: Any, item: dict[str, Any] | None) -> dict[str, Any]:
-    element = {"id": row["id"], "type": row["type"], "position": row["position"]}
+    element = {"id": row["id"], "type": row["type"], "position": row["position"], "version": row["version"]}
     if row["type"] == "item":
         element.update(
             item_id=row["item_id"],
@@ -109,6 +109,13 @@ def _fields_for(data: dict[str, Any], tx: sqlite_utils.Database) -> dict[str, An
     raise StoryError(f"'type' must be one of {', '.join(TYPES)}")
 
 
+def _item_of(tx: sqlite_utils.Database, row: Any) -> dict[str, Any] | None:
+    if not row["item_id"]:
+        return None
+    item_row = tx.execute(f"SELECT {item_columns()} FROM items i WHERE i.id = ?", [row["item_id"]]).fetchone()
+    return public_item(item_row)
+
+
 def _emit(
     db: Database,
     tx: sqlite_utils.Database,
@@ -118,13 +125,7 @@ def _emit(
     actor: str | None,
 ) -> dict[str, Any]:
     row = tx.execute("SELECT * FROM elements WHERE id = ?", [element_id]).fetchone()
-    item = None
-    if row["item_id"]:
-        item_row = tx.execute(
-            f"SELECT {item_columns()} FROM items i WHERE i.id = ?", [row["item_id"]]
-        ).fetchone()
-        item = public_item(item_row)
-    element = _public(row, item)
+    element = _public(row, _item_of(tx, row))
     tx.execute("UPDATE stories SET updated_at = ? WHERE id = ?", [clock.now(), story["id"]])
     eventlog.append(
         db,
@@ -187,9 +188,10 @@ def update_element(
 ) -> dict[str, Any]:
     """Apply a PATCH: `position` moves the element; `annotation`, `text`, `style`, `title` edit it."""
     if not isinstance(data, dict) or not data:
-        raise StoryError("send any of position, annotation, text, style, title")
+        raise StoryError("send any of position, annotation, text, style, title (and the version you saw)")
     with db.write() as tx:
         row = _existing(tx, story, element_id)
+        _check_version(data, row, tx)
         changes: dict[str, Any] = {}
         if "annotation" in data and row["type"] == "item":
             changes["annotation"] = _text(data["annotation"], "annotation")
@@ -213,7 +215,7 @@ def update_element(
         if changes:
             assignments = ", ".join(f"{name} = ?" for name in changes)
             tx.execute(
-                f"UPDATE elements SET {assignments}, updated_at = ? WHERE id = ?",
+                f"UPDATE elements SET {assignments}, version = version + 1, updated_at = ? WHERE id = ?",
                 [*changes.values(), clock.now(), element_id],
             )
             element = _emit(db, tx, story, "update", element_id, actor)
@@ -221,9 +223,28 @@ def update_element(
             target = _position(data["position"], _count(tx, story["id"]) - 1)
             if target != row["position"]:
                 _shift_for_move(tx, story["id"], row["position"], target)
-                tx.execute("UPDATE elements SET position = ? WHERE id = ?", [target, element_id])
+                tx.execute(
+                    "UPDATE elements SET position = ?, version = version + 1 WHERE id = ?",
+                    [target, element_id],
+                )
                 element = _emit(db, tx, story, "move", element_id, actor)
         return element or _emit(db, tx, story, "update", element_id, actor)
+
+
+def _check_version(data: dict[str, Any], row: Any, tx: sqlite_utils.Database) -> None:
+    """Refuse an edit based on a version someone else has changed since: never overwrite silently."""
+    if "version" not in data:
+        return
+    version = data["version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise StoryError("'version' must be an integer (the element's version you edited)")
+    if version != row["version"]:
+        current = _public(row, _item_of(tx, row))
+        raise Conflict(
+            f"this element changed since you opened it (version {version}, now {row['version']}):"
+            " review the current text and apply your change again",
+            current,
+        )
 
 
 def _shift_for_move(tx: sqlite_utils.Database, story_id: int, source: int, target: int) -> None:

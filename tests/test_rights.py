@@ -8,6 +8,7 @@ import pytest
 
 from aggregator.feeds import add_source, sources_of
 from stories.elements import add_element
+from stories.roles import add_editor
 from tests.factories import cheap_passwords, feed, post, story
 
 pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
@@ -25,6 +26,10 @@ WRITES = [
     ("POST", "/api/stories/{story}/elements", {"type": "text", "text": "more"}, 201),
     ("PATCH", "/api/stories/{story}/elements/{element}", {"text": "changed"}, 200),
     ("DELETE", "/api/stories/{story}/elements/{element}", None, 204),
+    ("PATCH", "/api/feeds/demo", {"moderation": "manual"}, 200),
+    ("POST", "/api/feeds/demo/items/{item}/block-author", None, 200),
+    ("POST", "/api/stories/{story}/editors", {"name": "dee"}, 201),
+    ("DELETE", "/api/stories/{story}/editors/cy", None, 200),
 ]
 STORY_WRITES = [w for w in WRITES if "{story}" in w[1]]
 IDS = [f"{method} {url}" for method, url, *_ in WRITES]
@@ -32,12 +37,15 @@ IDS = [f"{method} {url}" for method, url, *_ in WRITES]
 
 @pytest.fixture
 def world(db, curators) -> dict[str, Any]:
-    """A feed with an item, and a live story owned by ada (closed to other curators) with one element."""
+    """A feed with an item, and a live story owned by ada (editor: cy; closed to other curators) with one
+    element; dee is a curator ada may invite."""
     demo = feed(db)
     add_source(db, demo, "replay:demo.jsonl")
     source = sources_of(db, demo["id"])[0]["id"]
     item = post(db, demo, 1)
     owned = story(db, curators.create("ada"))
+    add_editor(db, owned, curators.create("cy")["name"], {"name": "ada"})
+    curators.create("dee")
     element = add_element(db, owned, {"type": "text", "text": "first"}, actor="ada")
     return {"item": item["id"], "story": owned["slug"], "element": element["id"], "source": source}
 

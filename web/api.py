@@ -8,9 +8,10 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from aggregator import eventlog
-from aggregator.errors import NotFound
+from aggregator.errors import Conflict, NotFound
 from aggregator.feeds import (
     FeedError,
+    StreamFilter,
     add_source,
     create_feed,
     find_source,
@@ -101,6 +102,12 @@ def not_found(error: NotFound) -> Any:
     return jsonify(error=str(error)), 404
 
 
+@api.errorhandler(Conflict)
+def conflict(error: Conflict) -> Any:
+    """A change based on a stale version: 409 with the current state, nothing overwritten."""
+    return jsonify(error=str(error), current=error.current), 409
+
+
 @api.get("/feeds")
 def feeds_index() -> Any:
     """Every feed with its item count and last seq."""
@@ -122,6 +129,23 @@ def feeds_show(name: str) -> Any:
     """One feed, with each source's health."""
     feed = _feed_or_404(name)
     return jsonify({**feed, "sources": sources_of(_db(), feed["id"])})
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+def _stream_filter() -> StreamFilter:
+    """The editor's filters: source, media=1, replies=0, reposts=0, lang, unpinned=<story slug>."""
+    unpinned = request.args.get("unpinned")
+    return StreamFilter(
+        source=request.args.get("source") or None,
+        has_media=_flag("media"),
+        no_replies=request.args.get("replies") == "0",
+        no_reposts=request.args.get("reposts") == "0",
+        lang=request.args.get("lang") or None,
+        not_pinned_in=_story_or_404(unpinned)["id"] if unpinned else None,
+    )
 
 
 def _refresh_collector() -> None:
@@ -160,7 +184,7 @@ def sources_delete(name: str, source_id: str) -> Any:
 
 @api.get("/feeds/<name>/items")
 def items_index(name: str) -> Any:
-    """Items after a seq, in seq order, optionally searched with `q`."""
+    """Items after a seq (or the page before `before`), in seq order, searched with `q` and filtered."""
     feed = _feed_or_404(name)
     statuses = ("approved",)
     if current_curator() and request.args.get("status"):
@@ -173,6 +197,8 @@ def items_index(name: str) -> Any:
         query=request.args.get("q"),
         statuses=statuses,
         with_raw=True,
+        before=_int_arg("before", 0) or None,
+        filters=_stream_filter(),
     )
     return jsonify(items=items, last_seq=items[-1]["seq"] if items else feed["last_seq"])
 

@@ -18,6 +18,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 from aggregator import eventlog
 from aggregator.db import Database
 from aggregator.feeds import get_feed
+from aggregator.moderation import desk_room
 from stories.curators import get_curator
 from stories.model import can_edit, get_header
 
@@ -108,6 +109,10 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
     if isinstance(data.get("feed"), str):
         if get_feed(db, data["feed"]) is None:
             return None, f"no feed named '{data['feed']}'"
+        if data.get("desk") is True:
+            if get_curator(db, session.get("curator") or "") is None:
+                return None, "only curators can follow a feed's moderation desk"
+            return desk_room(data["feed"]), None
         return eventlog.feed_room(data["feed"]), None
     if isinstance(data.get("story"), str):
         story = get_header(db, data["story"])

@@ -1,19 +1,39 @@
 /* The curator's desk: the live stream beside the live story; every change goes through
-   the API, and the story panel is redrawn from the same events viewers get. */
+   the API, and the story panel is redrawn from the same events viewers get. Edits carry
+   the element's version (a stale one gets a 409, never a silent overwrite); the last
+   changes can be undone with their inverse operations. */
 "use strict";
 
 (() => {
   const slug = document.body.dataset.story;
   const feed = document.body.dataset.feed;
-  const stream = document.getElementById("stream");
+  const me = document.body.dataset.me;
+  const isOwner = document.body.dataset.owner === "yes";
   const list = document.getElementById("elements");
   const message = document.getElementById("editor-message");
+  const undoButton = document.getElementById("undo");
   const base = `/api/stories/${encodeURIComponent(slug)}`;
+  const elements = new Map();  // id -> the element as the server last told us (version, raw text)
+  const removed = new Set();
+  const undoStack = [];
+  const renamed = new Map();  // an element re-added by undo gets a new id
   let selected = null;
 
   const say = (text) => { message.textContent = text; };
   const run = (promise) => promise.catch((error) => say(`Not saved: ${error.message}`));
   const indexOf = (li) => [...list.children].indexOf(li);
+  const idOf = (id) => renamed.get(id) || id;
+
+  function remember(element) {
+    if (!element || removed.has(element.id)) return;
+    const known = elements.get(element.id);
+    if (!known || (element.version || 0) >= (known.version || 0)) elements.set(element.id, element);
+  }
+
+  function refreshPinned() {
+    const ids = new Set([...list.querySelectorAll(".item[data-item-id]")].map((a) => a.dataset.itemId));
+    DeskStream.markPinned(ids);
+  }
 
   function decorate(li) {
     if (!li.querySelector(":scope > .controls")) {
@@ -33,107 +53,273 @@
     }
   }
 
-  /* Where a new element goes: under the selected one (if it is still there), else at the end. */
-  function underSelected() {
-    return selected && selected.isConnected ? indexOf(selected) + 1 : undefined;
+  /* ---- undo: each change of mine pushes the operation that reverses it ---- */
+  function pushUndo(label, operation) {
+    undoStack.push({ label, operation });
+    if (undoStack.length > 50) undoStack.shift();
+    undoButton.disabled = false;
+    undoButton.title = `Undo: ${label} (Ctrl+Z)`;
+  }
+
+  function undo() {
+    const last = undoStack.pop();
+    undoButton.disabled = undoStack.length === 0;
+    undoButton.title = undoStack.length ? `Undo: ${undoStack[undoStack.length - 1].label} (Ctrl+Z)` : "Nothing to undo";
+    if (last) run(last.operation().then(() => say(`Undone: ${last.label}.`)));
+  }
+
+  function addElement(body, label) {
+    return Tagstory.api("POST", `${base}/elements`, body).then((element) => {
+      remember(element);
+      pushUndo(label, () => Tagstory.api("DELETE", `${base}/elements/${idOf(element.id)}`));
+      return element;
+    });
+  }
+
+  function restoreBody(element) {
+    const fields = { item: ["item_id", "annotation"], text: ["text", "style"], link: ["url", "title", "text"] }[element.type];
+    const body = { type: element.type, position: element.position };
+    for (const name of fields) body[name] = element[name];
+    return body;
+  }
+
+  function removeElement(li) {
+    const id = li.dataset.elementId;
+    const before = { ...(elements.get(id) || {}), position: indexOf(li) };
+    return run(Tagstory.api("DELETE", `${base}/elements/${id}`).then(() => {
+      say("Removed.");
+      if (before.type) {
+        pushUndo("remove", () => Tagstory.api("POST", `${base}/elements`, restoreBody(before))
+          .then((element) => { renamed.set(id, element.id); remember(element); }));
+      }
+    }));
   }
 
   function move(li, position) {
-    if (position < 0 || position >= list.children.length) return;
-    run(Tagstory.api("PATCH", `${base}/elements/${li.dataset.elementId}`, { position })
-      .then(() => { say(`Moved to position ${position + 1}.`); if (!li.contains(document.activeElement)) li.focus(); }));
+    const from = indexOf(li);
+    if (position < 0 || position >= list.children.length || position === from) return;
+    const id = li.dataset.elementId;
+    run(Tagstory.api("PATCH", `${base}/elements/${id}`, { position }).then((element) => {
+      remember(element);
+      say(`Moved to position ${position + 1}.`);
+      if (!li.contains(document.activeElement)) li.focus();
+      pushUndo("move", () => Tagstory.api("PATCH", `${base}/elements/${idOf(id)}`, { position: from }));
+    }));
   }
 
-  function edit(li) {
-    const field = li.dataset.type === "item" ? "annotation" : "text";
-    const current = li.dataset.type === "item"
-      ? li.querySelector('[data-slot="annotation-html"]').textContent
-      : li.querySelector('[data-slot="text-html"]').textContent;
-    const value = window.prompt(field === "annotation" ? "Annotation under this post" : "Text", current.trim());
+  /* ---- in-place editing with versions ---- */
+  const editing = new Map();  // element id -> its update events held back while I edit it
+
+  async function edit(li, draft) {
+    const id = li.dataset.elementId;
+    const element = elements.get(id);
+    if (!element) { say("Still loading this element; try again in a moment."); return; }
+    if (editing.has(id)) return;
+    const field = { item: "annotation", text: "text", link: "title" }[element.type];
+    const slot = { item: "annotation-html", text: "text-html", link: "link" }[element.type];
+    const plain = element.type === "link" || element.style === "heading";
+    const version = element.version;  // what my edit is based on
+    editing.set(id, []);
+    let value;
+    try {
+      value = await InlineEditor.open(li.querySelector(`[data-slot="${slot}"]`),
+        draft ?? (plain ? element[field] : element[`${field}_html`]),
+        { plain, label: field === "annotation" ? "Annotation under this post" : "Text" });
+    } finally {
+      editing.get(id).forEach(applyStory);
+      editing.delete(id);
+    }
     if (value === null) return;
-    run(Tagstory.api("PATCH", `${base}/elements/${li.dataset.elementId}`, { [field]: value })
-      .then(() => say("Saved.")));
+    const old = element[field];
+    try {
+      const saved = await Tagstory.api("PATCH", `${base}/elements/${id}`, { [field]: value, version });
+      remember(saved);
+      say("Saved.");
+      pushUndo("edit", () => Tagstory.api("PATCH", `${base}/elements/${idOf(id)}`,
+        { [field]: old, version: elements.get(idOf(id))?.version }));
+    } catch (error) {
+      if (error.status !== 409) { say(`Not saved: ${error.message}`); return; }
+      remember(error.body.current);
+      say(`Conflict: ${error.message}. Their version is in the story; yours is open again: save to replace theirs.`);
+      edit(li, value);
+    }
   }
 
   list.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
     const li = button.closest("li.element");
-    const action = button.dataset.action;
-    if (action === "select") select(li);
-    if (action === "up") move(li, indexOf(li) - 1);
-    if (action === "down") move(li, indexOf(li) + 1);
-    if (action === "edit") edit(li);
-    if (action === "remove") run(Tagstory.api("DELETE", `${base}/elements/${li.dataset.elementId}`).then(() => say("Removed.")));
+    const actions = {
+      select: () => select(li),
+      up: () => move(li, indexOf(li) - 1),
+      down: () => move(li, indexOf(li) + 1),
+      top: () => move(li, 0),
+      bottom: () => move(li, list.children.length - 1),
+      edit: () => edit(li),
+      remove: () => removeElement(li),
+    };
+    actions[button.dataset.action]?.();
   });
 
   /* Keyboard: Alt+↑/↓ move, Alt+Home/End to top/bottom (from the element or any of its
-     controls); on the element itself, Delete removes, Enter edits, Space selects. */
+     controls); on the element itself ↑/↓ go to its neighbours, Delete removes, Enter edits
+     in place, Space selects. */
   list.addEventListener("keydown", (event) => {
     const li = event.target.closest("li.element");
     if (!li) return;
     const keys = { ArrowUp: indexOf(li) - 1, ArrowDown: indexOf(li) + 1, Home: 0, End: list.children.length - 1 };
     if (event.altKey && event.key in keys) { event.preventDefault(); move(li, keys[event.key]); }
     else if (event.target !== li) return;
-    else if (event.key === "Delete") { event.preventDefault(); li.querySelector('[data-action="remove"]').click(); }
+    else if (!event.altKey && event.key === "ArrowUp") { event.preventDefault(); li.previousElementSibling?.focus(); }
+    else if (!event.altKey && event.key === "ArrowDown") { event.preventDefault(); li.nextElementSibling?.focus(); }
+    else if (event.key === "Delete") { event.preventDefault(); removeElement(li); }
     else if (event.key === "Enter") { event.preventDefault(); edit(li); }
     else if (event.key === " ") { event.preventDefault(); select(li); }
   });
 
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest("input, textarea, select, [contenteditable]");
+    if (!typing && (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") { event.preventDefault(); undo(); }
+  });
+  undoButton.addEventListener("click", undo);
+
+  /* ---- adding: pins, text blocks, links ---- */
   function pin(itemId, position) {
-    return run(Tagstory.api("POST", `${base}/elements`, { type: "item", item_id: itemId, position })
+    return run(addElement({ type: "item", item_id: itemId, position }, "pin")
       .then((element) => say(`Pinned at position ${element.position + 1}.`)));
   }
-
-  stream.addEventListener("click", (event) => {
-    const button = event.target.closest("button.pin");
-    if (!button) return;
-    const position = underSelected();
-    pin(button.closest("li").dataset.itemId, position);
-  });
+  const underSelected = () => (selected && selected.isConnected ? indexOf(selected) + 1 : undefined);
+  document.addEventListener("desk:pin", (event) => pin(event.detail.itemId, underSelected()));
 
   document.getElementById("add-text").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = document.getElementById("new-text");
     const style = document.getElementById("new-style").value;
-    const position = underSelected();
-    run(Tagstory.api("POST", `${base}/elements`, { type: "text", text: text.value, style, position })
+    run(addElement({ type: "text", text: text.value, style, position: underSelected() }, "add text")
       .then(() => { text.value = ""; say("Text added."); }));
   });
 
-  document.getElementById("meta").addEventListener("submit", (event) => {
+  document.getElementById("add-link").addEventListener("submit", (event) => {
     event.preventDefault();
-    const form = event.target;
-    run(Tagstory.api("PATCH", base, {
-      title: form.title.value, description: form.description.value, status: form.status.value,
-    }).then(() => say("Story saved.")));
+    const url = document.getElementById("link-url");
+    const title = document.getElementById("link-title");
+    run(addElement({ type: "link", url: url.value, title: title.value, position: underSelected() }, "add link")
+      .then(() => { url.value = ""; title.value = ""; say("Link added."); }));
   });
 
-  function streamEntry(item) {
-    const li = document.createElement("li");
-    li.dataset.itemId = item.id;
-    li.append(Tagstory.renderItem(item));
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "pin";
-    button.textContent = "Pin";
-    li.append(button);
-    return li;
+  /* ---- the story's header: title, description, cover, status ---- */
+  const metaForm = document.getElementById("meta");
+  const coverPreview = document.getElementById("cover-preview");
+  const metaFields = ["title", "description", "cover", "status"];
+  const metaValues = () => Object.fromEntries(metaFields.map((name) => [name, metaForm[name].value]));
+  let metaNow = metaValues();
+
+  function showCover(url) {
+    const safe = /^https?:\/\//i.test(url || "");
+    coverPreview.hidden = !safe;
+    if (safe) coverPreview.src = url; else coverPreview.removeAttribute("src");
+  }
+  metaForm.cover.addEventListener("input", () => showCover(metaForm.cover.value));
+  document.getElementById("cover-from-selected").addEventListener("click", () => {
+    const element = selected && elements.get(selected.dataset.elementId);
+    const media = element && element.item && element.item.media && element.item.media[0];
+    if (!media) { say("Select a pinned post with a picture first."); return; }
+    metaForm.cover.value = media.url;
+    showCover(media.url);
+    say("Cover set from the selected post; save to keep it.");
+  });
+
+  metaForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const before = metaNow;
+    const after = metaValues();
+    run(Tagstory.api("PATCH", base, after).then(() => {
+      metaNow = after;
+      say("Story saved.");
+      pushUndo("story details", () => Tagstory.api("PATCH", base, before).then(() => { metaNow = before; }));
+    }));
+  });
+
+  function applyMeta(meta) {
+    for (const [name, value] of Object.entries(meta)) {
+      if (metaFields.includes(name) && document.activeElement !== metaForm[name]) {
+        metaForm[name].value = value ?? "";
+        metaNow = { ...metaNow, [name]: value ?? "" };
+        if (name === "cover") showCover(value);
+      }
+    }
+    if (meta.curators) showCurators(meta.curators);
   }
 
-  document.getElementById("search").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const q = document.getElementById("q").value;
-    run(fetch(`/api/feeds/${encodeURIComponent(feed)}/items?limit=200&q=${encodeURIComponent(q)}`)
-      .then((response) => response.json())
-      .then((data) => {
-        stream.replaceChildren(...data.items.reverse().map(streamEntry));
-        say(`${data.items.length} posts match “${q}”.`);
+  /* ---- curators: roles and presence ---- */
+  const editorsList = document.getElementById("editors");
+  const owner = document.body.dataset.storyOwner;
+
+  function showCurators(names) {
+    editorsList.replaceChildren(...names.map((name) => {
+      const li = document.createElement("li");
+      li.dataset.name = name;
+      li.textContent = name === owner ? `${name} (owner)` : name;
+      if (isOwner && name !== owner) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "link-button";
+        button.dataset.remove = name;
+        button.textContent = "remove";
+        li.append(" ", button);
+      }
+      return li;
+    }));
+  }
+
+  editorsList.addEventListener("click", (event) => {
+    const name = event.target.dataset.remove;
+    if (name) run(Tagstory.api("DELETE", `${base}/editors/${encodeURIComponent(name)}`).then(() => say(`${name} can no longer edit this story.`)));
+  });
+  const invite = document.getElementById("invite");
+  if (invite) {
+    invite.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const name = document.getElementById("invite-name");
+      run(Tagstory.api("POST", `${base}/editors`, { name: name.value.trim() })
+        .then(() => { say(`${name.value.trim()} can now edit this story.`); name.value = ""; }));
+    });
+  }
+
+  function showPresence(names) {
+    const others = names.filter((name) => name !== me);
+    document.getElementById("presence").textContent = others.length ? `Also editing now: ${others.join(", ")}` : "Nobody else is editing.";
+    document.body.dataset.editing = names.join(",");
+  }
+
+  function lockOut() {
+    document.body.classList.add("revoked");
+    document.querySelectorAll(".desk button, .desk input, .desk textarea, .desk select").forEach((el) => { el.disabled = true; });
+    say("The owner removed you from this story's editors: your changes are no longer accepted.");
+  }
+
+  /* ---- history from the event log ---- */
+  const history = document.getElementById("history");
+  history.addEventListener("toggle", () => {
+    if (!history.open) return;
+    run(Tagstory.api("GET", `${base}/history`).then((entries) => {
+      document.getElementById("history-list").replaceChildren(...entries.map((entry) => {
+        const li = document.createElement("li");
+        const time = document.createElement("time");
+        time.dateTime = entry.at;
+        time.textContent = new Date(entry.at).toLocaleString();
+        const what = entry.op === "meta"
+          ? `changed ${Object.keys(entry.meta || {}).join(", ")}`
+          : `${entry.op} ${entry.type || "element"}${entry.position != null ? ` at ${entry.position + 1}` : ""}`;
+        li.append(time, ` ${entry.actor || "someone"} ${what}`);
+        return li;
       }));
+    }));
   });
 
+  /* ---- drag and drop (SortableJS) ---- */
   if (window.Sortable) {
-    Sortable.create(stream, { group: { name: "story", pull: "clone", put: false }, sort: false, draggable: "li" });
+    Sortable.create(document.getElementById("stream"), { group: { name: "story", pull: "clone", put: false }, sort: false, draggable: "li" });
     Sortable.create(list, {
       group: { name: "story", pull: false, put: true },
       draggable: "li.element",
@@ -151,15 +337,34 @@
     });
   }
 
-  Tagstory.follow({ story: slug }, Number(document.body.dataset.after), (name, data) => {
-    if (name === "story") StoryView.apply(list, data, decorate);
+  /* ---- live: the story's events, presence, and the feed's items ---- */
+  function applyStory(data) {
+    if (data.op === "meta") { applyMeta(data.meta); return; }
+    if (data.op === "update" && editing.has(data.element.id)) { editing.get(data.element.id).push(data); return; }
+    StoryView.apply(list, data, decorate);
+    if (data.op === "remove") { elements.delete(data.element.id); removed.add(data.element.id); }
+    else remember(data.element);
+    if (selected && !selected.isConnected) selected = null;
+    refreshPinned();
+  }
+
+  const storySocket = Tagstory.follow({ story: slug }, Number(document.body.dataset.after), (name, data) => {
+    if (name === "story") applyStory(data);
   });
+  storySocket.on("connect", () => storySocket.emit("editing", { story: slug }, (ack) => {
+    if (ack && ack.ok) showPresence(ack.editors); else lockOut();
+  }));
+  storySocket.on("presence", (data) => showPresence(data.editors));
+  storySocket.on("revoked", lockOut);
+  // Only a revocation makes the server drop an editor's socket (the `revoked` packet may be lost with it).
+  storySocket.on("disconnect", (reason) => { if (reason === "io server disconnect") lockOut(); });
+
   if (feed) {
     Tagstory.follow({ feed }, Number(document.body.dataset.feedAfter), (name, data) => {
-      if (name !== "item") return;
-      const old = stream.querySelector(`:scope > li[data-item-id="${CSS.escape(data.item.id)}"]`);
-      if (data.item.status !== "approved") { if (old) old.remove(); return; }
-      if (old) old.replaceWith(streamEntry(data.item)); else stream.prepend(streamEntry(data.item));
+      if (name === "item") DeskStream.arrive(data.item);
     });
   }
+
+  Tagstory.api("GET", base).then((story) => { story.elements.forEach(remember); refreshPinned(); });
+  refreshPinned();
 })();

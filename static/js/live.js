@@ -139,7 +139,7 @@ const Tagstory = (() => {
     };
     socket.on("connect", join);
     socket.on("disconnect", () => { joined = false; say("Offline: reconnecting…"); });
-    for (const name of ["item", "story"]) {
+    for (const name of ["item", "story", "feed"]) {
       socket.on(name, (data) => {
         if (!joined) return;  // the next join's acknowledgement brings it
         apply(name, data);
@@ -163,7 +163,12 @@ const Tagstory = (() => {
     });
     if (response.status === 204) return null;
     const data = await response.json().catch(() => ({ error: response.statusText }));
-    if (!response.ok) throw new Error(data.error || response.statusText);
+    if (!response.ok) {
+      const error = new Error(data.error || response.statusText);
+      error.status = response.status;
+      error.body = data;  // a 409 carries the `current` state
+      throw error;
+    }
     return data;
   }
 

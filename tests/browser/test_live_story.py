@@ -66,9 +66,10 @@ def test_viewer_sees_pin_from_curator_in_another_context_without_reload(site, ne
     )
     assert viewer.locator("#elements > li").count() == 2
 
-    def annotate() -> None:
-        curator.once("dialog", lambda dialog: dialog.accept("Best line of the day"))
+    def annotate() -> None:  # in place (issue 4), no window.prompt
         curator.click('#elements > li[data-type="item"] [data-action="edit"]')
+        curator.locator(".inline-editor").fill("Best line of the day")
+        curator.click("[data-format=save]")
 
     _timed(
         viewer,
@@ -99,6 +100,7 @@ def test_viewer_sees_pin_from_curator_in_another_context_without_reload(site, ne
     assert viewer.locator("#elements > li").count() == 1
 
     def retitle() -> None:
+        curator.click(".story-settings > summary")  # the header fields are folded (issue 4)
         curator.fill("#title", "Live from the room, day two")
         curator.click("#meta button[type=submit]")
 

@@ -1,0 +1,147 @@
+"""The curator's desk over HTTP: moderation, story roles, history, and the moderation page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+
+from aggregator import eventlog
+from aggregator.errors import NotFound
+from aggregator.feeds import get_feed_item, list_items
+from aggregator.moderation import ModerationError, block_author, desk_room, settings, update_settings
+from stories.curators import get_curator
+from stories.model import StoryError, can_edit
+from stories.roles import NotOwner, add_editor, remove_editor
+from web.api import _body, _db, _editable_story, _feed_or_404, _story_or_404, bad_request, not_found
+from web.desk_events import revoke
+from web.security import curator_required, current_curator
+
+desk_api = Blueprint("desk_api", __name__, url_prefix="/api")
+desk_pages = Blueprint("desk", __name__)
+for domain_error in (ModerationError, StoryError):
+    desk_api.register_error_handler(domain_error, bad_request)
+desk_api.register_error_handler(NotFound, not_found)
+
+HISTORY_LIMIT = 200
+
+
+@desk_api.errorhandler(NotOwner)
+def not_owner(error: NotOwner) -> Any:
+    """Only the owner may change a story's editors: 403 with the reason."""
+    return jsonify(error=str(error)), 403
+
+
+@desk_api.get("/feeds/<name>/moderation")
+@curator_required
+def moderation_show(name: str) -> Any:
+    """A feed's moderation mode, rules and counts (curators only: rules are not for trolls)."""
+    return jsonify(settings(_db(), _feed_or_404(name)))
+
+
+@desk_api.patch("/feeds/<name>")
+@curator_required
+def feeds_update(name: str) -> Any:
+    """Change a feed's moderation: {moderation: auto|manual, rules: {...}}."""
+    feed = _feed_or_404(name)
+    return jsonify(update_settings(_db(), feed, _body(), current_curator()["name"]))
+
+
+@desk_api.post("/feeds/<name>/items/<item_id>/block-author")
+@curator_required
+def items_block_author(name: str, item_id: str) -> Any:
+    """Block the author of an item: their items are hidden now (pinned ones kept) and later."""
+    feed = _feed_or_404(name)
+    item = get_feed_item(_db(), feed, item_id) or abort(404, f"no item {item_id} in feed {name}")
+    author = item["author"]["handle"] or item["author"]["name"]
+    return jsonify(block_author(_db(), feed, author, current_curator()["name"]))
+
+
+def _audit_entry(event: dict[str, Any]) -> dict[str, Any]:
+    payload = event.pop("payload")
+    item = payload.get("item") or {}
+    if item:
+        event.update(item_id=item.get("id"), status=item.get("status"), reason=item.get("reason"))
+        event["author"] = (item.get("author") or {}).get("name")
+    else:
+        event.update(moderation=payload.get("moderation"), rules=payload.get("rules"))
+    return event
+
+
+def _is_decision(event: dict[str, Any]) -> bool:
+    """A curator's act, or a rule's (an item that arrived hidden)."""
+    return bool(event["actor"] or (event["payload"].get("item") or {}).get("reason"))
+
+
+@desk_api.get("/feeds/<name>/audit")
+@curator_required
+def feeds_audit(name: str) -> Any:
+    """Who decided what about the feed's items, and when (newest first); a rule has no actor."""
+    feed = _feed_or_404(name)
+    rooms = (eventlog.feed_room(feed["name"]), desk_room(feed["name"]))
+    events = [e for room in rooms for e in eventlog.history(_db(), room, HISTORY_LIMIT, with_payload=True)]
+    decisions = [e for e in events if _is_decision(e)]
+    decisions.sort(key=lambda e: e["seq"], reverse=True)
+    return jsonify([_audit_entry(e) for e in decisions[:HISTORY_LIMIT]])
+
+
+@desk_api.post("/stories/<slug>/editors")
+@curator_required
+def editors_add(slug: str) -> Any:
+    """Invite a curator as an editor: {name} (owner only)."""
+    story = _story_or_404(slug)
+    return jsonify(add_editor(_db(), story, _body().get("name"), current_curator())), 201
+
+
+@desk_api.delete("/stories/<slug>/editors/<name>")
+@curator_required
+def editors_remove(slug: str, name: str) -> Any:
+    """Remove an editor (owner only); their open editor sockets are cut at once."""
+    story = _story_or_404(slug)
+    header = remove_editor(_db(), story, name, current_curator())
+    if not can_edit(_db(), header, get_curator(_db(), name)):  # an open story still admits them
+        revoke(slug, name)
+    return jsonify(header)
+
+
+def _history_entry(event: dict[str, Any]) -> dict[str, Any]:
+    payload = event.pop("payload")
+    element = payload.get("element") or {}
+    event.update(element_id=element.get("id"), type=element.get("type"), position=element.get("position"))
+    if payload.get("meta"):
+        event["meta"] = payload["meta"]
+    return event
+
+
+@desk_api.get("/stories/<slug>/history")
+@curator_required
+def stories_history(slug: str) -> Any:
+    """The story's changes, newest first: who, what, when (from the event log)."""
+    story = _editable_story(slug)
+    limit = min(request.args.get("limit", HISTORY_LIMIT, type=int) or HISTORY_LIMIT, HISTORY_LIMIT)
+    events = eventlog.history(_db(), eventlog.story_room(story["slug"]), limit=limit, with_payload=True)
+    return jsonify([_history_entry(e) for e in events])
+
+
+@desk_pages.get("/feeds/<name>/moderate")
+def moderate(name: str) -> Any:
+    """The moderation desk: the pending queue, counts, rules and recent decisions, live."""
+    if current_curator() is None:
+        return redirect(url_for("pages.login", next=request.path))
+    feed = _feed_or_404(name)
+    queue = list_items(_db(), feed, limit=200, statuses=("pending",))
+    latest = {"limit": 30, "before": feed["last_seq"] + 1}
+    return render_template(
+        "moderate.html",
+        feed=feed,
+        queue=queue,
+        approved=list_items(_db(), feed, statuses=("approved",), **latest)[::-1],
+        hidden=list_items(_db(), feed, statuses=("hidden",), **latest)[::-1],
+        settings=settings(_db(), feed),
+    )
+
+
+def init_app(app: Any) -> None:
+    """Mount the desk's API routes and pages."""
+    app.register_blueprint(desk_api)
+    app.register_blueprint(desk_pages)
