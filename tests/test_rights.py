@@ -224,3 +224,13 @@ def test_a_non_ascii_or_huge_csrf_token_is_refused_not_a_crash(client, curators,
     )
     assert response.status_code == 403
     assert client.post("/logout", data={"csrf_token": forged}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/feeds/demo/moderation", "/api/feeds/demo/audit", "/api/stories/{story}/history"]
+)
+def test_curator_reads_need_a_login_but_no_csrf_token(client, curators, world, url):
+    assert client.get(url.format(**world)).status_code == 401
+    curators.login(client, "ada")
+    response = client.get(url.format(**world))
+    assert response.status_code == 200, response.json
