@@ -54,6 +54,32 @@ def append(
     return seq
 
 
+def item_event(
+    db: Database,
+    tx: sqlite_utils.Database,
+    feed: str,
+    op: str,
+    item: dict[str, Any],
+    actor: str | None = None,
+) -> int:
+    """Append an `item` event (add, update, delete, status) to a feed's room; return its seq."""
+    return append(db, tx, feed_room(feed), "item", op, {"feed": feed, "item": item}, actor)
+
+
+def story_event(
+    db: Database,
+    tx: sqlite_utils.Database,
+    slug: str,
+    op: str,
+    element: dict[str, Any] | None,
+    actor: str | None = None,
+    **more: Any,
+) -> int:
+    """Append a `story` event (an element's add, update, move, remove, or meta) to a story's room."""
+    payload = {"story": slug, "op": op, "element": element, **more}
+    return append(db, tx, story_room(slug), "story", op, payload, actor)
+
+
 def _public(row: Any) -> dict[str, Any]:
     return {
         "seq": row["seq"],

@@ -175,15 +175,7 @@ def set_item_status(
         seq = eventlog.next_seq(tx)
         item.pop("raw", None)
         item.update(seq=seq, status=status)
-        eventlog.append(
-            db,
-            tx,
-            eventlog.feed_room(feed["name"]),
-            "item",
-            "status",
-            {"feed": feed["name"], "item": item},
-            actor,
-        )
+        eventlog.item_event(db, tx, feed["name"], "status", item, actor)
         tx.execute(
             "UPDATE feed_items SET seq = ?, status = ? WHERE feed_id = ? AND item_id = ?",
             [seq, status, feed["id"], item_id],

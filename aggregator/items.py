@@ -260,14 +260,7 @@ def store_items(
             seq = eventlog.next_seq(tx)
             status = "pending" if feed["moderation"] == "manual" else "approved"
             public = {**public_item(stored), "seq": seq, "status": status}
-            eventlog.append(
-                db,
-                tx,
-                eventlog.feed_room(feed["name"]),
-                "item",
-                "add",
-                {"feed": feed["name"], "item": public},
-            )
+            eventlog.item_event(db, tx, feed["name"], "add", public)
             tx.execute(
                 "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status) VALUES (?, ?, ?, ?, ?)",
                 [feed["id"], item.id, seq, seq, status],
@@ -293,9 +286,7 @@ def _announce_in_feeds(db: Database, tx: Any, item_id: str, op: str) -> int:
     for feed_id, feed_name, status in memberships:
         seq = eventlog.next_seq(tx)
         public = {**public_item(stored), "seq": seq, "status": status}
-        eventlog.append(
-            db, tx, eventlog.feed_room(feed_name), "item", op, {"feed": feed_name, "item": public}
-        )
+        eventlog.item_event(db, tx, feed_name, op, public)
         tx.execute("UPDATE feed_items SET seq = ? WHERE feed_id = ? AND item_id = ?", [seq, feed_id, item_id])
     return len(memberships)
 

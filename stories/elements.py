@@ -124,17 +124,20 @@ def _emit(
             f"SELECT {item_columns()} FROM items i WHERE i.id = ?", [row["item_id"]]
         ).fetchone()
         item = public_item(item_row)
-    element = _public(row, item)
+    return _announce(db, tx, story, op, _public(row, item), actor)
+
+
+def _announce(
+    db: Database,
+    tx: sqlite_utils.Database,
+    story: dict[str, Any],
+    op: str,
+    element: dict[str, Any],
+    actor: str | None,
+) -> dict[str, Any]:
+    """Mark the story updated and append the element's event to its room."""
     tx.execute("UPDATE stories SET updated_at = ? WHERE id = ?", [clock.now(), story["id"]])
-    eventlog.append(
-        db,
-        tx,
-        eventlog.story_room(story["slug"]),
-        "story",
-        op,
-        {"story": story["slug"], "op": op, "element": element},
-        actor,
-    )
+    eventlog.story_event(db, tx, story["slug"], op, element, actor)
     return element
 
 
@@ -251,13 +254,4 @@ def remove_element(db: Database, story: dict[str, Any], element_id: str, actor: 
             "UPDATE elements SET position = position - 1 WHERE story_id = ? AND position > ?",
             [story["id"], row["position"]],
         )
-        tx.execute("UPDATE stories SET updated_at = ? WHERE id = ?", [clock.now(), story["id"]])
-        eventlog.append(
-            db,
-            tx,
-            eventlog.story_room(story["slug"]),
-            "story",
-            "remove",
-            {"story": story["slug"], "op": "remove", "element": element},
-            actor,
-        )
+        _announce(db, tx, story, "remove", element, actor)
