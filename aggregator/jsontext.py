@@ -18,3 +18,13 @@ def loads(text: str) -> Any:
         raise BrokenJson(f"{error.msg} at line {error.lineno}, column {error.colno}") from error
     except RecursionError as error:
         raise BrokenJson(f"nested too deeply ({error})") from error
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one: hostile payloads are read with `.get`."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """`value` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []

@@ -10,6 +10,7 @@ from typing import Any
 
 from aggregator import clock
 from aggregator.items import Author, InvalidItem, Item, Media
+from aggregator.jsontext import as_dict, as_list
 from aggregator.sanitize import clean_url
 
 POST = "app.bsky.feed.post"
@@ -21,21 +22,13 @@ _FEATURE_LINKS = {
 }
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def skip_reason(event: Any) -> str | None:
     """Why an event is not a new post (e.g. 'commit create app.bsky.feed.like'), or None if it is."""
     if not isinstance(event, dict):
         return "not a JSON object"
     if event.get("kind") != "commit":
         return f"{event.get('kind', 'unknown')} event"
-    commit = _dict(event.get("commit"))
+    commit = as_dict(event.get("commit"))
     if commit.get("collection") != POST or commit.get("operation") != "create":
         return f"commit {commit.get('operation', '?')} {commit.get('collection', '?')}"
     return None
@@ -55,12 +48,12 @@ def facet_spans(text: str, facets: Any) -> list[tuple[int, int, str]]:
     """Link spans (character offsets) for the link, mention and tag facets of a post."""
     size = len(text.encode("utf-8"))
     spans = []
-    for facet in map(_dict, _list(facets)):
-        index = _dict(facet.get("index"))
+    for facet in map(as_dict, as_list(facets)):
+        index = as_dict(facet.get("index"))
         start, end = index.get("byteStart"), index.get("byteEnd")
         if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= size:
             continue
-        for feature in map(_dict, _list(facet.get("features"))):
+        for feature in map(as_dict, as_list(facet.get("features"))):
             key, template = _FEATURE_LINKS.get(feature.get("$type"), (None, ""))
             value = feature.get(key) if key else None
             if isinstance(value, str) and value:
@@ -70,17 +63,17 @@ def facet_spans(text: str, facets: Any) -> list[tuple[int, int, str]]:
 
 
 def _blob_cid(blob: Any) -> str | None:
-    blob = _dict(blob)
-    cid = _dict(blob.get("ref")).get("$link") or blob.get("cid")
+    blob = as_dict(blob)
+    cid = as_dict(blob.get("ref")).get("$link") or blob.get("cid")
     return cid if isinstance(cid, str) and cid.isalnum() else None  # it goes into a URL path
 
 
 def _media(did: str, embed: Any) -> list[Media]:
-    embed = _dict(embed)
+    embed = as_dict(embed)
     if isinstance(embed.get("media"), dict):  # recordWithMedia: a quote with pictures
         embed = embed["media"]
     media = []
-    for image in map(_dict, _list(embed.get("images"))):
+    for image in map(as_dict, as_list(embed.get("images"))):
         cid = _blob_cid(image.get("image"))
         url = clean_url(f"{CDN}/feed_fullsize/plain/{did}/{cid}@jpeg")
         if cid and url:
@@ -103,8 +96,8 @@ def item_from_record(did: Any, rkey: Any, record: Any, author: Author | None = N
     if not isinstance(did, str) or not did or not isinstance(rkey, str) or not rkey:
         raise InvalidItem("a post needs a 'did' and an 'rkey'")
     text = record["text"]
-    reply = _dict(_dict(record.get("reply")).get("parent")).get("uri")
-    langs = _list(record.get("langs"))
+    reply = as_dict(as_dict(record.get("reply")).get("parent")).get("uri")
+    langs = as_list(record.get("langs"))
     return Item(
         source="bluesky",
         source_id=post_uri(did, rkey),
@@ -115,7 +108,7 @@ def item_from_record(did: Any, rkey: Any, record: Any, author: Author | None = N
         media=_media(did, record.get("embed")),
         reply_to=reply if isinstance(reply, str) else None,
         lang=langs[0] if langs and isinstance(langs[0], str) else None,
-        sensitive=bool(_list(_dict(record.get("labels")).get("values"))),
+        sensitive=bool(as_list(as_dict(record.get("labels")).get("values"))),
         raw=raw,
         links=facet_spans(text, record.get("facets")),
     )
@@ -123,7 +116,7 @@ def item_from_record(did: Any, rkey: Any, record: Any, author: Author | None = N
 
 def item_from_commit(event: dict[str, Any]) -> Item:
     """The post a Jetstream create or update commit carries, as an Item; raises InvalidItem when malformed."""
-    commit = _dict(event.get("commit"))
+    commit = as_dict(event.get("commit"))
     return item_from_record(event.get("did"), commit.get("rkey"), commit.get("record"), raw=event)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from aggregator import clock
 from aggregator.items import Author, InvalidItem, Item, Media
+from aggregator.jsontext import as_dict, as_list
 from aggregator.sanitize import clean_url
 
 # X sends &, < and > escaped in `text`; its entity offsets may count either form.
@@ -13,16 +14,8 @@ _ESCAPES = ("&amp;", "&lt;", "&gt;")
 _MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "video"}
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _by_key(includes: dict[str, Any], kind: str, key: str) -> dict[Any, dict[str, Any]]:
-    return {entry.get(key): entry for entry in _list(includes.get(kind)) if isinstance(entry, dict)}
+    return {entry.get(key): entry for entry in as_list(includes.get(kind)) if isinstance(entry, dict)}
 
 
 def link_spans(text: str, entities: Any) -> list[tuple[int, int, str]]:
@@ -31,15 +24,15 @@ def link_spans(text: str, entities: Any) -> list[tuple[int, int, str]]:
     X's offsets may count the escaped or the unescaped text, so each entity is looked up
     at its offset and, when it is not there, just around it.
     """
-    entities = _dict(entities)
+    entities = as_dict(entities)
     wanted: list[tuple[Any, str, Any]] = []
-    for url in map(_dict, _list(entities.get("urls"))):
+    for url in map(as_dict, as_list(entities.get("urls"))):
         href = url.get("unwound_url") or url.get("expanded_url") or url.get("url")
         wanted.append((url.get("start"), str(url.get("url") or ""), href))
-    for mention in map(_dict, _list(entities.get("mentions"))):
+    for mention in map(as_dict, as_list(entities.get("mentions"))):
         name = str(mention.get("username") or "")
         wanted.append((mention.get("start"), f"@{name}", f"https://x.com/{name}"))
-    for tag in map(_dict, _list(entities.get("hashtags"))):
+    for tag in map(as_dict, as_list(entities.get("hashtags"))):
         name = str(tag.get("tag") or "")
         wanted.append((tag.get("start"), f"#{name}", f"https://x.com/hashtag/{name}"))
     spans = []
@@ -68,7 +61,7 @@ def _media(keys: list[Any], includes: dict[str, Any]) -> list[Media]:
 
 def _text(tweet: dict[str, Any]) -> tuple[str, Any]:
     """The post's whole text (a long post's `note_tweet`), unescaped, and its entities."""
-    note = _dict(tweet.get("note_tweet"))
+    note = as_dict(tweet.get("note_tweet"))
     text = str(note.get("text") or tweet["text"])
     if any(escape in text for escape in _ESCAPES):
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -88,18 +81,20 @@ def item_from_tweet(tweet: Any, includes: dict[str, Any] | None = None) -> Item:
         or not isinstance(tweet.get("text"), str)
     ):
         raise InvalidItem("a tweet needs 'id' and 'text'")
-    includes = _dict(includes)
-    user = _dict(tweet.get("author")) or _by_key(includes, "users", "id").get(tweet.get("author_id")) or {}
+    includes = as_dict(includes)
+    user = as_dict(tweet.get("author")) or _by_key(includes, "users", "id").get(tweet.get("author_id")) or {}
     username = user.get("username") if isinstance(user.get("username"), str) else None
     text, entities = _text(tweet)
-    references = {ref.get("type"): ref.get("id") for ref in map(_dict, _list(tweet.get("referenced_tweets")))}
+    references = {
+        ref.get("type"): ref.get("id") for ref in map(as_dict, as_list(tweet.get("referenced_tweets")))
+    }
     tweet_id = str(tweet["id"])
-    keys = [k for k in _list(_dict(tweet.get("attachments")).get("media_keys")) if isinstance(k, str)]
+    keys = [k for k in as_list(as_dict(tweet.get("attachments")).get("media_keys")) if isinstance(k, str)]
     # The tweet as a v2 single-post response: itself, its author and its media.
     raw_includes = {
         "users": [user] if user else [],
         "media": [
-            m for m in _list(includes.get("media")) if isinstance(m, dict) and m.get("media_key") in keys
+            m for m in as_list(includes.get("media")) if isinstance(m, dict) and m.get("media_key") in keys
         ],
     }
     repost_of = references.get("retweeted") or references.get("quoted")
