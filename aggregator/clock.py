@@ -12,7 +12,7 @@ def now() -> str:
 
 def normalize(value: str | None) -> str | None:
     """Parse an ISO 8601 timestamp (any offset) and return it in UTC, or None if unparseable."""
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

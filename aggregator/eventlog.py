@@ -54,6 +54,20 @@ def append(
     return seq
 
 
+def story_event(
+    db: Database,
+    tx: sqlite_utils.Database,
+    slug: str,
+    op: str,
+    element: dict[str, Any] | None,
+    actor: str | None = None,
+    **more: Any,
+) -> int:
+    """Append a `story` event (an element's add, update, move, remove, or meta) to a story's room."""
+    payload = {"story": slug, "op": op, "element": element, **more}
+    return append(db, tx, story_room(slug), "story", op, payload, actor)
+
+
 def _public(row: Any) -> dict[str, Any]:
     return {
         "seq": row["seq"],

@@ -7,12 +7,12 @@ usable (a like, a delete, a status without content) are skipped and counted by r
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from aggregator import jsontext
 from aggregator.db import Database
 from aggregator.items import InvalidItem, Item, item_from_dict, store_items
 from aggregator.sources.jetstream_payload import item_from_jetstream_event, skip_reason
@@ -115,11 +115,9 @@ def _records(stream: IO[str], fmt: str) -> Iterator[tuple[str, Any]]:
         first = stream.read(1)
     if first == "[" and fmt == "mastodon":
         try:
-            array = json.loads(first + stream.read())
-        except json.JSONDecodeError as error:
-            raise ImportFileError(f"broken JSON array at line {error.lineno}: {error.msg}") from error
-        except RecursionError as error:
-            raise ImportFileError(f"JSON nested too deeply ({error})") from error
+            array = jsontext.loads(first + stream.read())
+        except jsontext.BrokenJson as error:
+            raise ImportFileError(f"broken JSON array: {error}") from error
         for number, payload in enumerate(array, start=1):
             yield f"element {number}", payload
         return
@@ -130,13 +128,9 @@ def _records(stream: IO[str], fmt: str) -> Iterator[tuple[str, Any]]:
         if len(line) > MAX_LINE:
             raise ImportFileError(f"line {number}: longer than {MAX_LINE:,} characters")
         try:
-            payload = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ImportFileError(
-                f"line {number}: broken JSON ({error.msg}, column {error.colno})"
-            ) from error
-        except RecursionError as error:
-            raise ImportFileError(f"line {number}: JSON nested too deeply ({error})") from error
+            payload = jsontext.loads(line)
+        except jsontext.BrokenJson as error:
+            raise ImportFileError(f"line {number}: broken JSON ({error})") from error
         yield f"line {number}", payload
 
 

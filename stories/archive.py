@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from aggregator import clock, sanitize
+from aggregator import clock, jsontext, sanitize
 from aggregator.db import Database
 from aggregator.items import InvalidItem, Item, item_columns, item_from_dict, public_item, store_items
 from stories.elements import MAX_TEXT, STYLES, list_elements
@@ -122,14 +122,9 @@ def archive_from_text(text: str) -> Any:
     else:
         payload, where = text, "JSON"
     try:
-        data = json.loads(payload)
-    except json.JSONDecodeError as error:
-        raise ArchiveError(
-            f"broken {where}: {error.msg} at line {error.lineno}, column {error.colno}"
-        ) from error
-    except RecursionError as error:
-        raise ArchiveError(f"broken {where}: nested too deeply ({error})") from error
-    return data
+        return jsontext.loads(payload)
+    except jsontext.BrokenJson as error:
+        raise ArchiveError(f"broken {where}: {error}") from error
 
 
 def _check_header(data: Any) -> dict[str, Any]:

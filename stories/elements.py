@@ -125,17 +125,20 @@ def _emit(
     actor: str | None,
 ) -> dict[str, Any]:
     row = tx.execute("SELECT * FROM elements WHERE id = ?", [element_id]).fetchone()
-    element = _public(row, _item_of(tx, row))
+    return _announce(db, tx, story, op, _public(row, _item_of(tx, row)), actor)
+
+
+def _announce(
+    db: Database,
+    tx: sqlite_utils.Database,
+    story: dict[str, Any],
+    op: str,
+    element: dict[str, Any],
+    actor: str | None,
+) -> dict[str, Any]:
+    """Mark the story updated and append the element's event to its room."""
     tx.execute("UPDATE stories SET updated_at = ? WHERE id = ?", [clock.now(), story["id"]])
-    eventlog.append(
-        db,
-        tx,
-        eventlog.story_room(story["slug"]),
-        "story",
-        op,
-        {"story": story["slug"], "op": op, "element": element},
-        actor,
-    )
+    eventlog.story_event(db, tx, story["slug"], op, element, actor)
     return element
 
 
@@ -272,13 +275,4 @@ def remove_element(db: Database, story: dict[str, Any], element_id: str, actor: 
             "UPDATE elements SET position = position - 1 WHERE story_id = ? AND position > ?",
             [story["id"], row["position"]],
         )
-        tx.execute("UPDATE stories SET updated_at = ? WHERE id = ?", [clock.now(), story["id"]])
-        eventlog.append(
-            db,
-            tx,
-            eventlog.story_room(story["slug"]),
-            "story",
-            "remove",
-            {"story": story["slug"], "op": "remove", "element": element},
-            actor,
-        )
+        _announce(db, tx, story, "remove", element, actor)

@@ -149,13 +149,5 @@ def update_meta(
             f"UPDATE stories SET {assignments}, updated_at = ? WHERE id = ?",
             [*changes.values(), clock.now(), story["id"]],
         )
-        eventlog.append(
-            db,
-            tx,
-            eventlog.story_room(story["slug"]),
-            "story",
-            "meta",
-            {"story": story["slug"], "op": "meta", "element": None, "meta": changes},
-            actor,
-        )
+        eventlog.story_event(db, tx, story["slug"], "meta", None, actor, meta=changes)
     return get_header(db, story["slug"])

@@ -2,8 +2,8 @@
 
 Connects with `wantedCollections=app.bsky.feed.post` and `cursor` = the stored `time_us`
 minus a few seconds (what repeats is deduped), keeps the posts whose `#tag` facets or
-text carry one of the feed's hashtags, and turns deletes into item deletions. Facet
-offsets are UTF-8 byte offsets; they become character offsets for the link spans.
+text carry one of the feed's hashtags, and turns deletes into item deletions. The posts
+become items in `jetstream_payload`, the converter file imports share.
 """
 
 from __future__ import annotations
@@ -18,48 +18,16 @@ from urllib.parse import urlencode
 
 import websocket
 
-from aggregator import clock, sanitize
-from aggregator.items import Author, Item, Media
+from aggregator.items import InvalidItem
 from aggregator.sources import Batch, SourceError
 from aggregator.sources.bluesky_search import BlueskySearch
+from aggregator.sources.jetstream_payload import POST, item_from_commit, post_uri
 from aggregator.sources.query import contains_any, hashtags
 
-POST = "app.bsky.feed.post"
 BATCH_SECONDS = 0.5  # events gathered into one transaction
 BATCH_EVENTS = 500
 RECV_TIMEOUT = 1.0  # how often a quiet stream checks whether to stop
 SILENCE = 120.0  # the firehose is never this quiet: after it, the connection is deemed dead
-CDN = "https://cdn.bsky.app/img"
-
-
-def char_offset(text: str, byte_offset: int) -> int:
-    """The character index in `text` of a UTF-8 byte offset (clamped to the text)."""
-    encoded = text.encode("utf-8")
-    byte_offset = max(0, min(byte_offset, len(encoded)))
-    return len(encoded[:byte_offset].decode("utf-8", errors="ignore"))
-
-
-def facet_spans(text: str, facets: Any) -> list[tuple[int, int, str]]:
-    """Link spans (character offsets) for the link, mention and tag facets of a post."""
-    spans = []
-    for facet in facets if isinstance(facets, list) else []:
-        index = facet.get("index") or {}
-        start, end = index.get("byteStart"), index.get("byteEnd")
-        if not isinstance(start, int) or not isinstance(end, int) or end <= start:
-            continue
-        for feature in facet.get("features") or []:
-            kind = feature.get("$type", "")
-            href = None
-            if kind == "app.bsky.richtext.facet#link":
-                href = feature.get("uri")
-            elif kind == "app.bsky.richtext.facet#mention":
-                href = f"https://bsky.app/profile/{feature.get('did')}"
-            elif kind == "app.bsky.richtext.facet#tag":
-                href = f"https://bsky.app/hashtag/{feature.get('tag')}"
-            if isinstance(href, str):
-                spans.append((char_offset(text, start), char_offset(text, end), href))
-                break
-    return spans
 
 
 def facet_tags(record: dict[str, Any]) -> set[str]:
@@ -70,60 +38,6 @@ def facet_tags(record: dict[str, Any]) -> set[str]:
             if feature.get("$type") == "app.bsky.richtext.facet#tag" and isinstance(feature.get("tag"), str):
                 tags.add(feature["tag"].lower())
     return tags
-
-
-def _media(did: str, embed: Any) -> list[Media]:
-    if not isinstance(embed, dict):
-        return []
-    images = embed.get("images") or (embed.get("media") or {}).get("images") or []
-    found = []
-    for image in images:
-        link = ((image.get("image") or {}).get("ref") or {}).get("$link")
-        if isinstance(link, str) and link.isalnum():
-            found.append(
-                Media(
-                    type="image",
-                    url=f"{CDN}/feed_fullsize/plain/{did}/{link}@jpeg",
-                    preview=f"{CDN}/feed_thumbnail/plain/{did}/{link}@jpeg",
-                    alt=str(image.get("alt") or ""),
-                )
-            )
-    return found
-
-
-def post_uri(event: dict[str, Any]) -> str:
-    """The at:// URI of the post a commit event is about."""
-    return f"at://{event['did']}/{POST}/{event['commit']['rkey']}"
-
-
-def post_item(event: dict[str, Any]) -> Item:
-    """A Jetstream create/update commit of a post as an item; KeyError/TypeError when malformed."""
-    did = event["did"]
-    author = Author(name=str(did), url=sanitize.clean_url(f"https://bsky.app/profile/{did}"))
-    return record_item(did, event["commit"]["rkey"], event["commit"]["record"], author, event)
-
-
-def record_item(did: Any, rkey: Any, record: dict[str, Any], author: Author, raw: Any) -> Item:
-    """A post record (from Jetstream or a search) as an item; KeyError/TypeError when malformed."""
-    text = record["text"]
-    if not isinstance(text, str) or not isinstance(did, str) or not isinstance(rkey, str):
-        raise TypeError("text, did and rkey must be strings")
-    reply = (record.get("reply") or {}).get("parent") or {}
-    langs = record.get("langs") or []
-    return Item(
-        source="bluesky",
-        source_id=f"at://{did}/{POST}/{rkey}",
-        author=author,
-        text=text,
-        links=facet_spans(text, record.get("facets")),
-        url=sanitize.clean_url(f"https://bsky.app/profile/{did}/post/{rkey}"),
-        created_at=clock.normalize(record.get("createdAt")) or clock.now(),
-        media=_media(did, record.get("embed")),
-        reply_to=reply.get("uri") if isinstance(reply.get("uri"), str) else None,
-        lang=langs[0] if langs and isinstance(langs[0], str) else None,
-        sensitive=bool((record.get("labels") or {}).get("values")),
-        raw=raw,
-    )
 
 
 class BlueskySource:
@@ -181,13 +95,13 @@ class BlueskySource:
             return
         try:
             if commit.get("operation") == "delete":
-                batch.deleted.append(("bluesky", post_uri(event)))
+                batch.deleted.append(("bluesky", post_uri(event["did"], commit["rkey"])))
                 return
             record = commit["record"]
             if not (facet_tags(record) & set(self.tags) or contains_any(record.get("text") or "", self.tags)):
                 return
-            item = post_item(event)
-        except (KeyError, TypeError, AttributeError) as error:
+            item = item_from_commit(event)
+        except (InvalidItem, KeyError, TypeError, AttributeError) as error:
             batch.skipped.append(f"Jetstream sent a malformed post ({type(error).__name__}: {error})")
             return
         (batch.changed if commit.get("operation") == "update" else batch.items).append(item)

@@ -14,18 +14,20 @@ from collections.abc import Generator
 from typing import Any
 
 from aggregator import sanitize
-from aggregator.items import Author, Item
+from aggregator.items import Author, InvalidItem, Item
 from aggregator.sources import Batch, SourceError, http
+from aggregator.sources.jetstream_payload import item_from_record
 
 PAGE = 100
 
 
-def postview_item(post: dict[str, Any]) -> Item:
-    """A search result (app.bsky.feed.defs#postView) as an item; KeyError/TypeError when malformed."""
-    from aggregator.sources.bluesky import record_item
-
-    author = post["author"]
-    did = author["did"]
+def postview_item(post: Any) -> Item:
+    """A search result (app.bsky.feed.defs#postView) as an item; raises InvalidItem when malformed."""
+    author = post.get("author") if isinstance(post, dict) else None
+    uri = post.get("uri") if isinstance(post, dict) else None
+    if not isinstance(author, dict) or not isinstance(uri, str):
+        raise InvalidItem("a search result needs 'author' and 'uri'")
+    did = author.get("did")
     handle = author.get("handle") if isinstance(author.get("handle"), str) else None
     person = Author(
         name=str(author.get("displayName") or handle or did),
@@ -33,7 +35,7 @@ def postview_item(post: dict[str, Any]) -> Item:
         url=sanitize.clean_url(f"https://bsky.app/profile/{handle or did}"),
         avatar=sanitize.clean_url(author.get("avatar")),
     )
-    return record_item(did, post["uri"].rsplit("/", 1)[1], post["record"], person, post)
+    return item_from_record(did, uri.rsplit("/", 1)[-1], post.get("record"), person, post)
 
 
 class BlueskySearch:
@@ -92,7 +94,7 @@ class BlueskySearch:
             for post in reversed(posts):
                 try:
                     items.append(postview_item(post))
-                except (KeyError, TypeError, AttributeError) as error:
+                except (InvalidItem, KeyError, TypeError, AttributeError) as error:
                     skipped.append(f"Bluesky search sent a malformed post ({type(error).__name__}: {error})")
             state["pages"] = state.get("pages", 0) + 1
             state["page"] = body.get("cursor") if isinstance(body.get("cursor"), str) else None

@@ -21,9 +21,9 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import requests
 
-from aggregator import clock, sanitize
-from aggregator.items import Author, Item, Media
+from aggregator.items import InvalidItem
 from aggregator.sources import Batch, SourceError, SpecError, http
+from aggregator.sources.mastodon_payload import item_from_status
 from aggregator.sources.query import hashtags
 
 PAGE = 40
@@ -71,45 +71,6 @@ def tokens(settings: dict[str, Any]) -> dict[str, str]:
     """MASTODON_TOKENS `host=token,host=token` as a dict (never logged)."""
     pairs = (part.split("=", 1) for part in (settings.get("MASTODON_TOKENS") or "").split(",") if "=" in part)
     return {host.strip().lower(): token.strip() for host, token in pairs}
-
-
-def status_item(status: Any, host: str) -> Item:
-    """A Mastodon status (API JSON) as an item; KeyError/TypeError/ValueError when malformed."""
-    account = status["account"]
-    acct = account["acct"]
-    handle = acct if "@" in acct else f"{acct}@{host}"
-    content = status.get("content") or ""
-    if not isinstance(content, str) or not isinstance(status["uri"], str):
-        raise ValueError("content and uri must be strings")
-    reblog = status.get("reblog")
-    return Item(
-        source="mastodon",
-        source_id=status["uri"],
-        author=Author(
-            name=str(account.get("display_name") or account.get("username") or acct),
-            handle=handle,
-            url=sanitize.clean_url(account.get("url")),
-            avatar=sanitize.clean_url(account.get("avatar_static") or account.get("avatar")),
-        ),
-        text=sanitize.html_to_text(content),
-        source_html=content,
-        url=sanitize.clean_url(status.get("url")) or sanitize.clean_url(status["uri"]),
-        created_at=clock.normalize(status.get("created_at")) or clock.now(),
-        media=[
-            Media(
-                type=str(m.get("type") or "image"),
-                url=url,
-                preview=sanitize.clean_url(m.get("preview_url")),
-                alt=str(m.get("description") or ""),
-            )
-            for m in status.get("media_attachments") or []
-            if (url := sanitize.clean_url(m.get("url")))
-        ],
-        repost_of=reblog.get("uri") if isinstance(reblog, dict) else None,
-        lang=status.get("language") if isinstance(status.get("language"), str) else None,
-        sensitive=bool(status.get("sensitive")),
-        raw=status,
-    )
 
 
 def _newer(a: str | None, b: str | None) -> str | None:
@@ -162,15 +123,22 @@ class MastodonSource:
         items, skipped = [], []
         for status in reversed(statuses):  # oldest first
             try:
-                items.append(status_item(status, self.host))
-                self.seen[status["id"]] = status["uri"]
-                if len(self.seen) > SEEN_LIMIT:
-                    del self.seen[next(iter(self.seen))]
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                items.append(item_from_status(status, self.host))
+            except (InvalidItem, KeyError, TypeError, AttributeError) as error:
                 skipped.append(f"{self.what}: malformed status ({type(error).__name__}: {error})")
+            else:
+                self._remember(status.get("id"), status.get("uri"))  # a boost's uri names no item: no delete
             if isinstance(status, dict) and isinstance(status.get("id"), str):
                 state["top"] = _newer(state.get("top"), status["id"])
         return Batch(items, json.dumps(state), skipped)
+
+    def _remember(self, status_id: Any, uri: Any) -> None:
+        """Keep which uri a status id of this server names, to recognize its streamed delete."""
+        if not isinstance(status_id, str) or not isinstance(uri, str):
+            return
+        self.seen[status_id] = uri
+        if len(self.seen) > SEEN_LIMIT:
+            del self.seen[next(iter(self.seen))]
 
     def batches(self, cursor: str | None, stop: threading.Event) -> Iterator[Batch]:
         """Backfill through older pages on first start, then poll for newer statuses."""

@@ -9,7 +9,6 @@ UTC day in the cursor and the source stops at X_DAILY_READ_BUDGET until midnight
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import queue
@@ -23,17 +22,17 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
-from aggregator import clock, sanitize
-from aggregator.items import Author, Item, Media
+from aggregator.items import InvalidItem
 from aggregator.sources import Batch, SourceError
 from aggregator.sources.http import AUTH_RETRY, DEFAULT_USER_AGENT
+from aggregator.sources.x_payload import item_from_tweet
 
 X_HOST = "https://api.twitter.com"  # where tweepy sends every request
 PAGE = 100
 EXPANSIONS = ["author_id", "attachments.media_keys", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 TWEET_FIELDS = [
     "created_at", "lang", "entities", "attachments", "referenced_tweets", "possibly_sensitive",
-    "author_id", "conversation_id", "public_metrics",
+    "author_id", "conversation_id", "public_metrics", "note_tweet",
 ]  # fmt: skip
 USER_FIELDS = ["name", "username", "profile_image_url", "url"]
 MEDIA_FIELDS = ["type", "url", "preview_image_url", "alt_text", "width", "height"]
@@ -52,63 +51,6 @@ class _Rebased(HTTPAdapter):
             request.url = self.base + request.url[len(X_HOST) :]
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
         return super().send(request, **kwargs)
-
-
-def text_spans(entities: Any) -> list[tuple[int, int, str]]:
-    """Link spans for the urls, mentions and hashtags entities (offsets in code points)."""
-    spans = []
-    entities = entities if isinstance(entities, dict) else {}
-    for url in entities.get("urls") or []:
-        href = url.get("unwound_url") or url.get("expanded_url") or url.get("url")
-        spans.append((url.get("start"), url.get("end"), href))
-    for mention in entities.get("mentions") or []:
-        spans.append((mention.get("start"), mention.get("end"), f"https://x.com/{mention.get('username')}"))
-    for tag in entities.get("hashtags") or []:
-        spans.append((tag.get("start"), tag.get("end"), f"https://x.com/hashtag/{tag.get('tag')}"))
-    return [
-        (s, e, h) for s, e, h in spans if isinstance(s, int) and isinstance(e, int) and isinstance(h, str)
-    ]
-
-
-def tweet_item(tweet: dict[str, Any], includes: dict[str, Any]) -> Item:
-    """A v2 tweet and the response's `includes` as an item; KeyError/TypeError when malformed."""
-    users = {u["id"]: u for u in includes.get("users") or []}
-    media = {m["media_key"]: m for m in includes.get("media") or []}
-    user = users.get(tweet["author_id"]) or {"name": "unknown", "username": None}
-    text = html.unescape(tweet["text"])  # X escapes &, < and >; entity offsets count the unescaped text
-    links = text_spans(tweet.get("entities"))
-    references = {r["type"]: r["id"] for r in tweet.get("referenced_tweets") or []}
-    username = user.get("username")
-    attached = [media[k] for k in (tweet.get("attachments") or {}).get("media_keys") or [] if k in media]
-    return Item(
-        source="x",
-        source_id=str(tweet["id"]),
-        author=Author(
-            name=str(user.get("name") or username),
-            handle=username,
-            url=sanitize.clean_url(f"https://x.com/{username}") if username else None,
-            avatar=sanitize.clean_url(user.get("profile_image_url")),
-        ),
-        text=text,
-        links=links,
-        url=sanitize.clean_url(f"https://x.com/{username or 'i'}/status/{tweet['id']}"),
-        created_at=clock.normalize(tweet.get("created_at")) or clock.now(),
-        media=[
-            Media(
-                type={"photo": "image"}.get(m.get("type"), m.get("type") or "image"),
-                url=url,
-                preview=sanitize.clean_url(m.get("preview_image_url")),
-                alt=str(m.get("alt_text") or ""),
-            )
-            for m in attached
-            if (url := sanitize.clean_url(m.get("url") or m.get("preview_image_url")))
-        ],
-        reply_to=references.get("replied_to"),
-        repost_of=references.get("retweeted") or references.get("quoted"),
-        lang=tweet.get("lang"),
-        sensitive=bool(tweet.get("possibly_sensitive")),
-        raw={"tweet": tweet, "includes": includes},
-    )
 
 
 class _StreamToQueue(tweepy.StreamingClient):
@@ -238,8 +180,8 @@ class XSource:
         items, skipped = [], []
         for tweet in reversed(tweets):
             try:
-                items.append(tweet_item(tweet, includes))
-            except (KeyError, TypeError, AttributeError) as error:
+                items.append(item_from_tweet(tweet, includes))
+            except (InvalidItem, KeyError, TypeError, AttributeError) as error:
                 skipped.append(f"X sent a malformed post ({type(error).__name__}: {error})")
         state["reads"] += len(tweets) + len(includes.get("tweets") or [])
         meta = page.get("meta") or {}

@@ -1,4 +1,4 @@
-"""X API v2 payloads (search, lookups, twarc2 files) into Items: a pure function, no network."""
+"""X API v2 tweets (search, stream, lookups, twarc2 files) into Items: a pure function, no network."""
 
 from __future__ import annotations
 
@@ -6,32 +6,40 @@ from typing import Any
 
 from aggregator import clock
 from aggregator.items import Author, InvalidItem, Item, Media
+from aggregator.jsontext import as_dict, as_list
+from aggregator.sanitize import clean_url
 
 # X sends &, < and > escaped in `text`; its entity offsets may count either form.
 _ESCAPES = ("&amp;", "&lt;", "&gt;")
+_MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "video"}
 
 
-def _by_key(includes: dict[str, Any], kind: str, key: str) -> dict[str, dict[str, Any]]:
-    return {entry.get(key): entry for entry in includes.get(kind) or [] if isinstance(entry, dict)}
+def _by_key(includes: dict[str, Any], kind: str, key: str) -> dict[Any, dict[str, Any]]:
+    return {entry.get(key): entry for entry in as_list(includes.get(kind)) if isinstance(entry, dict)}
 
 
-def _spans(text: str, entities: dict[str, Any]) -> list[tuple[int, int, str]]:
-    """Link spans from X entities, placed where their text really is (offsets are checked)."""
-    wanted: list[tuple[int, str, str]] = []
-    for url in entities.get("urls") or []:
-        wanted.append(
-            (url.get("start", 0), url.get("url", ""), url.get("expanded_url") or url.get("url", ""))
-        )
-    for mention in entities.get("mentions") or []:
-        name = mention.get("username", "")
-        wanted.append((mention.get("start", 0), f"@{name}", f"https://x.com/{name}"))
-    for tag in entities.get("hashtags") or []:
-        name = tag.get("tag", "")
-        wanted.append((tag.get("start", 0), f"#{name}", f"https://x.com/hashtag/{name}"))
+def link_spans(text: str, entities: Any) -> list[tuple[int, int, str]]:
+    """Link spans for the urls, mentions and hashtags entities, placed where their text really is.
+
+    X's offsets may count the escaped or the unescaped text, so each entity is looked up
+    at its offset and, when it is not there, just around it.
+    """
+    entities = as_dict(entities)
+    wanted: list[tuple[Any, str, Any]] = []
+    for url in map(as_dict, as_list(entities.get("urls"))):
+        href = url.get("unwound_url") or url.get("expanded_url") or url.get("url")
+        wanted.append((url.get("start"), str(url.get("url") or ""), href))
+    for mention in map(as_dict, as_list(entities.get("mentions"))):
+        name = str(mention.get("username") or "")
+        wanted.append((mention.get("start"), f"@{name}", f"https://x.com/{name}"))
+    for tag in map(as_dict, as_list(entities.get("hashtags"))):
+        name = str(tag.get("tag") or "")
+        wanted.append((tag.get("start"), f"#{name}", f"https://x.com/hashtag/{name}"))
     spans = []
     for start, needle, href in wanted:
-        if not needle.strip("@#"):
+        if not needle.strip("@#") or not isinstance(href, str):
             continue
+        start = start if isinstance(start, int) and start >= 0 else 0
         if text[start : start + len(needle)] != needle:
             start = text.find(needle, max(0, start - 20))
         if start >= 0:
@@ -39,62 +47,74 @@ def _spans(text: str, entities: dict[str, Any]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _media(tweet: dict[str, Any], includes: dict[str, Any]) -> list[Media]:
+def _media(keys: list[Any], includes: dict[str, Any]) -> list[Media]:
     known = _by_key(includes, "media", "media_key")
     media = []
-    for key in (tweet.get("attachments") or {}).get("media_keys") or []:
-        entry = known.get(key)
-        if not entry:
-            continue
-        url = entry.get("url") or entry.get("preview_image_url")
+    for entry in (known[key] for key in keys if key in known):
+        url = clean_url(entry.get("url") or entry.get("preview_image_url"))
         if url:
-            kind = "image" if entry.get("type") == "photo" else "video"
-            media.append(Media(kind, url, entry.get("preview_image_url"), entry.get("alt_text") or ""))
+            kind = _MEDIA_TYPES.get(entry.get("type"), "video")
+            preview = clean_url(entry.get("preview_image_url"))
+            media.append(Media(kind, url, preview, str(entry.get("alt_text") or "")))
     return media
 
 
-def item_from_tweet(tweet: dict[str, Any], includes: dict[str, Any] | None = None) -> Item:
-    """One v2 tweet object, with the response's `includes` (users, media), as an Item.
-
-    A twarc2 "flattened" tweet carries its `author` inline and needs no includes.
-    """
-    if not isinstance(tweet, dict) or not tweet.get("id") or "text" not in tweet:
-        raise InvalidItem("a tweet needs 'id' and 'text'")
-    includes = includes or {}
-    user = tweet.get("author") or _by_key(includes, "users", "id").get(tweet.get("author_id")) or {}
-    username = user.get("username")
-    note = tweet.get("note_tweet") or {}  # a long post's full text
+def _text(tweet: dict[str, Any]) -> tuple[str, Any]:
+    """The post's whole text (a long post's `note_tweet`), unescaped, and its entities."""
+    note = as_dict(tweet.get("note_tweet"))
     text = str(note.get("text") or tweet["text"])
     if any(escape in text for escape in _ESCAPES):
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    references = {ref.get("type"): ref.get("id") for ref in tweet.get("referenced_tweets") or []}
+    return text, note.get("entities") or tweet.get("entities")
+
+
+def item_from_tweet(tweet: Any, includes: dict[str, Any] | None = None) -> Item:
+    """One v2 tweet object, with the response's `includes` (users, media), as an Item.
+
+    A twarc2 "flattened" tweet carries its `author` inline and needs no includes.
+    A quote counts as a repost of the quoted post. Raises InvalidItem when malformed.
+    """
+    if (
+        not isinstance(tweet, dict)
+        or not isinstance(tweet.get("id"), (str, int))
+        or not tweet["id"]
+        or not isinstance(tweet.get("text"), str)
+    ):
+        raise InvalidItem("a tweet needs 'id' and 'text'")
+    includes = as_dict(includes)
+    user = as_dict(tweet.get("author")) or _by_key(includes, "users", "id").get(tweet.get("author_id")) or {}
+    username = user.get("username") if isinstance(user.get("username"), str) else None
+    text, entities = _text(tweet)
+    references = {
+        ref.get("type"): ref.get("id") for ref in map(as_dict, as_list(tweet.get("referenced_tweets")))
+    }
     tweet_id = str(tweet["id"])
-    media = _media(tweet, includes)
-    keys = set((tweet.get("attachments") or {}).get("media_keys") or [])
+    keys = [k for k in as_list(as_dict(tweet.get("attachments")).get("media_keys")) if isinstance(k, str)]
     # The tweet as a v2 single-post response: itself, its author and its media.
     raw_includes = {
         "users": [user] if user else [],
         "media": [
-            m for m in includes.get("media") or [] if isinstance(m, dict) and m.get("media_key") in keys
+            m for m in as_list(includes.get("media")) if isinstance(m, dict) and m.get("media_key") in keys
         ],
     }
+    repost_of = references.get("retweeted") or references.get("quoted")
     return Item(
         source="x",
         source_id=tweet_id,
         author=Author(
-            name=user.get("name") or username or f"X user {tweet.get('author_id', '?')}",
+            name=str(user.get("name") or username or f"X user {tweet.get('author_id', '?')}"),
             handle=username,
-            url=f"https://x.com/{username}" if username else None,
-            avatar=user.get("profile_image_url"),
+            url=clean_url(f"https://x.com/{username}") if username else None,
+            avatar=clean_url(user.get("profile_image_url")),
         ),
         text=text,
-        url=f"https://x.com/{username or 'i/web'}/status/{tweet_id}",
+        url=clean_url(f"https://x.com/{username or 'i/web'}/status/{tweet_id}"),
         created_at=clock.normalize(tweet.get("created_at")) or "",
-        media=media,
-        reply_to=references.get("replied_to"),
-        repost_of=references.get("retweeted"),
-        lang=tweet.get("lang"),
+        media=_media(keys, includes),
+        reply_to=str(references["replied_to"]) if references.get("replied_to") else None,
+        repost_of=str(repost_of) if repost_of else None,
+        lang=tweet.get("lang") if isinstance(tweet.get("lang"), str) else None,
         sensitive=bool(tweet.get("possibly_sensitive")),
         raw={"data": tweet, "includes": raw_includes},
-        links=_spans(text, note.get("entities") or tweet.get("entities") or {}),
+        links=link_spans(text, entities),
     )

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from aggregator import clock, sanitize
+from aggregator.jsontext import as_dict
 from stories.archive import FORMAT, VERSION, ArchiveError
 
 NETWORKS = {
@@ -28,13 +29,9 @@ NETWORKS = {
 _TWEET_ID = re.compile(r"(?:twitter|x)\.com/[^/]+/status(?:es)?/(\d+)")
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _source(element: dict[str, Any]) -> tuple[str, str]:
     """(source, source_id): the network's own id when recognizable, so imports dedupe."""
-    network = str(_dict(element.get("source")).get("name") or "").lower()
+    network = str(as_dict(element.get("source")).get("name") or "").lower()
     permalink = str(element.get("permalink") or "")
     tweet = _TWEET_ID.search(permalink)
     if NETWORKS.get(network) == "x" and tweet:
@@ -48,19 +45,19 @@ def _source(element: dict[str, Any]) -> tuple[str, str]:
 
 
 def _item(element: dict[str, Any], number: int) -> dict[str, Any]:
-    data = _dict(element.get("data"))
-    attribution = _dict(element.get("attribution"))
-    source_info = _dict(element.get("source"))
+    data = as_dict(element.get("data"))
+    attribution = as_dict(element.get("attribution"))
+    source_info = as_dict(element.get("source"))
     kind = element.get("type")
     media: list[dict[str, Any]] = []
     if kind == "quote":
-        text = str(_dict(data.get("quote")).get("text") or "")
+        text = str(as_dict(data.get("quote")).get("text") or "")
     elif kind == "image":
-        image = _dict(data.get("image"))
+        image = as_dict(data.get("image"))
         text = str(image.get("caption") or "")
         media.append({"type": "image", "url": image.get("src"), "alt": text})
     else:
-        video = _dict(data.get("video"))
+        video = as_dict(data.get("video"))
         text = " — ".join(str(v) for v in (video.get("title"), video.get("description")) if v)
         media.append(
             {"type": "video", "url": video.get("src"), "preview": video.get("thumbnail"), "alt": text}
@@ -88,11 +85,11 @@ def _element(element: Any, number: int, items: dict[str, dict[str, Any]]) -> dic
     if not isinstance(element, dict):
         raise ArchiveError(f"Storify element {number}: must be an object")
     kind = element.get("type")
-    data = _dict(element.get("data"))
+    data = as_dict(element.get("data"))
     if kind == "text":
         return {"type": "text", "text": str(data.get("text") or ""), "style": "paragraph"}
     if kind == "link":
-        link = _dict(data.get("link"))
+        link = as_dict(data.get("link"))
         url = link.get("url") or element.get("permalink")
         if not sanitize.clean_url(url):
             raise ArchiveError(f"Storify element {number}: a link needs an http(s) url")
@@ -117,8 +114,8 @@ def archive_from_storify(data: Any) -> dict[str, Any]:
     content = data.get("content", data) if isinstance(data, dict) else None
     if not isinstance(content, dict) or not isinstance(content.get("elements"), list):
         raise ArchiveError('not a Storify export: expected {"content": {"title", "elements": [...]}}')
-    author = _dict(content.get("author"))
-    dates = _dict(content.get("date"))
+    author = as_dict(content.get("author"))
+    dates = as_dict(content.get("date"))
     items: dict[str, dict[str, Any]] = {}
     elements = [
         element

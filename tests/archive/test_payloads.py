@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from aggregator.items import InvalidItem
-from aggregator.sources.jetstream_payload import item_from_jetstream_event, skip_reason
+from aggregator.sources.bluesky_search import postview_item
+from aggregator.sources.jetstream_payload import item_from_commit, item_from_jetstream_event, skip_reason
 from aggregator.sources.mastodon_payload import item_from_status
 from aggregator.sources.x_payload import item_from_tweet
 
@@ -100,3 +101,58 @@ def test_facet_offsets_are_utf8_bytes_not_characters() -> None:
     item = item_from_jetstream_event(event)
     assert item is not None and item.links == [(3, 5, "https://bsky.app/hashtag/x")]
     assert item.created_at == "2026-07-04T15:00:00.000Z"
+
+
+def test_a_quote_is_a_repost_and_unsafe_urls_are_dropped() -> None:
+    tweet = {
+        "id": "9",
+        "text": "look",
+        "author_id": "1",
+        "referenced_tweets": [{"type": "quoted", "id": "5"}],
+        "attachments": {"media_keys": ["m1", {"not": "a key"}]},
+    }
+    includes = {
+        "users": [{"id": "1", "username": "u", "name": "U", "profile_image_url": "javascript:alert(1)"}],
+        "media": [
+            {"media_key": "m1", "type": "animated_gif", "preview_image_url": "https://p.example/g.jpg"}
+        ],
+    }
+    item = item_from_tweet(tweet, includes)
+    assert (item.repost_of, item.author.avatar) == ("5", None)
+    assert [(m.type, m.url) for m in item.media] == [("video", "https://p.example/g.jpg")]
+
+
+def test_a_boost_is_the_boosted_post_and_keeps_the_payload_as_received() -> None:
+    boosted = {
+        "uri": "https://s.example/users/a/statuses/1",
+        "content": "<p>hi</p>",
+        "account": {"acct": "a", "username": "a", "url": "https://web.example/@a"},
+        "media_attachments": [{"type": "gifv", "url": "https://s.example/g.mp4"}, "junk"],
+    }
+    boost = {"id": "2", "uri": "https://s.example/users/b/statuses/2", "content": "", "reblog": boosted}
+    item = item_from_status(boost, "s.example")
+    assert (item.source_id, item.author.handle, item.raw) == (boosted["uri"], "a@s.example", boost)
+    assert [(m.type, m.url) for m in item.media] == [("video", "https://s.example/g.mp4")]
+
+
+def test_an_update_commit_and_a_search_result_convert_like_a_create() -> None:
+    record = {
+        "text": "hi",
+        "embed": {"images": [{"image": {"ref": {"$link": "bafk/../x"}}}, {"image": {"cid": "bafkok"}}]},
+    }
+    event = {
+        "did": "did:plc:a",
+        "kind": "commit",
+        "commit": {"operation": "update", "rkey": "r", "record": record},
+    }
+    assert item_from_jetstream_event(event) is None  # not a new post
+    item = item_from_commit(event)
+    assert item.source_id == "at://did:plc:a/app.bsky.feed.post/r"
+    assert [m.url for m in item.media] == [
+        "https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:a/bafkok@jpeg"
+    ]
+    view = {"uri": item.source_id, "author": {"did": "did:plc:a", "handle": "a.test"}, "record": record}
+    found = postview_item(view)
+    assert (found.source_id, found.author.handle) == (item.source_id, "a.test")
+    with pytest.raises(InvalidItem):
+        postview_item({"uri": item.source_id, "author": {"handle": "no.did"}, "record": record})

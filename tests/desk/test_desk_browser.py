@@ -111,8 +111,10 @@ def test_reordering_the_story_by_keyboard_only(contexts, desk):
     page.locator("#elements > li.element").first.focus()
     page.keyboard.press("Alt+ArrowDown")
     wait_for(lambda: desk.order() == ["Second block", "First block", "Third block"])
+    wait_for(lambda: _dom_order(page) == desk.order())  # the page moved it too: keys go where we think
     page.keyboard.press("Alt+End")
     wait_for(lambda: desk.order() == ["Second block", "Third block", "First block"])
+    wait_for(lambda: _dom_order(page) == desk.order())
     page.keyboard.press("ArrowUp")
     page.keyboard.press("Alt+Home")
     wait_for(lambda: desk.order() == ["Third block", "Second block", "First block"])

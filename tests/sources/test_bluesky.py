@@ -6,7 +6,7 @@ import json
 import time
 
 from aggregator.feeds import create_feed
-from aggregator.sources.bluesky import char_offset, facet_spans
+from aggregator.sources.jetstream_payload import char_offset, facet_spans
 from tests.sources.conftest import feed_texts, source_row, wait_for
 from tests.sources.servers import post_event
 

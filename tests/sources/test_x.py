@@ -7,7 +7,7 @@ import logging
 
 import aggregator.collector as collector_module
 from aggregator.feeds import create_feed, sources_of
-from aggregator.sources.x import tweet_item
+from aggregator.sources.x_payload import item_from_tweet
 from tests.sources.conftest import feed_texts, source_row, wait_for
 from tests.sources.servers import RECORDED, tweet
 
@@ -18,7 +18,7 @@ def _settings(x_api, **more):
 
 def test_a_recorded_response_becomes_a_complete_item():
     recorded = json.loads((RECORDED / "x_search_recent.json").read_text())
-    item = tweet_item(recorded["data"][0], recorded["includes"])
+    item = item_from_tweet(recorded["data"][0], recorded["includes"])
     assert item.text.startswith("Summit Q&A with @kred_ada now #KredCrew")
     html = item.render_html()
     assert 'href="https://x.com/kred_ada"' in html and ">@kred_ada</a>" in html
