@@ -15,7 +15,6 @@ from aggregator.feeds import (
     add_source,
     create_feed,
     find_source,
-    get_feed,
     get_feed_item,
     list_feeds,
     list_items,
@@ -27,7 +26,8 @@ from aggregator.feeds import (
 from aggregator.items import InvalidItem, item_from_dict, store_items
 from aggregator.sources import SpecError
 from stories.elements import add_element, list_elements, remove_element, update_element
-from stories.model import StoryError, can_edit, create_story, get_header, list_stories, update_meta
+from stories.model import StoryError, can_edit, create_story, list_stories, update_meta
+from web.lookups import database, editable_story, feed_or_404, json_body, story_or_404
 from web.security import curator_required, current_curator
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -35,22 +35,8 @@ api = Blueprint("api", __name__, url_prefix="/api")
 MAX_PAGE = 500
 
 
-def _db() -> Any:
-    return current_app.extensions["tagstory.db"]
-
-
 def _collector() -> Any:
     return current_app.extensions.get("tagstory.collector")
-
-
-def _body() -> dict[str, Any]:
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the JSON decoder goes
-        data = None
-    if not isinstance(data, dict):
-        abort(400, "send a JSON object with Content-Type: application/json")
-    return data
 
 
 def _int_arg(name: str, default: int, maximum: int | None = None) -> int:
@@ -64,27 +50,6 @@ def _int_arg(name: str, default: int, maximum: int | None = None) -> int:
     if not 0 <= value <= eventlog.MAX_SEQ:
         abort(400, f"'{name}' must be an integer >= 0 (at most {eventlog.MAX_SEQ})")
     return min(value, maximum) if maximum else value
-
-
-def _feed_or_404(name: str) -> dict[str, Any]:
-    feed = get_feed(_db(), name)
-    if feed is None:
-        abort(404, f"no feed named '{name}'")
-    return feed
-
-
-def _story_or_404(slug: str) -> dict[str, Any]:
-    story = get_header(_db(), slug)
-    if story is None or (story["status"] == "draft" and not can_edit(_db(), story, current_curator())):
-        abort(404, f"no story '{slug}'")
-    return story
-
-
-def _editable_story(slug: str) -> dict[str, Any]:
-    story = _story_or_404(slug)
-    if not can_edit(_db(), story, current_curator()):
-        abort(403, f"only the curators of '{slug}' can change it")
-    return story
 
 
 @api.errorhandler(FeedError)
@@ -111,15 +76,15 @@ def conflict(error: Conflict) -> Any:
 @api.get("/feeds")
 def feeds_index() -> Any:
     """Every feed with its item count and last seq."""
-    return jsonify(list_feeds(_db()))
+    return jsonify(list_feeds(database()))
 
 
 @api.post("/feeds")
 @curator_required
 def feeds_create() -> Any:
     """Create a feed: {name, query, sources: [SPEC, …]}."""
-    data = _body()
-    feed = create_feed(_db(), data.get("name"), data.get("query"), data.get("sources") or [])
+    data = json_body()
+    feed = create_feed(database(), data.get("name"), data.get("query"), data.get("sources") or [])
     _refresh_collector()
     return jsonify(feed), 201
 
@@ -127,8 +92,8 @@ def feeds_create() -> Any:
 @api.get("/feeds/<name>")
 def feeds_show(name: str) -> Any:
     """One feed, with each source's health."""
-    feed = _feed_or_404(name)
-    return jsonify({**feed, "sources": sources_of(_db(), feed["id"])})
+    feed = feed_or_404(name)
+    return jsonify({**feed, "sources": sources_of(database(), feed["id"])})
 
 
 def _flag(name: str) -> bool:
@@ -144,7 +109,7 @@ def _stream_filter() -> StreamFilter:
         no_replies=request.args.get("replies") == "0",
         no_reposts=request.args.get("reposts") == "0",
         lang=request.args.get("lang") or None,
-        not_pinned_in=_story_or_404(unpinned)["id"] if unpinned else None,
+        not_pinned_in=story_or_404(unpinned)["id"] if unpinned else None,
     )
 
 
@@ -157,19 +122,19 @@ def _refresh_collector() -> None:
 @curator_required
 def sources_create(name: str) -> Any:
     """Add a source to a feed: {spec}; answers with the source and its health."""
-    feed = _feed_or_404(name)
-    spec = _body().get("spec")
-    add_source(_db(), feed, spec)
+    feed = feed_or_404(name)
+    spec = json_body().get("spec")
+    add_source(database(), feed, spec)
     _refresh_collector()
-    return jsonify(find_source(_db(), feed, spec)), 201
+    return jsonify(find_source(database(), feed, spec)), 201
 
 
 @api.patch("/feeds/<name>/sources/<source_id>")
 @curator_required
 def sources_update(name: str, source_id: str) -> Any:
     """Pause or resume a source: {state: paused|running}."""
-    feed = _feed_or_404(name)
-    source = set_source_state(_db(), feed, source_id, _body().get("state"))
+    feed = feed_or_404(name)
+    source = set_source_state(database(), feed, source_id, json_body().get("state"))
     _refresh_collector()
     return jsonify(source)
 
@@ -178,19 +143,19 @@ def sources_update(name: str, source_id: str) -> Any:
 @curator_required
 def sources_delete(name: str, source_id: str) -> Any:
     """Remove a source; the items it collected stay in the feed."""
-    remove_source(_db(), _feed_or_404(name), source_id)
+    remove_source(database(), feed_or_404(name), source_id)
     return "", 204
 
 
 @api.get("/feeds/<name>/items")
 def items_index(name: str) -> Any:
     """Items after a seq (or the page before `before`), in seq order, searched with `q` and filtered."""
-    feed = _feed_or_404(name)
+    feed = feed_or_404(name)
     statuses = ("approved",)
     if current_curator() and request.args.get("status"):
         statuses = tuple(request.args["status"].split(","))
     items = list_items(
-        _db(),
+        database(),
         feed,
         after=_int_arg("after", 0),
         limit=_int_arg("limit", 100, MAX_PAGE) or 1,
@@ -207,12 +172,12 @@ def items_index(name: str) -> Any:
 @curator_required
 def items_create(name: str) -> Any:
     """Add an item from an integration; it goes through the collectors' pipeline."""
-    feed = _feed_or_404(name)
-    body = _body()
+    feed = feed_or_404(name)
+    body = json_body()
     item = item_from_dict({"source_id": secrets.token_hex(8), **body}, source="api")
     item.raw = body  # the payload exactly as received, without the generated source_id
-    added = store_items(_db(), feed, [item])
-    stored = get_feed_item(_db(), feed, item.id)
+    added = store_items(database(), feed, [item])
+    stored = get_feed_item(database(), feed, item.id)
     return jsonify(stored), 201 if added else 200
 
 
@@ -220,8 +185,8 @@ def items_create(name: str) -> Any:
 @curator_required
 def items_moderate(name: str, item_id: str) -> Any:
     """Moderate an item: {status: approved|pending|hidden}."""
-    feed = _feed_or_404(name)
-    item = set_item_status(_db(), feed, item_id, _body().get("status"), current_curator()["name"])
+    feed = feed_or_404(name)
+    item = set_item_status(database(), feed, item_id, json_body().get("status"), current_curator()["name"])
     return jsonify(item)
 
 
@@ -229,7 +194,9 @@ def items_moderate(name: str, item_id: str) -> Any:
 def stories_index() -> Any:
     """Every story a viewer may see (drafts only to their curators)."""
     curator = current_curator()
-    visible = [s for s in list_stories(_db()) if s["status"] != "draft" or can_edit(_db(), s, curator)]
+    visible = [
+        s for s in list_stories(database()) if s["status"] != "draft" or can_edit(database(), s, curator)
+    ]
     return jsonify(visible)
 
 
@@ -237,12 +204,12 @@ def stories_index() -> Any:
 @curator_required
 def stories_create() -> Any:
     """Create a story: {title, feed, description?, slug?, status?}."""
-    data = _body()
-    feed = _feed_or_404(data["feed"]) if isinstance(data.get("feed"), str) else None
+    data = json_body()
+    feed = feed_or_404(data["feed"]) if isinstance(data.get("feed"), str) else None
     if data.get("feed") is not None and feed is None:
         abort(400, "'feed' must be a feed name")
     story = create_story(
-        _db(),
+        database(),
         data.get("title"),
         feed["id"] if feed else None,
         current_curator(),
@@ -256,40 +223,40 @@ def stories_create() -> Any:
 @api.get("/stories/<slug>")
 def stories_show(slug: str) -> Any:
     """A story with its elements in story order."""
-    story = _story_or_404(slug)
-    return jsonify({**story, "elements": list_elements(_db(), story)})
+    story = story_or_404(slug)
+    return jsonify({**story, "elements": list_elements(database(), story)})
 
 
 @api.patch("/stories/<slug>")
 @curator_required
 def stories_update(slug: str) -> Any:
     """Change a story's title, description, cover, status or byline."""
-    story = _editable_story(slug)
-    return jsonify(update_meta(_db(), story, _body(), current_curator()["name"]))
+    story = editable_story(slug)
+    return jsonify(update_meta(database(), story, json_body(), current_curator()["name"]))
 
 
 @api.post("/stories/<slug>/elements")
 @curator_required
 def elements_create(slug: str) -> Any:
     """Pin an item, or add a text block or a link, at `position` (default: the end)."""
-    story = _editable_story(slug)
-    return jsonify(add_element(_db(), story, _body(), current_curator()["name"])), 201
+    story = editable_story(slug)
+    return jsonify(add_element(database(), story, json_body(), current_curator()["name"])), 201
 
 
 @api.patch("/stories/<slug>/elements/<element_id>")
 @curator_required
 def elements_update(slug: str, element_id: str) -> Any:
     """Move (position) or edit (annotation, text, style, title) an element."""
-    story = _editable_story(slug)
-    return jsonify(update_element(_db(), story, element_id, _body(), current_curator()["name"]))
+    story = editable_story(slug)
+    return jsonify(update_element(database(), story, element_id, json_body(), current_curator()["name"]))
 
 
 @api.delete("/stories/<slug>/elements/<element_id>")
 @curator_required
 def elements_delete(slug: str, element_id: str) -> Any:
     """Remove an element from the story."""
-    story = _editable_story(slug)
-    remove_element(_db(), story, element_id, current_curator()["name"])
+    story = editable_story(slug)
+    remove_element(database(), story, element_id, current_curator()["name"])
     return "", 204
 
 

@@ -24,7 +24,7 @@ from aggregator.imports import ImportFileError, import_file
 from stories.archive import ArchiveError, from_archive
 from stories.formats import MEDIA_TYPES, STORY_IMPORT_FORMATS, export_story, read_story_archive
 from web.errors import handle_error
-from web.pages import _visible_story
+from web.lookups import database, story_or_404
 from web.security import csrf_ok, current_curator
 
 archive = Blueprint("archive", __name__)
@@ -39,22 +39,18 @@ IMPORT_FORMATS = {
 }
 
 
-def _db() -> Any:
-    return current_app.extensions["tagstory.db"]
-
-
 @archive.get("/stories/<slug>/export.<any(json, md):fmt>")
 def export_file(slug: str, fmt: str) -> Response:
     """The story as a Tagstory JSON archive or as Markdown, downloaded."""
-    found = _visible_story(slug)
-    exported = export_story(_db(), found, fmt)
+    found = story_or_404(slug)
+    exported = export_story(database(), found, fmt)
     response = Response(exported.text, mimetype=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}.{fmt}"'
     return response
 
 
 def _form(status: int = 200) -> Any:
-    return render_template("import.html", formats=IMPORT_FORMATS, feeds=list_feeds(_db())), status
+    return render_template("import.html", formats=IMPORT_FORMATS, feeds=list_feeds(database())), status
 
 
 class UploadRefused(ValueError):
@@ -87,7 +83,7 @@ def _import_upload(curator: dict[str, Any]) -> Any:
         raise UploadRefused("Choose a file to import.")
     if fmt not in IMPORT_FORMATS:
         raise UploadRefused(f"Choose a format: {', '.join(IMPORT_FORMATS)}.")
-    feed = get_feed(_db(), request.form["feed"]) if request.form.get("feed") else None
+    feed = get_feed(database(), request.form["feed"]) if request.form.get("feed") else None
     if request.form.get("feed") and feed is None:
         raise UploadRefused(f"There is no feed '{request.form['feed']}'.")
     if feed is None and fmt not in STORY_IMPORT_FORMATS:
@@ -96,11 +92,11 @@ def _import_upload(curator: dict[str, Any]) -> Any:
         text = upload.read().decode("utf-8")
         if fmt in STORY_IMPORT_FORMATS:
             story = from_archive(
-                _db(), read_story_archive(text, fmt), request.form.get("slug") or None, feed, curator
+                database(), read_story_archive(text, fmt), request.form.get("slug") or None, feed, curator
             )
             flash(f"Imported the story '{story['title']}'.")
             return redirect(url_for("pages.edit", slug=story["slug"]))
-        summary = import_file(_db(), feed, io.StringIO(text), fmt)
+        summary = import_file(database(), feed, io.StringIO(text), fmt)
     except (ArchiveError, ImportFileError) as error:
         raise UploadRefused(f"{upload.filename}: {error}. Nothing was imported.") from error
     except UnicodeDecodeError as error:

@@ -17,10 +17,7 @@ from stories.archive import ArchiveError, from_archive
 from stories.formats import EXPORT_FORMATS, STORY_IMPORT_FORMATS, export_story, read_story_archive
 from stories.media import MediaFetcher
 from stories.model import get_header
-
-
-def _db() -> Any:
-    return current_app.extensions["tagstory.db"]
+from web.lookups import database
 
 
 def media_fetcher(config: Any) -> MediaFetcher:
@@ -50,11 +47,11 @@ def _bar(description: str, unit: str) -> Any:
 @click.option("--embed-media", is_flag=True, help="html: download images now and inline them as data URIs.")
 def export_command(slug: str, output: Path, fmt: str, embed_media: bool) -> None:
     """Export story SLUG to FILE as HTML, Tagstory JSON or Markdown."""
-    story = get_header(_db(), slug)
+    story = get_header(database(), slug)
     if story is None:
         raise click.ClickException(f"no story '{slug}'")
     fetcher = media_fetcher(current_app.config) if embed_media and fmt == "html" else None
-    exported = export_story(_db(), story, fmt, _bar("exporting", " elements"), fetcher)
+    exported = export_story(database(), story, fmt, _bar("exporting", " elements"), fetcher)
     output.write_text(exported.text, encoding="utf-8")
     click.echo(f"Wrote {output} ({output.stat().st_size:,} bytes).")
     if exported.media_report:
@@ -81,20 +78,20 @@ def import_command(file: Path, fmt: str, feed_name: str | None, slug: str | None
     """Import FILE; nothing is stored unless the whole file is valid (one transaction)."""
     feed = None
     if feed_name is not None:
-        feed = get_feed(_db(), feed_name)
+        feed = get_feed(database(), feed_name)
         if feed is None:
             raise click.ClickException(f"no feed named '{feed_name}'")
     try:
         if fmt in STORY_IMPORT_FORMATS:
             archive = read_story_archive(file.read_text(encoding="utf-8"), fmt)
-            story = from_archive(_db(), archive, slug, feed, None, _bar("importing", " elements"))
+            story = from_archive(database(), archive, slug, feed, None, _bar("importing", " elements"))
             count = len(archive.get("elements", []))
             click.echo(f"Imported story '{story['slug']}' with {count} elements: /stories/{story['slug']}")
             return
         if feed is None:
             raise click.ClickException(f"--feed NAME is required for --format {fmt}")
         with file.open(encoding="utf-8") as stream:
-            summary = import_file(_db(), feed, stream, fmt, _bar("reading", " records"))
+            summary = import_file(database(), feed, stream, fmt, _bar("reading", " records"))
     except (ArchiveError, ImportFileError) as error:
         raise click.ClickException(f"{file}: {error}; nothing was imported") from error
     except UnicodeDecodeError as error:

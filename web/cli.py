@@ -23,10 +23,7 @@ from aggregator.feeds import (
 from aggregator.sources import SpecError
 from stories.curators import CuratorError, create_curator, create_token
 from web.archive_commands import export_command, import_command
-
-
-def _db() -> Any:
-    return current_app.extensions["tagstory.db"]
+from web.lookups import database
 
 
 @click.command("create-curator")
@@ -36,7 +33,7 @@ def _db() -> Any:
 def create_curator_command(name: str, password: str | None) -> None:
     """Create a curator account NAME."""
     try:
-        create_curator(_db(), name, password)
+        create_curator(database(), name, password)
     except CuratorError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Created curator {name}.")
@@ -48,7 +45,7 @@ def create_curator_command(name: str, password: str | None) -> None:
 def create_token_command(name: str) -> None:
     """Create an API token for curator NAME; the token is printed alone on the last line."""
     try:
-        token = create_token(_db(), name)
+        token = create_token(database(), name)
     except CuratorError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"API token for {name} (shown once; send it as 'Authorization: Bearer TOKEN'):")
@@ -67,14 +64,14 @@ def feed_group() -> None:
 def feed_add_command(name: str, query: str, sources: tuple[str, ...]) -> None:
     """Create feed NAME following QUERY from each --source SPEC."""
     try:
-        feed = create_feed(_db(), name, query, list(sources))
+        feed = create_feed(database(), name, query, list(sources))
     except (FeedError, SpecError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Created feed {feed['name']} with {len(feed['sources'])} source(s).")
 
 
 def _feed_named(name: str) -> dict[str, Any]:
-    feed = get_feed(_db(), name)
+    feed = get_feed(database(), name)
     if feed is None:
         raise click.ClickException(f"no feed named '{name}'")
     return feed
@@ -84,7 +81,7 @@ def _feed_named(name: str) -> dict[str, Any]:
 @click.argument("name")
 def feed_sources_command(name: str) -> None:
     """List the sources of feed NAME with their health."""
-    for source in sources_of(_db(), _feed_named(name)["id"]):
+    for source in sources_of(database(), _feed_named(name)["id"]):
         line = f"{source['id']:>4}  {source['spec']}  {source['state']}  items={source['items']}"
         if source["last_success"]:
             line += f"  last success {source['last_success']}"
@@ -103,7 +100,7 @@ def feed_sources_command(name: str) -> None:
 def feed_add_source_command(name: str, spec: str) -> None:
     """Add source SPEC to feed NAME."""
     try:
-        add_source(_db(), _feed_named(name), spec)
+        add_source(database(), _feed_named(name), spec)
     except SpecError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Feed {name} follows {spec}.")
@@ -113,8 +110,8 @@ def _change_source(name: str, source: str, change: str) -> dict[str, Any]:
     feed = _feed_named(name)
     try:
         if change == "remove":
-            return remove_source(_db(), feed, source)
-        return set_source_state(_db(), feed, source, change)
+            return remove_source(database(), feed, source)
+        return set_source_state(database(), feed, source, change)
     except (NotFound, FeedError) as error:
         raise click.ClickException(str(error)) from error
 
@@ -150,7 +147,7 @@ def feed_remove_source_command(name: str, source: str) -> None:
 @with_appcontext
 def collect_command() -> None:
     """Run the collectors in this process until interrupted (Ctrl-C or SIGTERM)."""
-    collector = Collector(_db(), current_app.config)
+    collector = Collector(database(), current_app.config)
     signal.signal(signal.SIGTERM, lambda *_: collector.stop_event.set())
     queue = current_app.config["MESSAGE_QUEUE"]
     click.echo(f"Collecting; publishing through {queue or 'the database (web processes poll it)'}.")

@@ -13,8 +13,9 @@ from aggregator.moderation import ModerationError, block_author, desk_room, sett
 from stories.curators import get_curator
 from stories.model import StoryError, can_edit
 from stories.roles import NotOwner, add_editor, remove_editor
-from web.api import _body, _db, _editable_story, _feed_or_404, _story_or_404, bad_request, not_found
+from web.api import bad_request, not_found
 from web.desk_events import revoke
+from web.lookups import database, editable_story, feed_or_404, json_body, story_or_404
 from web.security import curator_required, current_curator
 
 desk_api = Blueprint("desk_api", __name__, url_prefix="/api")
@@ -36,25 +37,25 @@ def not_owner(error: NotOwner) -> Any:
 @curator_required
 def moderation_show(name: str) -> Any:
     """A feed's moderation mode, rules and counts (curators only: rules are not for trolls)."""
-    return jsonify(settings(_db(), _feed_or_404(name)))
+    return jsonify(settings(database(), feed_or_404(name)))
 
 
 @desk_api.patch("/feeds/<name>")
 @curator_required
 def feeds_update(name: str) -> Any:
     """Change a feed's moderation: {moderation: auto|manual, rules: {...}}."""
-    feed = _feed_or_404(name)
-    return jsonify(update_settings(_db(), feed, _body(), current_curator()["name"]))
+    feed = feed_or_404(name)
+    return jsonify(update_settings(database(), feed, json_body(), current_curator()["name"]))
 
 
 @desk_api.post("/feeds/<name>/items/<item_id>/block-author")
 @curator_required
 def items_block_author(name: str, item_id: str) -> Any:
     """Block the author of an item: their items are hidden now (pinned ones kept) and later."""
-    feed = _feed_or_404(name)
-    item = get_feed_item(_db(), feed, item_id) or abort(404, f"no item {item_id} in feed {name}")
+    feed = feed_or_404(name)
+    item = get_feed_item(database(), feed, item_id) or abort(404, f"no item {item_id} in feed {name}")
     author = item["author"]["handle"] or item["author"]["name"]
-    return jsonify(block_author(_db(), feed, author, current_curator()["name"]))
+    return jsonify(block_author(database(), feed, author, current_curator()["name"]))
 
 
 def _audit_entry(event: dict[str, Any]) -> dict[str, Any]:
@@ -77,9 +78,11 @@ def _is_decision(event: dict[str, Any]) -> bool:
 @curator_required
 def feeds_audit(name: str) -> Any:
     """Who decided what about the feed's items, and when (newest first); a rule has no actor."""
-    feed = _feed_or_404(name)
+    feed = feed_or_404(name)
     rooms = (eventlog.feed_room(feed["name"]), desk_room(feed["name"]))
-    events = [e for room in rooms for e in eventlog.history(_db(), room, HISTORY_LIMIT, with_payload=True)]
+    events = [
+        e for room in rooms for e in eventlog.history(database(), room, HISTORY_LIMIT, with_payload=True)
+    ]
     decisions = [e for e in events if _is_decision(e)]
     decisions.sort(key=lambda e: e["seq"], reverse=True)
     return jsonify([_audit_entry(e) for e in decisions[:HISTORY_LIMIT]])
@@ -89,17 +92,17 @@ def feeds_audit(name: str) -> Any:
 @curator_required
 def editors_add(slug: str) -> Any:
     """Invite a curator as an editor: {name} (owner only)."""
-    story = _story_or_404(slug)
-    return jsonify(add_editor(_db(), story, _body().get("name"), current_curator())), 201
+    story = story_or_404(slug)
+    return jsonify(add_editor(database(), story, json_body().get("name"), current_curator())), 201
 
 
 @desk_api.delete("/stories/<slug>/editors/<name>")
 @curator_required
 def editors_remove(slug: str, name: str) -> Any:
     """Remove an editor (owner only); their open editor sockets are cut at once."""
-    story = _story_or_404(slug)
-    header = remove_editor(_db(), story, name, current_curator())
-    if not can_edit(_db(), header, get_curator(_db(), name)):  # an open story still admits them
+    story = story_or_404(slug)
+    header = remove_editor(database(), story, name, current_curator())
+    if not can_edit(database(), header, get_curator(database(), name)):  # an open story still admits them
         revoke(slug, name)
     return jsonify(header)
 
@@ -117,9 +120,9 @@ def _history_entry(event: dict[str, Any]) -> dict[str, Any]:
 @curator_required
 def stories_history(slug: str) -> Any:
     """The story's changes, newest first: who, what, when (from the event log)."""
-    story = _editable_story(slug)
+    story = editable_story(slug)
     limit = min(request.args.get("limit", HISTORY_LIMIT, type=int) or HISTORY_LIMIT, HISTORY_LIMIT)
-    events = eventlog.history(_db(), eventlog.story_room(story["slug"]), limit=limit, with_payload=True)
+    events = eventlog.history(database(), eventlog.story_room(story["slug"]), limit=limit, with_payload=True)
     return jsonify([_history_entry(e) for e in events])
 
 
@@ -128,16 +131,16 @@ def moderate(name: str) -> Any:
     """The moderation desk: the pending queue, counts, rules and recent decisions, live."""
     if current_curator() is None:
         return redirect(url_for("pages.login", next=request.path))
-    feed = _feed_or_404(name)
-    queue = list_items(_db(), feed, limit=200, statuses=("pending",))
+    feed = feed_or_404(name)
+    queue = list_items(database(), feed, limit=200, statuses=("pending",))
     latest = {"limit": 30, "before": feed["last_seq"] + 1}
     return render_template(
         "moderate.html",
         feed=feed,
         queue=queue,
-        approved=list_items(_db(), feed, statuses=("approved",), **latest)[::-1],
-        hidden=list_items(_db(), feed, statuses=("hidden",), **latest)[::-1],
-        settings=settings(_db(), feed),
+        approved=list_items(database(), feed, statuses=("approved",), **latest)[::-1],
+        hidden=list_items(database(), feed, statuses=("hidden",), **latest)[::-1],
+        settings=settings(database(), feed),
     )
 
 

@@ -17,6 +17,7 @@ from flask_socketio import join_room
 
 from stories.curators import get_curator
 from stories.model import can_edit, get_header
+from web.lookups import database
 from web.realtime import socketio
 
 
@@ -64,7 +65,7 @@ def on_editing(data: Any) -> dict[str, Any]:
     """Sent by a curator's editor: I am editing this story (rights checked every time)."""
     if not isinstance(data, dict) or not isinstance(data.get("story"), str):
         return {"ok": False, "error": 'send {"story": SLUG}'}
-    db = current_app.extensions["tagstory.db"]
+    db = database()
     story = get_header(db, data["story"])
     curator = get_curator(db, session.get("curator") or "")
     if story is None or not can_edit(db, story, curator):

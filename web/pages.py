@@ -34,7 +34,8 @@ from stories.curators import authenticate
 from stories.elements import list_elements
 from stories.export import format_when
 from stories.formats import export_story
-from stories.model import can_edit, get_header, list_stories
+from stories.model import can_edit, list_stories
+from web.lookups import database, story_or_404
 from web.security import csrf_ok, current_curator
 
 pages = Blueprint("pages", __name__)
@@ -42,49 +43,42 @@ pages = Blueprint("pages", __name__)
 FIRST_PAGE = 100  # items a feed page shows before live ones arrive
 
 
-def _db() -> Any:
-    return current_app.extensions["tagstory.db"]
-
-
 def _latest_items(feed: dict[str, Any]) -> list[dict[str, Any]]:
-    return [item for item in list_items(_db(), feed, limit=FIRST_PAGE, newest=True) if not item["deleted"]]
-
-
-def _visible_story(slug: str) -> dict[str, Any]:
-    story = get_header(_db(), slug)
-    if story is None or (story["status"] == "draft" and not can_edit(_db(), story, current_curator())):
-        abort(404, f"There is no story '{slug}'.")
-    return story
+    return [
+        item for item in list_items(database(), feed, limit=FIRST_PAGE, newest=True) if not item["deleted"]
+    ]
 
 
 @pages.get("/")
 def home() -> str:
     """Feeds and stories."""
     curator = current_curator()
-    stories = [s for s in list_stories(_db()) if s["status"] != "draft" or can_edit(_db(), s, curator)]
-    return render_template("home.html", feeds=list_feeds(_db()), stories=stories)
+    stories = [
+        s for s in list_stories(database()) if s["status"] != "draft" or can_edit(database(), s, curator)
+    ]
+    return render_template("home.html", feeds=list_feeds(database()), stories=stories)
 
 
 @pages.get("/feeds/<name>")
 def feed(name: str) -> str:
     """A feed, live: newest first."""
-    found = get_feed(_db(), name) or abort(404, f"There is no feed '{name}'.")
-    health = sources_of(_db(), found["id"]) if current_curator() else None
+    found = get_feed(database(), name) or abort(404, f"There is no feed '{name}'.")
+    health = sources_of(database(), found["id"]) if current_curator() else None
     return render_template("feed.html", feed=found, items=_latest_items(found), sources=health)
 
 
 @pages.get("/feeds/<name>/wall")
 def wall(name: str) -> str:
     """A feed for the big screen in the room."""
-    found = get_feed(_db(), name) or abort(404, f"There is no feed '{name}'.")
+    found = get_feed(database(), name) or abort(404, f"There is no feed '{name}'.")
     return render_template("wall.html", feed=found, items=_latest_items(found)[-30:])
 
 
 @pages.get("/stories/<slug>")
 def story(slug: str) -> str:
     """A story, live."""
-    found = _visible_story(slug)
-    return render_template("story.html", story=found, elements=list_elements(_db(), found))
+    found = story_or_404(slug)
+    return render_template("story.html", story=found, elements=list_elements(database(), found))
 
 
 @pages.get("/stories/<slug>/edit")
@@ -92,21 +86,21 @@ def edit(slug: str) -> Any:
     """The curator's editor: the feed beside the story."""
     if current_curator() is None:
         return redirect(url_for("pages.login", next=request.path))
-    found = _visible_story(slug)
-    if not can_edit(_db(), found, current_curator()):
+    found = story_or_404(slug)
+    if not can_edit(database(), found, current_curator()):
         abort(403, f"Only the curators of '{slug}' can edit it.")
-    feed_found = get_feed(_db(), found["feed"]) if found["feed"] else None
+    feed_found = get_feed(database(), found["feed"]) if found["feed"] else None
     items = _latest_items(feed_found) if feed_found else []
     return render_template(
-        "edit.html", story=found, elements=list_elements(_db(), found), feed=feed_found, items=items
+        "edit.html", story=found, elements=list_elements(database(), found), feed=feed_found, items=items
     )
 
 
 @pages.get("/stories/<slug>/export.html")
 def export_html(slug: str) -> Response:
     """The story as one self-contained HTML file."""
-    found = _visible_story(slug)
-    body = export_story(_db(), found, "html").text
+    found = story_or_404(slug)
+    body = export_story(database(), found, "html").text
     response = Response(body, mimetype="text/html")
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}.html"'
     return response
@@ -118,7 +112,7 @@ def login() -> Any:
     if request.method == "POST":
         if not csrf_ok():
             abort(400, "The form expired; reload the page and try again.")
-        curator = authenticate(_db(), request.form.get("name", ""), request.form.get("password", ""))
+        curator = authenticate(database(), request.form.get("name", ""), request.form.get("password", ""))
         if curator:
             csrf = session.get("csrf")
             session.clear()
@@ -161,7 +155,7 @@ def feed_create() -> Any:
     specs = [line.strip() for line in request.form.get("sources", "").splitlines() if line.strip()]
     try:
         created = create_feed(
-            _db(), request.form.get("name", "").strip(), request.form.get("query", ""), specs
+            database(), request.form.get("name", "").strip(), request.form.get("query", ""), specs
         )
     except (FeedError, SpecError) as error:
         flash(f"The feed was not created: {error}.")
@@ -174,14 +168,14 @@ def feed_create() -> Any:
 def source_control(name: str, source_id: int) -> Any:
     """Pause, resume or remove a source from the feed page (action = pause|resume|remove)."""
     _curator_form()
-    found = get_feed(_db(), name) or abort(404, f"There is no feed '{name}'.")
+    found = get_feed(database(), name) or abort(404, f"There is no feed '{name}'.")
     action = request.form.get("action")
     try:
         if action == "remove":
-            removed = remove_source(_db(), found, source_id)
+            removed = remove_source(database(), found, source_id)
             flash(f"Removed {removed['spec']}; the posts it brought stay in the feed.")
         elif action in ("pause", "resume"):
-            set_source_state(_db(), found, source_id, "paused" if action == "pause" else "running")
+            set_source_state(database(), found, source_id, "paused" if action == "pause" else "running")
             _refresh_collector()
         else:
             abort(400, "Choose pause, resume or remove.")

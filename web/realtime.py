@@ -21,6 +21,7 @@ from aggregator.feeds import get_feed
 from aggregator.moderation import desk_room
 from stories.curators import get_curator
 from stories.model import can_edit, get_header
+from web.lookups import database
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
     """The room a join/leave asks for, or an error message."""
     if not isinstance(data, dict):
         return None, 'send {"feed": NAME} or {"story": SLUG}'
-    db = current_app.extensions["tagstory.db"]
+    db = database()
     if isinstance(data.get("feed"), str):
         if get_feed(db, data["feed"]) is None:
             return None, f"no feed named '{data['feed']}'"
@@ -149,9 +150,7 @@ def on_join(data: Any) -> dict[str, Any]:
         broadcaster.deliver_pending()
     with broadcaster.lock:
         upto = broadcaster.delivered
-        missed = eventlog.events_after(
-            current_app.extensions["tagstory.db"], room, after, upto, CATCH_UP_LIMIT + 1
-        )
+        missed = eventlog.events_after(database(), room, after, upto, CATCH_UP_LIMIT + 1)
         more = len(missed) > CATCH_UP_LIMIT
         if more:
             missed = missed[:CATCH_UP_LIMIT]

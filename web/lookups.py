@@ -1,0 +1,53 @@
+"""What views need from the request, written once: the database, the JSON body, and a
+feed or a story by name — or the 4xx that says why not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, request
+
+from aggregator.db import Database
+from aggregator.feeds import get_feed
+from stories.model import can_edit, get_header
+from web.security import current_curator
+
+
+def database() -> Database:
+    """The app's one Database."""
+    return current_app.extensions["tagstory.db"]
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 that says what to send."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON decoder goes
+        data = None
+    if not isinstance(data, dict):
+        abort(400, "send a JSON object with Content-Type: application/json")
+    return data
+
+
+def feed_or_404(name: str) -> dict[str, Any]:
+    """The feed named `name`, or a 404."""
+    feed = get_feed(database(), name)
+    if feed is None:
+        abort(404, f"no feed named '{name}'")
+    return feed
+
+
+def story_or_404(slug: str) -> dict[str, Any]:
+    """The story `slug` if the asker may see it (drafts only to their curators), or a 404."""
+    story = get_header(database(), slug)
+    if story is None or (story["status"] == "draft" and not can_edit(database(), story, current_curator())):
+        abort(404, f"no story '{slug}'")
+    return story
+
+
+def editable_story(slug: str) -> dict[str, Any]:
+    """The story `slug` if the asker is one of its curators, or a 404 / 403."""
+    story = story_or_404(slug)
+    if not can_edit(database(), story, current_curator()):
+        abort(403, f"only the curators of '{slug}' can change it")
+    return story
