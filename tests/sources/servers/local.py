@@ -28,3 +28,37 @@ class LocalServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class StreamLog:
+    """An append-only list of messages that every open HTTP stream follows until it is closed."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.changed = threading.Condition()
+        self.closed = False
+
+    def append(self, message: Any) -> None:
+        """Add a message; every follower sends it next."""
+        with self.changed:
+            self.messages.append(message)
+            self.changed.notify_all()
+
+    def close(self) -> None:
+        """End every stream."""
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+
+    def follow(self, frame: Callable[[list[Any]], bytes]) -> Any:
+        """Yield `frame(new messages)` as they arrive (and a heartbeat frame every 0.2 s) until closed."""
+        position = 0
+        while True:
+            with self.changed:
+                self.changed.wait_for(
+                    lambda seen=position: self.closed or seen < len(self.messages), timeout=0.2
+                )
+                if self.closed:
+                    return
+                messages, position = self.messages[position:], len(self.messages)
+            yield frame(messages)

@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from tests.sources.servers.local import StreamLog
+
 
 def status(number: int, tag: str = "kredcrew", server: str = "mastodon.example") -> dict[str, Any]:
     """A Mastodon status in the API's JSON shape."""
@@ -55,9 +57,7 @@ class FakeMastodon:
         self.lock = threading.Lock()
         self.url = ""
         self.token: str | None = None  # the user token its streaming API wants
-        self.stream: list[str] = []  # server-sent events, in order
-        self.streamed = threading.Condition()
-        self.closed = False
+        self.events = StreamLog()  # server-sent events, in order
 
     def add(self, *statuses: dict[str, Any]) -> None:
         with self.lock:
@@ -66,26 +66,13 @@ class FakeMastodon:
     def push(self, event: str, data: Any) -> None:
         """Send a server-sent event to every stream: update, status.update or delete."""
         payload = data if isinstance(data, str) else json.dumps(data)
-        with self.streamed:
-            self.stream.append(f"event: {event}\ndata: {payload}\n\n")
-            self.streamed.notify_all()
+        self.events.append(f"event: {event}\ndata: {payload}\n\n")
 
     def stop(self) -> None:
-        with self.streamed:
-            self.closed = True
-            self.streamed.notify_all()
+        self.events.close()
 
     def _events(self) -> Any:
-        position = 0
-        while True:
-            with self.streamed:
-                self.streamed.wait_for(
-                    lambda seen=position: self.closed or seen < len(self.stream), timeout=0.2
-                )
-                if self.closed:
-                    return
-                chunks, position = self.stream[position:], len(self.stream)
-            yield (":thump\n\n" + "".join(chunks)).encode()
+        return self.events.follow(lambda chunks: (":thump\n\n" + "".join(chunks)).encode())
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         request = Request(environ)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -11,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
+
+from tests.sources.servers.local import StreamLog
 
 RECORDED = Path(__file__).resolve().parent.parent / "recorded"
 
@@ -40,9 +41,7 @@ class FakeX:
         self.requests: list[dict[str, str]] = []
         self.recorded = json.loads((RECORDED / "x_search_recent.json").read_text())
         self.rules: list[dict[str, str]] = []
-        self.streamed: list[dict[str, Any]] = []  # filtered-stream messages, in order
-        self.changed = threading.Condition()
-        self.closed = False
+        self.streamed = StreamLog()  # filtered-stream messages, in order
 
     def push(self, tweet: dict[str, Any], rule_id: str) -> None:
         """Send a post to the filtered stream as matching rule `rule_id`."""
@@ -51,26 +50,15 @@ class FakeX:
             "includes": {"users": self.recorded["includes"]["users"]},
             "matching_rules": [{"id": rule_id, "tag": "tagstory"}],
         }
-        with self.changed:
-            self.streamed.append(message)
-            self.changed.notify_all()
+        self.streamed.append(message)
 
     def stop(self) -> None:
-        with self.changed:
-            self.closed = True
-            self.changed.notify_all()
+        self.streamed.close()
 
     def _stream(self) -> Any:
-        position = 0
-        while True:
-            with self.changed:
-                self.changed.wait_for(
-                    lambda seen=position: self.closed or seen < len(self.streamed), timeout=0.2
-                )
-                if self.closed:
-                    return
-                messages, position = self.streamed[position:], len(self.streamed)
-            yield ("\r\n" + "".join(json.dumps(m) + "\r\n" for m in messages)).encode()
+        return self.streamed.follow(
+            lambda messages: ("\r\n" + "".join(json.dumps(m) + "\r\n" for m in messages)).encode()
+        )
 
     def _rules(self, request: Request) -> Response:
         if request.method == "POST":
