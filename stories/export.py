@@ -9,6 +9,7 @@ from typing import Any
 import jinja2
 
 from aggregator import clock
+from aggregator.sources import source_label
 
 ROOT = Path(__file__).resolve().parent.parent
 _environment = jinja2.Environment(
@@ -34,6 +35,7 @@ def format_when(value: str | None, with_seconds: bool = False) -> str:
 
 
 _environment.filters["when"] = format_when
+_environment.filters["source_label"] = source_label
 
 
 def render_html(

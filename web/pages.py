@@ -29,7 +29,7 @@ from aggregator.feeds import (
     set_source_state,
     sources_of,
 )
-from aggregator.sources import SpecError
+from aggregator.sources import SOURCE_LABELS, SpecError, source_label
 from stories.curators import authenticate
 from stories.elements import list_elements
 from stories.export import format_when
@@ -188,3 +188,5 @@ def init_app(app: Flask) -> None:
     """Mount the pages and the template helpers."""
     app.register_blueprint(pages)
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["source_label"] = source_label
+    app.jinja_env.globals["source_labels"] = SOURCE_LABELS

@@ -126,6 +126,22 @@ def _open_x(target: str, query: str, settings: dict[str, Any]) -> Source:
 
 
 # Each network's module is imported only when a source of that kind runs.
+# How each source is named to people ("via X"); a source not listed shows its own name.
+SOURCE_LABELS = {
+    "x": "X",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "rss": "RSS",
+    "api": "API",
+    "storify": "Storify",
+}
+
+
+def source_label(source: str) -> str:
+    """The name people know a source by: 'X' for x, 'Bluesky' for bluesky."""
+    return SOURCE_LABELS.get(source, source)
+
+
 OPENERS = {
     "replay": _open_replay,
     "mastodon": _open_mastodon,

@@ -15,6 +15,8 @@ const Tagstory = (() => {
     });
   }
 
+  const sourceLabels = JSON.parse(document.body.dataset.sourceLabels || "{}");
+
   function slot(root, name) {
     return root.querySelector(`[data-slot="${name}"]`);
   }
@@ -60,7 +62,7 @@ const Tagstory = (() => {
     }
     const time = slot(card, "time");
     time.setAttribute("datetime", item.created_at);
-    slot(card, "source").textContent = item.source;
+    slot(card, "source").textContent = sourceLabels[item.source] || item.source;
     slot(card, "synthetic").hidden = !item.synthetic;
     const original = slot(card, "url");
     original.hidden = !setLink(original, item.url);
