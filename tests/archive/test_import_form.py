@@ -18,11 +18,12 @@ from tests.factories import cheap_passwords
 pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 
-def upload(client: Any, csrf: str, name: str, fmt: str, **fields: str) -> Any:
+def upload(client: Any, csrf: str, name: str, fmt: str, content: bytes | None = None, **fields: str) -> Any:
+    """Post file `name` to the import form: `content` when given, else the fixture of that name."""
     data = {
         "csrf_token": csrf,
         "format": fmt,
-        "file": (io.BytesIO((FIXTURES / name).read_bytes()), name),
+        "file": (io.BytesIO((FIXTURES / name).read_bytes() if content is None else content), name),
         **fields,
     }
     return client.post("/import", data=data, content_type="multipart/form-data")
@@ -68,11 +69,7 @@ def test_a_bad_upload_shows_the_error_and_keeps_the_form(client: Any, curators: 
     curated_story(db)
     csrf = curators.login(client)
     exported = client.get("/stories/curated/export.json").data
-    response = client.post(
-        "/import",
-        data={"csrf_token": csrf, "format": "tagstory", "file": (io.BytesIO(exported), "curated.json")},
-        content_type="multipart/form-data",
-    )
+    response = upload(client, csrf, "curated.json", "tagstory", exported)
     assert response.status_code == 400
     assert "a story with slug &#39;curated&#39; exists already" in response.get_data(as_text=True)
 
@@ -95,16 +92,7 @@ def test_an_html_export_uploaded_under_a_new_slug_becomes_a_copy(client: Any, cu
     curated_story(db)
     csrf = curators.login(client)
     page = client.get("/stories/curated/export.html").data
-    response = client.post(
-        "/import",
-        data={
-            "csrf_token": csrf,
-            "format": "tagstory",
-            "slug": "copy",
-            "file": (io.BytesIO(page), "curated.html"),
-        },
-        content_type="multipart/form-data",
-    )
+    response = upload(client, csrf, "curated.html", "tagstory", page, slug="copy")
     assert response.status_code == 302
     assert get_header(db, "copy")["title"] == get_header(db, "curated")["title"]
     copy = client.get("/stories/copy").get_data(as_text=True)
