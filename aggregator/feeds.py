@@ -77,6 +77,11 @@ def list_feeds(db: Database) -> list[dict[str, Any]]:
     return [_feed_summary(db, row) for row in db.query("SELECT * FROM feeds ORDER BY name")]
 
 
+def feed_exists(db: Database, name: str) -> bool:
+    """Whether a feed named `name` exists (no counting: cheap enough for every socket join)."""
+    return db.query_one("SELECT 1 FROM feeds WHERE name = ?", [name]) is not None
+
+
 def get_feed(db: Database, name: str) -> dict[str, Any] | None:
     """One feed by name, or None."""
     row = db.query_one("SELECT * FROM feeds WHERE name = ?", [name])

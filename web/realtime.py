@@ -17,7 +17,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 
 from aggregator import eventlog
 from aggregator.db import Database
-from aggregator.feeds import get_feed
+from aggregator.feeds import feed_exists
 from aggregator.moderation import desk_room
 from stories.curators import get_curator
 from stories.model import can_edit, get_header
@@ -108,7 +108,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
         return None, 'send {"feed": NAME} or {"story": SLUG}'
     db = database()
     if isinstance(data.get("feed"), str):
-        if get_feed(db, data["feed"]) is None:
+        if not feed_exists(db, data["feed"]):
             return None, f"no feed named '{data['feed']}'"
         if data.get("desk") is True:
             if get_curator(db, session.get("curator") or "") is None:
