@@ -192,10 +192,10 @@ def _element_row(data: Any, number: int, item_ids: dict[str, str]) -> dict[str, 
     if kind == "item":
         if data.get("item") not in item_ids:
             raise ArchiveError(f"element {number}: 'item' must name one of the archive's items")
-        annotation = data.get("annotation") or ""
+        annotation = sanitize.clean_markup(data.get("annotation") or "")
         row.update(item_id=item_ids[data["item"]], annotation=annotation, annotation_html=_clean(annotation))
     elif kind == "text":
-        text, style = data.get("text") or "", data.get("style") or "paragraph"
+        text, style = sanitize.clean_markup(data.get("text") or ""), data.get("style") or "paragraph"
         if not text.strip():
             raise ArchiveError(f"element {number}: 'text' must not be empty")
         if style not in STYLES:

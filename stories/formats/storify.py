@@ -50,15 +50,17 @@ def _item(element: dict[str, Any], number: int) -> dict[str, Any]:
     source_info = as_dict(element.get("source"))
     kind = element.get("type")
     media: list[dict[str, Any]] = []
+    # Storify's strings may hold HTML: each post's plain text is what a browser would show of it.
     if kind == "quote":
-        text = str(as_dict(data.get("quote")).get("text") or "")
+        text = sanitize.html_to_text(str(as_dict(data.get("quote")).get("text") or ""))
     elif kind == "image":
         image = as_dict(data.get("image"))
-        text = str(image.get("caption") or "")
+        text = sanitize.html_to_text(str(image.get("caption") or ""))
         media.append({"type": "image", "url": image.get("src"), "alt": text})
     else:
         video = as_dict(data.get("video"))
-        text = " — ".join(str(v) for v in (video.get("title"), video.get("description")) if v)
+        parts = (video.get("title"), video.get("description"))
+        text = " — ".join(sanitize.html_to_text(str(v)) for v in parts if v)
         media.append(
             {"type": "video", "url": video.get("src"), "preview": video.get("thumbnail"), "alt": text}
         )
@@ -87,7 +89,12 @@ def _element(element: Any, number: int, items: dict[str, dict[str, Any]]) -> dic
     kind = element.get("type")
     data = as_dict(element.get("data"))
     if kind == "text":
-        return {"type": "text", "text": str(data.get("text") or ""), "style": "paragraph"}
+        # Storify's text is HTML: kept as sanitized HTML, so its formatting survives export and import.
+        return {
+            "type": "text",
+            "text": sanitize.clean_markup(str(data.get("text") or "")),
+            "style": "paragraph",
+        }
     if kind == "link":
         link = as_dict(data.get("link"))
         url = link.get("url") or element.get("permalink")
