@@ -153,14 +153,13 @@ def _check_header(data: Any) -> dict[str, Any]:
 
 
 def _archived_item(data: Any, number: int) -> Item:
-    # A post deleted at its source was emptied; it stays in the story as an empty, deleted item.
+    # A post deleted at its source was emptied; it stays in the story as a deleted item (items empties it).
     emptied = isinstance(data, dict) and data.get("deleted") and not (data.get("text") or data.get("html"))
     try:
         item = item_from_dict({**data, "text": "(deleted)"} if emptied else data)
     except InvalidItem as error:
         raise ArchiveError(f"item {number}: {error}") from error
-    if emptied:
-        item.text, item.source_html = "", None
+    item.deleted = bool(data.get("deleted"))
     item.raw = data.get("raw", data)
     item.collected_at = _timestamp(data.get("collected_at"))
     if item.source_html is not None:
@@ -253,14 +252,8 @@ def from_archive(
         _element_row(entry, number, item_ids)
         for number, entry in enumerate(progress(data.get("elements", [])), start=1)
     ]
-    deleted = {
-        item.id for entry, item in zip(data.get("items", []), items, strict=True) if entry.get("deleted")
-    }
     with db.write() as tx:
-        deleted -= _stored(tx, deleted)  # a post this server has keeps its own state
-        store_items(db, feed, items)
-        for item_id in deleted:
-            tx.execute("UPDATE items SET deleted = 1 WHERE id = ?", [item_id])
+        store_items(db, feed, items)  # a post this server has keeps its own state, deleted or not
         chosen = _free_slug(tx, slug or story.get("slug") or slugify(story["title"]))
         now = clock.now()
         cursor = tx.execute(
@@ -287,17 +280,6 @@ def from_archive(
                 list(row.values()),
             )
     return get_header(db, chosen)
-
-
-def _stored(tx: Any, ids: set[str]) -> set[str]:
-    """Which of `ids` are stored already."""
-    found: set[str] = set()
-    listed = sorted(ids)
-    for start in range(0, len(listed), 500):
-        chunk = listed[start : start + 500]
-        rows = tx.execute(f"SELECT id FROM items WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
-        found.update(row[0] for row in rows)
-    return found
 
 
 def _feed_id(tx: Any, feed: dict[str, Any] | None, name: Any) -> int | None:
