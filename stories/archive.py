@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from aggregator import clock, jsontext, sanitize
 from aggregator.db import Database
+from aggregator.feeds import FeedError, get_feed
+from aggregator.imports import feed_for_import
 from aggregator.items import InvalidItem, Item, item_columns, item_from_dict, public_item, store_items
 from stories.elements import MAX_TEXT, STYLES, list_elements
 from stories.model import STATUSES, get_header, slugify
@@ -77,7 +79,14 @@ def to_archive(db: Database, story: dict[str, Any], progress: Progress = no_prog
         },
         "elements": out_elements,
         "items": list(items.values()),
+        "feed": _described_feed(db, story["feed"]),
     }
+
+
+def _described_feed(db: Database, name: str | None) -> dict[str, str] | None:
+    """The story's feed as an import can make it again: its name and query (never its sources)."""
+    feed = get_feed(db, name) if name else None
+    return {"name": feed["name"], "query": feed["query"]} if feed else None
 
 
 def _raw_items(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -149,6 +158,11 @@ def _check_header(data: Any) -> dict[str, Any]:
     for name in ("elements", "items"):
         if not isinstance(data.get(name, []), list):
             raise ArchiveError(f"'{name}' must be a list")
+    feed = data.get("feed")
+    if feed is not None and not (
+        isinstance(feed, dict) and all(isinstance(feed.get(key), str) for key in ("name", "query"))
+    ):
+        raise ArchiveError("'feed' must be null or an object with a 'name' and a 'query'")
     return story
 
 
@@ -231,14 +245,16 @@ def from_archive(
     db: Database,
     data: Any,
     slug: str | None = None,
-    feed: dict[str, Any] | None = None,
+    feed_name: str | None = None,
     owner: dict[str, Any] | None = None,
     progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """Create a story from an archive, in one transaction; return its header.
 
-    Items are stored through the items pipeline (re-sanitized, deduped); with `feed`
-    they also join that feed. A taken slug is an error: pass `slug` to rename. With no
+    Items are stored through the items pipeline (re-sanitized, deduped); with `feed_name`
+    they also join that feed, and the story is linked to it. Without, the story is linked
+    to the archive's feed. Either feed is created (no sources) when missing; the header's
+    `created_feed` ({name, query}) then says so. A taken slug is an error: pass `slug` to rename. With no
     `owner` the story is open to every curator, so someone can edit it.
     """
     story = _check_header(data)
@@ -253,7 +269,8 @@ def from_archive(
         for number, entry in enumerate(progress(data.get("elements", [])), start=1)
     ]
     with db.write() as tx:
-        store_items(db, feed, items)  # a post this server has keeps its own state, deleted or not
+        feed, created = _feed_of_import(db, tx, data, feed_name)
+        store_items(db, feed if feed_name else None, items)  # a stored post keeps its own state
         chosen = _free_slug(tx, slug or story.get("slug") or slugify(story["title"]))
         now = clock.now()
         cursor = tx.execute(
@@ -265,7 +282,7 @@ def from_archive(
                 story.get("description") or "",
                 sanitize.clean_url(story.get("cover")),
                 story.get("status") or "draft",
-                _feed_id(tx, feed, story.get("feed")),
+                feed["id"] if feed else None,
                 owner["id"] if owner else None,
                 story.get("byline") or (owner["name"] if owner else ""),
                 int(owner is None),
@@ -279,13 +296,31 @@ def from_archive(
                 f"INSERT INTO elements ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),
             )
-    return get_header(db, chosen)
+    header = get_header(db, chosen)
+    if created:
+        header["created_feed"] = {"name": feed["name"], "query": feed["query"]}
+    return header
 
 
-def _feed_id(tx: Any, feed: dict[str, Any] | None, name: Any) -> int | None:
-    if feed is not None:
-        return feed["id"]
-    if not isinstance(name, str):
-        return None
-    row = tx.execute("SELECT id FROM feeds WHERE name = ?", [name]).fetchone()
-    return row["id"] if row else None
+def _feed_of_import(
+    db: Database, tx: Any, data: dict[str, Any], feed_name: str | None
+) -> tuple[dict[str, Any] | None, bool]:
+    """The feed the story is linked to ({id, name, query}), and whether it was created for it.
+
+    `feed_name` when given, else the archive's `feed`, each created when missing. An archive of
+    version 1 before `feed` existed names its feed in `story.feed` only: linked when it exists.
+    """
+    described = data.get("feed") or {}
+    name = feed_name or described.get("name")
+    if name is None:
+        legacy = data["story"].get("feed")
+        row = (
+            tx.execute("SELECT id, name, query FROM feeds WHERE name = ?", [legacy]).fetchone()
+            if isinstance(legacy, str)
+            else None
+        )
+        return (dict(row) if row else None), False
+    try:
+        return feed_for_import(db, name, described.get("query") if described.get("name") == name else None)
+    except FeedError as error:
+        raise ArchiveError(f"feed '{name}': {error}") from error
