@@ -167,7 +167,7 @@ def _check_header(data: Any) -> dict[str, Any]:
 
 
 def _archived_item(data: Any, number: int) -> Item:
-    # A post deleted at its source was emptied; it stays in the story as a deleted item (items empties it).
+    # A post deleted at its source stays in the story as a deleted item, stored without its content.
     emptied = isinstance(data, dict) and data.get("deleted") and not (data.get("text") or data.get("html"))
     try:
         item = item_from_dict({**data, "text": "(deleted)"} if emptied else data)
@@ -254,8 +254,8 @@ def from_archive(
     Items are stored through the items pipeline (re-sanitized, deduped); with `feed_name`
     they also join that feed, and the story is linked to it. Without, the story is linked
     to the archive's feed. Either feed is created (no sources) when missing; the header's
-    `created_feed` ({name, query}) then says so. A taken slug is an error: pass `slug` to rename. With no
-    `owner` the story is open to every curator, so someone can edit it.
+    `created_feed` ({name, query}) then says so. A taken slug is an error: pass `slug` to
+    rename. With no `owner` the story is open to every curator, so someone can edit it.
     """
     story = _check_header(data)
     items = [_archived_item(entry, number) for number, entry in enumerate(data.get("items", []), start=1)]
