@@ -3,6 +3,7 @@
 The whole file is read and converted first; then every item is stored in one
 transaction through `store_items`, so a bad file changes nothing. Posts that are not
 usable (a like, a delete, a status without content) are skipped and counted by reason.
+The feed that receives them is created, in that same transaction, when it does not exist.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import IO, Any
 
 from aggregator import jsontext
 from aggregator.db import Database
+from aggregator.feeds import FeedError, create_feed
 from aggregator.items import InvalidItem, Item, item_from_dict, store_items
 from aggregator.sources.jetstream_payload import item_from_jetstream_event, skip_reason
 from aggregator.sources.mastodon_payload import item_from_status
@@ -35,11 +37,17 @@ class ImportSummary:
     added: int = 0
     duplicates: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    created_feed: str | None = None  # the feed's name, when the import created it
 
     def describe(self) -> str:
         """One line per fact, for people."""
         skipped = sum(self.skipped.values())
-        lines = [
+        lines = (
+            [created_feed_note(self.created_feed, default_query(self.created_feed))]
+            if self.created_feed
+            else []
+        )
+        lines += [
             f"Read {self.read} items: {self.added} added, {self.duplicates} duplicates"
             + (f", {skipped} skipped." if skipped else ".")
         ]
@@ -53,7 +61,33 @@ class ImportSummary:
             "added": self.added,
             "duplicates": self.duplicates,
             "skipped": dict(self.skipped),
+            "created_feed": self.created_feed,
         }
+
+
+def created_feed_note(name: str, query: str) -> str:
+    """What people are told when an import created a feed."""
+    return f"Created feed {name} (query {query}, no sources)."
+
+
+def default_query(name: str) -> str:
+    """The query of a feed an import creates when nothing says what it follows: its name as a hashtag."""
+    return f"#{name}"
+
+
+def feed_for_import(db: Database, name: str, query: str | None = None) -> tuple[dict[str, Any], bool]:
+    """The feed named `name` ({id, name, query}), and whether it was created now (with `query`, no sources).
+
+    Run it inside the import's write transaction: a file refused later leaves no feed behind.
+    Raises FeedError for a name that cannot be a feed's.
+    """
+    with db.write() as tx:
+        row = tx.execute("SELECT id, name, query FROM feeds WHERE name = ?", [name]).fetchone()
+        created = row is None
+        if created:
+            create_feed(db, name, query or default_query(name), [])
+            row = tx.execute("SELECT id, name, query FROM feeds WHERE name = ?", [name]).fetchone()
+    return dict(row), created
 
 
 Converted = tuple[list[Item], list[str]]  # items, and why each skipped post was skipped
@@ -142,12 +176,15 @@ def _lines(first: str, stream: IO[str]) -> Iterator[str]:
 
 def import_file(
     db: Database,
-    feed: dict[str, Any],
+    feed_name: str,
     stream: IO[str],
     fmt: str,
     progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda records: records,
 ) -> ImportSummary:
-    """Read a whole file of `fmt`, then store its posts into `feed` in one transaction."""
+    """Read a whole file of `fmt`, then store its posts into the feed `feed_name` in one transaction.
+
+    The feed is created (query `#NAME`, no sources) when it does not exist yet.
+    """
     if fmt not in CONVERTERS:
         raise ImportFileError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)})")
     convert = CONVERTERS[fmt]
@@ -161,7 +198,13 @@ def import_file(
         items += converted
         summary.read += len(converted) + len(skipped)
         summary.skipped.update(skipped)
-    added = store_items(db, feed, items)
+    with db.write():
+        try:
+            feed, created = feed_for_import(db, feed_name)
+        except FeedError as error:
+            raise ImportFileError(f"feed '{feed_name}': {error}") from error
+        added = store_items(db, feed, items)
+    summary.created_feed = feed_name if created else None
     summary.added = len(added)
     summary.duplicates = len(items) - len(added)
     return summary

@@ -62,6 +62,8 @@ class Item:
     collected_at: str | None = None
     # False for HTML that a Tagstory sanitizer already linked (archives): cleaned, not re-linked.
     linkify: bool = True
+    # Removed at its source (an archive says so): stored as a deleted item, without its content.
+    deleted: bool = False
 
     @property
     def id(self) -> str:
@@ -201,8 +203,13 @@ def public_item(row: Any, with_raw: bool = False) -> dict[str, Any]:
     return item
 
 
+def _deletion_marker(source: str, source_id: str) -> str:
+    """The `raw` of a post deleted at its source: which post it was, nothing of what it said."""
+    return json.dumps({"deleted": True, "source": source, "source_id": source_id})
+
+
 def _item_row(item: Item, collected_at: str) -> dict[str, Any]:
-    return {
+    row = {
         "id": item.id,
         "source": item.source,
         "source_id": item.source_id,
@@ -223,6 +230,9 @@ def _item_row(item: Item, collected_at: str) -> dict[str, Any]:
         "synthetic": int(item.synthetic),
         "raw": json.dumps(item.raw, ensure_ascii=False, default=str),
     }
+    if item.deleted:
+        row.update(text="", html="", media="[]", deleted=1, raw=_deletion_marker(item.source, item.source_id))
+    return row
 
 
 def store_items(
@@ -262,7 +272,9 @@ def store_items(
             stored = tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item.id]).fetchone()
             public = public_item(stored)
             public["status"], public["reason"] = moderation.verdict(*mode_and_rules, public)
-            seq = moderation.record_item(db, tx, feed["name"], public, "add", None)
+            # A deleted post joins the feed as deleted: its one event says so, with no content.
+            op = "delete" if public["deleted"] else "add"
+            seq = moderation.record_item(db, tx, feed["name"], public, op, None)
             tx.execute(
                 "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status, reason)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -337,7 +349,7 @@ def change_items(
                 continue
             tx.execute(
                 "UPDATE items SET deleted = 1, text = '', html = '', media = '[]', raw = ? WHERE id = ?",
-                [json.dumps({"deleted": True, "source": source, "source_id": source_id}), item_id[0]],
+                [_deletion_marker(source, source_id), item_id[0]],
             )
             announced += _announce_in_feeds(db, tx, item_id[0], "delete")
     return announced

@@ -188,3 +188,13 @@ def html_to_text(fragment: str) -> str:
     with_breaks = re.sub(r"<br\s*/?>|</p>", "\n", fragment or "", flags=re.IGNORECASE)
     stripped = bleach.clean(clean_html(with_breaks, linkify=False), tags=set(), strip=True)
     return html.unescape(stripped).strip()
+
+
+def clean_markup(text: str) -> str:
+    """A text that may hold simple HTML, as written when the sanitizer keeps all of it, else sanitized.
+
+    Text and entities count alike (`1 < 2` and `1 &lt; 2` are the same text), so a harmless
+    text keeps its exact spelling; one with markup the allow-list refuses is stored cleaned.
+    """
+    cleaned = clean_html(text, linkify=False)
+    return text if html.unescape(cleaned) == html.unescape(text) else cleaned

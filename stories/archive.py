@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from aggregator import clock, jsontext, sanitize
 from aggregator.db import Database
+from aggregator.feeds import FeedError, get_feed
+from aggregator.imports import feed_for_import
 from aggregator.items import InvalidItem, Item, item_columns, item_from_dict, public_item, store_items
 from stories.elements import MAX_TEXT, STYLES, list_elements
 from stories.model import STATUSES, get_header, slugify
@@ -77,7 +79,14 @@ def to_archive(db: Database, story: dict[str, Any], progress: Progress = no_prog
         },
         "elements": out_elements,
         "items": list(items.values()),
+        "feed": _described_feed(db, story["feed"]),
     }
+
+
+def _described_feed(db: Database, name: str | None) -> dict[str, str] | None:
+    """The story's feed as an import can make it again: its name and query (never its sources)."""
+    feed = get_feed(db, name) if name else None
+    return {"name": feed["name"], "query": feed["query"]} if feed else None
 
 
 def _raw_items(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -149,18 +158,22 @@ def _check_header(data: Any) -> dict[str, Any]:
     for name in ("elements", "items"):
         if not isinstance(data.get(name, []), list):
             raise ArchiveError(f"'{name}' must be a list")
+    feed = data.get("feed")
+    if feed is not None and not (
+        isinstance(feed, dict) and all(isinstance(feed.get(key), str) for key in ("name", "query"))
+    ):
+        raise ArchiveError("'feed' must be null or an object with a 'name' and a 'query'")
     return story
 
 
 def _archived_item(data: Any, number: int) -> Item:
-    # A post deleted at its source was emptied; it stays in the story as an empty, deleted item.
+    # A post deleted at its source stays in the story as a deleted item, stored without its content.
     emptied = isinstance(data, dict) and data.get("deleted") and not (data.get("text") or data.get("html"))
     try:
         item = item_from_dict({**data, "text": "(deleted)"} if emptied else data)
     except InvalidItem as error:
         raise ArchiveError(f"item {number}: {error}") from error
-    if emptied:
-        item.text, item.source_html = "", None
+    item.deleted = bool(data.get("deleted"))
     item.raw = data.get("raw", data)
     item.collected_at = _timestamp(data.get("collected_at"))
     if item.source_html is not None:
@@ -192,10 +205,10 @@ def _element_row(data: Any, number: int, item_ids: dict[str, str]) -> dict[str, 
     if kind == "item":
         if data.get("item") not in item_ids:
             raise ArchiveError(f"element {number}: 'item' must name one of the archive's items")
-        annotation = data.get("annotation") or ""
+        annotation = sanitize.clean_markup(data.get("annotation") or "")
         row.update(item_id=item_ids[data["item"]], annotation=annotation, annotation_html=_clean(annotation))
     elif kind == "text":
-        text, style = data.get("text") or "", data.get("style") or "paragraph"
+        text, style = sanitize.clean_markup(data.get("text") or ""), data.get("style") or "paragraph"
         if not text.strip():
             raise ArchiveError(f"element {number}: 'text' must not be empty")
         if style not in STYLES:
@@ -232,15 +245,17 @@ def from_archive(
     db: Database,
     data: Any,
     slug: str | None = None,
-    feed: dict[str, Any] | None = None,
+    feed_name: str | None = None,
     owner: dict[str, Any] | None = None,
     progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """Create a story from an archive, in one transaction; return its header.
 
-    Items are stored through the items pipeline (re-sanitized, deduped); with `feed`
-    they also join that feed. A taken slug is an error: pass `slug` to rename. With no
-    `owner` the story is open to every curator, so someone can edit it.
+    Items are stored through the items pipeline (re-sanitized, deduped); with `feed_name`
+    they also join that feed, and the story is linked to it. Without, the story is linked
+    to the archive's feed. Either feed is created (no sources) when missing; the header's
+    `created_feed` ({name, query}) then says so. A taken slug is an error: pass `slug` to
+    rename. With no `owner` the story is open to every curator, so someone can edit it.
     """
     story = _check_header(data)
     items = [_archived_item(entry, number) for number, entry in enumerate(data.get("items", []), start=1)]
@@ -253,14 +268,9 @@ def from_archive(
         _element_row(entry, number, item_ids)
         for number, entry in enumerate(progress(data.get("elements", [])), start=1)
     ]
-    deleted = {
-        item.id for entry, item in zip(data.get("items", []), items, strict=True) if entry.get("deleted")
-    }
     with db.write() as tx:
-        deleted -= _stored(tx, deleted)  # a post this server has keeps its own state
-        store_items(db, feed, items)
-        for item_id in deleted:
-            tx.execute("UPDATE items SET deleted = 1 WHERE id = ?", [item_id])
+        feed, created = _feed_of_import(db, tx, data, feed_name)
+        store_items(db, feed if feed_name else None, items)  # a stored post keeps its own state
         chosen = _free_slug(tx, slug or story.get("slug") or slugify(story["title"]))
         now = clock.now()
         cursor = tx.execute(
@@ -272,7 +282,7 @@ def from_archive(
                 story.get("description") or "",
                 sanitize.clean_url(story.get("cover")),
                 story.get("status") or "draft",
-                _feed_id(tx, feed, story.get("feed")),
+                feed["id"] if feed else None,
                 owner["id"] if owner else None,
                 story.get("byline") or (owner["name"] if owner else ""),
                 int(owner is None),
@@ -286,24 +296,31 @@ def from_archive(
                 f"INSERT INTO elements ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),
             )
-    return get_header(db, chosen)
+    header = get_header(db, chosen)
+    if created:
+        header["created_feed"] = {"name": feed["name"], "query": feed["query"]}
+    return header
 
 
-def _stored(tx: Any, ids: set[str]) -> set[str]:
-    """Which of `ids` are stored already."""
-    found: set[str] = set()
-    listed = sorted(ids)
-    for start in range(0, len(listed), 500):
-        chunk = listed[start : start + 500]
-        rows = tx.execute(f"SELECT id FROM items WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
-        found.update(row[0] for row in rows)
-    return found
+def _feed_of_import(
+    db: Database, tx: Any, data: dict[str, Any], feed_name: str | None
+) -> tuple[dict[str, Any] | None, bool]:
+    """The feed the story is linked to ({id, name, query}), and whether it was created for it.
 
-
-def _feed_id(tx: Any, feed: dict[str, Any] | None, name: Any) -> int | None:
-    if feed is not None:
-        return feed["id"]
-    if not isinstance(name, str):
-        return None
-    row = tx.execute("SELECT id FROM feeds WHERE name = ?", [name]).fetchone()
-    return row["id"] if row else None
+    `feed_name` when given, else the archive's `feed`, each created when missing. An archive of
+    version 1 before `feed` existed names its feed in `story.feed` only: linked when it exists.
+    """
+    described = data.get("feed") or {}
+    name = feed_name or described.get("name")
+    if name is None:
+        legacy = data["story"].get("feed")
+        row = (
+            tx.execute("SELECT id, name, query FROM feeds WHERE name = ?", [legacy]).fetchone()
+            if isinstance(legacy, str)
+            else None
+        )
+        return (dict(row) if row else None), False
+    try:
+        return feed_for_import(db, name, described.get("query") if described.get("name") == name else None)
+    except FeedError as error:
+        raise ArchiveError(f"feed '{name}': {error}") from error

@@ -51,7 +51,7 @@ def test_a_curator_without_password_cannot_log_in(runner, client):
         (["create-curator", "bad name!", "--password", PASSWORD], "curator name"),
         (["create-token", "nobody"], "no curator named 'nobody'"),
         (["export", "nope", "-o", "out.html"], "no story 'nope'"),
-        (["import", __file__, "--feed", "nope"], "no feed named 'nope'"),
+        (["import", __file__, "--format", "twarc"], "--feed NAME is required for --format twarc"),
         (["feed", "add", "x", "#x", "--source", "gopher:somewhere"], "unknown source 'gopher'"),
         (["feed", "add", "Bad Name", "#x"], "name must be"),
     ],

@@ -19,8 +19,8 @@ from flask import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from aggregator.feeds import get_feed, list_feeds
-from aggregator.imports import ImportFileError, import_file
+from aggregator.feeds import list_feeds
+from aggregator.imports import ImportFileError, created_feed_note, import_file
 from stories.archive import ArchiveError, from_archive
 from stories.formats import MEDIA_TYPES, STORY_IMPORT_FORMATS, export_story, read_story_archive
 from web.errors import handle_error
@@ -83,26 +83,25 @@ def _import_upload(curator: dict[str, Any]) -> Any:
         raise UploadRefused("Choose a file to import.")
     if fmt not in IMPORT_FORMATS:
         raise UploadRefused(f"Choose a format: {', '.join(IMPORT_FORMATS)}.")
-    feed = get_feed(database(), request.form["feed"]) if request.form.get("feed") else None
-    if request.form.get("feed") and feed is None:
-        raise UploadRefused(f"There is no feed '{request.form['feed']}'.")
-    if feed is None and fmt not in STORY_IMPORT_FORMATS:
+    feed_name = request.form.get("feed", "").strip() or None
+    if feed_name is None and fmt not in STORY_IMPORT_FORMATS:
         raise UploadRefused(f"Choose the feed that receives the posts of a {fmt} file.")
     try:
         text = upload.read().decode("utf-8")
         if fmt in STORY_IMPORT_FORMATS:
-            story = from_archive(
-                database(), read_story_archive(text, fmt), request.form.get("slug") or None, feed, curator
-            )
+            slug = request.form.get("slug") or None
+            story = from_archive(database(), read_story_archive(text, fmt), slug, feed_name, curator)
+            if story.get("created_feed"):
+                flash(created_feed_note(**story["created_feed"]))
             flash(f"Imported the story '{story['title']}'.")
             return redirect(url_for("pages.edit", slug=story["slug"]))
-        summary = import_file(database(), feed, io.StringIO(text), fmt)
+        summary = import_file(database(), feed_name, io.StringIO(text), fmt)
     except (ArchiveError, ImportFileError) as error:
         raise UploadRefused(f"{upload.filename}: {error}. Nothing was imported.") from error
     except UnicodeDecodeError as error:
         raise UploadRefused(f"{upload.filename} is not UTF-8 text. Nothing was imported.") from error
     flash(summary.describe())
-    return redirect(url_for("pages.feed", name=feed["name"]))
+    return redirect(url_for("pages.feed", name=feed_name))
 
 
 def too_large(error: RequestEntityTooLarge) -> Any:

@@ -10,9 +10,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
-from aggregator.feeds import get_feed
 from aggregator.imports import FORMATS as FEED_FORMATS
-from aggregator.imports import ImportFileError, import_file
+from aggregator.imports import ImportFileError, created_feed_note, import_file
 from stories.archive import ArchiveError, from_archive
 from stories.formats import EXPORT_FORMATS, STORY_IMPORT_FORMATS, export_story, read_story_archive
 from stories.media import MediaFetcher
@@ -72,26 +71,27 @@ def export_command(slug: str, output: Path, fmt: str, embed_media: bool) -> None
     help="Stories: tagstory (a Tagstory JSON or HTML export), storify (Storify JSON). Posts into a feed:"
     " jsonl (Tagstory items), twarc (twarc2 JSONL), mastodon (status array or JSONL), jetstream (JSONL).",
 )
-@click.option("--feed", "feed_name", help="The feed that receives the posts (required for post formats).")
+@click.option(
+    "--feed",
+    "feed_name",
+    help="The feed that receives the posts (required for post formats); created when it does not exist.",
+)
 @click.option("--slug", help="Stories: import under this slug (a slug that exists is an error).")
 def import_command(file: Path, fmt: str, feed_name: str | None, slug: str | None) -> None:
     """Import FILE; nothing is stored unless the whole file is valid (one transaction)."""
-    feed = None
-    if feed_name is not None:
-        feed = get_feed(database(), feed_name)
-        if feed is None:
-            raise click.ClickException(f"no feed named '{feed_name}'")
     try:
         if fmt in STORY_IMPORT_FORMATS:
             archive = read_story_archive(file.read_text(encoding="utf-8"), fmt)
-            story = from_archive(database(), archive, slug, feed, None, _bar("importing", " elements"))
+            story = from_archive(database(), archive, slug, feed_name, None, _bar("importing", " elements"))
+            if story.get("created_feed"):
+                click.echo(created_feed_note(**story["created_feed"]))
             count = len(archive.get("elements", []))
             click.echo(f"Imported story '{story['slug']}' with {count} elements: /stories/{story['slug']}")
             return
-        if feed is None:
+        if feed_name is None:
             raise click.ClickException(f"--feed NAME is required for --format {fmt}")
         with file.open(encoding="utf-8") as stream:
-            summary = import_file(database(), feed, stream, fmt, _bar("reading", " records"))
+            summary = import_file(database(), feed_name, stream, fmt, _bar("reading", " records"))
     except (ArchiveError, ImportFileError) as error:
         raise click.ClickException(f"{file}: {error}; nothing was imported") from error
     except UnicodeDecodeError as error:

@@ -26,6 +26,13 @@ NETWORKS = {
     "vimeo": "vimeo",
     "google+": "googleplus",
 }
+# Where each kind keeps its content: the object under `data` (None: `data` itself), and its string.
+_CONTENT = {
+    "text": (None, "text"),
+    "quote": ("quote", "text"),
+    "image": ("image", "src"),
+    "video": ("video", "src"),
+}
 _TWEET_ID = re.compile(r"(?:twitter|x)\.com/[^/]+/status(?:es)?/(\d+)")
 
 
@@ -44,23 +51,35 @@ def _source(element: dict[str, Any]) -> tuple[str, str]:
     return "storify", hashlib.sha1(basis.encode()).hexdigest()
 
 
+def _content(element: dict[str, Any], number: int) -> dict[str, Any]:
+    """The object that holds an element's content; an element without one cannot be read, and is named."""
+    kind = element.get("type")
+    key, name = _CONTENT[kind]
+    data = element.get("data")
+    holder = data.get(key) if key and isinstance(data, dict) else data
+    if not isinstance(holder, dict) or not isinstance(holder.get(name), str):
+        path = ".".join(part for part in ("data", key, name) if part)
+        raise ArchiveError(f"Storify element {number} ({kind}) cannot be read: '{path}' must be a string")
+    return holder
+
+
 def _item(element: dict[str, Any], number: int) -> dict[str, Any]:
-    data = as_dict(element.get("data"))
+    content = _content(element, number)
     attribution = as_dict(element.get("attribution"))
     source_info = as_dict(element.get("source"))
     kind = element.get("type")
     media: list[dict[str, Any]] = []
+    # Storify's strings may hold HTML: each post's plain text is what a browser would show of it.
     if kind == "quote":
-        text = str(as_dict(data.get("quote")).get("text") or "")
+        text = sanitize.html_to_text(content["text"])
     elif kind == "image":
-        image = as_dict(data.get("image"))
-        text = str(image.get("caption") or "")
-        media.append({"type": "image", "url": image.get("src"), "alt": text})
+        text = sanitize.html_to_text(str(content.get("caption") or ""))
+        media.append({"type": "image", "url": content["src"], "alt": text})
     else:
-        video = as_dict(data.get("video"))
-        text = " — ".join(str(v) for v in (video.get("title"), video.get("description")) if v)
+        parts = (content.get("title"), content.get("description"))
+        text = " — ".join(sanitize.html_to_text(str(v)) for v in parts if v)
         media.append(
-            {"type": "video", "url": video.get("src"), "preview": video.get("thumbnail"), "alt": text}
+            {"type": "video", "url": content["src"], "preview": content.get("thumbnail"), "alt": text}
         )
     source, source_id = _source(element)
     username = attribution.get("username") or source_info.get("username")
@@ -85,9 +104,15 @@ def _element(element: Any, number: int, items: dict[str, dict[str, Any]]) -> dic
     if not isinstance(element, dict):
         raise ArchiveError(f"Storify element {number}: must be an object")
     kind = element.get("type")
+    if kind not in (*_CONTENT, "link"):
+        raise ArchiveError(
+            f"Storify element {number}: unknown type {kind!r} (quote, text, link, image or video)"
+        )
     data = as_dict(element.get("data"))
     if kind == "text":
-        return {"type": "text", "text": str(data.get("text") or ""), "style": "paragraph"}
+        # Storify's text is HTML: kept as sanitized HTML, so its formatting survives export and import.
+        text = sanitize.clean_markup(_content(element, number)["text"])
+        return {"type": "text", "text": text, "style": "paragraph"}
     if kind == "link":
         link = as_dict(data.get("link"))
         url = link.get("url") or element.get("permalink")
@@ -99,14 +124,12 @@ def _element(element: Any, number: int, items: dict[str, dict[str, Any]]) -> dic
             "title": link.get("title") or url,
             "text": link.get("description") or "",
         }
-    if kind in ("quote", "image", "video"):
-        item = _item(element, number)
-        key = f"{item['source']}\0{item['source_id']}"
-        items.setdefault(key, item)
-        item_id = hashlib.sha1(key.encode()).hexdigest()[:16]
-        items[key]["id"] = item_id
-        return {"type": "item", "item": item_id, "annotation": ""}
-    raise ArchiveError(f"Storify element {number}: unknown type {kind!r} (quote, text, link, image or video)")
+    item = _item(element, number)
+    key = f"{item['source']}\0{item['source_id']}"
+    items.setdefault(key, item)
+    item_id = hashlib.sha1(key.encode()).hexdigest()[:16]
+    items[key]["id"] = item_id
+    return {"type": "item", "item": item_id, "annotation": ""}
 
 
 def archive_from_storify(data: Any) -> dict[str, Any]:

@@ -150,3 +150,49 @@ def test_a_storify_element_of_an_unknown_type_is_named(
     assert result.exit_code == 1
     assert "Storify element 4: unknown type 'poll'" in result.output
     assert snapshot(db) == existing["counts"]
+
+
+def unreadable_storify(index: int, data: Any) -> dict[str, Any]:
+    """The fixture Storify story (6 elements) padded to 18, with element `index` (1-based) unreadable."""
+    story = json.loads((FIXTURES / "storify-v1.json").read_text(encoding="utf-8"))
+    elements = story["content"]["elements"]
+    elements += [{**element, "id": f"{element['id']}-{n}"} for n in (2, 3) for element in elements[:6]]
+    elements[index - 1]["data"] = data
+    return story
+
+
+UNREADABLE = [
+    (
+        14,
+        "a quote as a string",
+        "Storify element 14 (quote) cannot be read: 'data.quote.text' must be a string",
+    ),
+    (15, {"image": {"caption": "no src"}}, "Storify element 15 (image) cannot be read: 'data.image.src'"),
+    (13, ["text"], "Storify element 13 (text) cannot be read: 'data.text' must be a string"),
+    (17, {"video": "clip"}, "Storify element 17 (video) cannot be read: 'data.video.src' must be a string"),
+]
+
+
+@pytest.mark.parametrize(("index", "data", "message"), UNREADABLE)
+def test_an_unreadable_storify_element_is_named_and_nothing_is_imported(
+    db: Any, existing: dict, write_json: Any, runner: Any, index: int, data: Any, message: str
+) -> None:
+    path = write_json("storify.json", unreadable_storify(index, data))
+    result = runner.invoke(args=["import", str(path), "--format", "storify"])
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "nothing was imported" in result.output
+    assert snapshot(db) == existing["counts"]
+
+
+def test_an_unreadable_storify_upload_is_refused_by_the_import_page(
+    client: Any, curators: Any, db: Any, existing: dict
+) -> None:
+    from tests.archive.test_import_form import upload
+
+    csrf = curators.login(client)
+    content = json.dumps(unreadable_storify(14, "a quote as a string")).encode()
+    response = upload(client, csrf, "storify.json", "storify", content)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Storify element 14 (quote) cannot be read: &#39;data.quote.text&#39; must be a string" in page
+    assert snapshot(db) == existing["counts"]
