@@ -44,7 +44,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["DATABASE"] = app.config["DATABASE"] or str(instance / "tagstory.sqlite")
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
     app.config["REPLAY_ROOT"] = app.config["REPLAY_ROOT"] or app.root_path
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
 
     db = Database(app.config["DATABASE"])
     broadcaster = realtime.Broadcaster(db, app.config["POLL_SECONDS"])

@@ -9,6 +9,8 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from stories.curators import curator_for_token, get_curator
 
@@ -78,8 +80,19 @@ def _headers(response: Response) -> Response:
     return response
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, marked Secure on every request that came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
 def init_app(app: Flask) -> None:
-    """Add security headers to every response and `csrf_token()` to templates."""
+    """Add security headers to every response and `csrf_token()` to templates; set cookie rules."""
+    app.session_interface = SessionCookies()
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:  # the client's address and scheme as the proxies in front saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_curator"] = current_curator

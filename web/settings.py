@@ -80,6 +80,21 @@ SETTINGS = (
         "`export --embed-media`: also fetch images from loopback and private addresses (tests only).",
     ),
     Setting(
+        "SESSION_COOKIE_SAMESITE",
+        "Lax",
+        "SameSite attribute of the session cookie (Lax, Strict or None).",
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        False,
+        "Always mark the session cookie Secure; it already is on every request that came over HTTPS.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "How many reverse proxies (nginx) stand in front: their X-Forwarded-For and -Proto are believed.",
+    ),
+    Setting(
         "POLL_SECONDS",
         1.0,
         "How often each web process checks the event log for writes from other processes.",
