@@ -90,6 +90,16 @@ SETTINGS = (
         "Always mark the session cookie Secure; it already is on every request that came over HTTPS.",
     ),
     Setting(
+        "LOGIN_MAX_FAILURES",
+        5,
+        "Failed logins per account name, and per client address, before logins are refused (429).",
+    ),
+    Setting(
+        "LOGIN_WINDOW_SECONDS",
+        300.0,
+        "The window failed logins are counted in; a refused login may retry when the oldest leaves it.",
+    ),
+    Setting(
         "TRUSTED_PROXIES",
         0,
         "How many reverse proxies (nginx) stand in front: their X-Forwarded-For and -Proto are believed.",
