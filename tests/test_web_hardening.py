@@ -317,3 +317,113 @@ def test_unknown_names_cost_the_same_time_as_real_ones(live_server):
     known = statistics.median(times["ada"])
     for name in ("nobody", "robot"):
         assert 0.66 < statistics.median(times[name]) / known < 1.5, times
+
+
+# --- a lone surrogate ("\ud800": valid JSON, not a character) anywhere in a JSON text ---
+
+LONE = '"\\ud800"'  # the JSON text of the escape, as a hostile client sends it
+
+
+def _raw_json(template: str) -> str:
+    return template.replace("LONE", LONE)
+
+
+@pytest.fixture
+def world(app: Any, curators: Any) -> dict[str, Any]:
+    from tests.factories import feed, post, story
+
+    db = app.extensions["tagstory.db"]
+    ada = curators.create("ada")
+    feed(db)
+    item = post(db, feed_of(db), 1)
+    found = story(db, ada)
+    return {"slug": found["slug"], "item": item["id"], "headers": curators.token("ada")}
+
+
+def feed_of(db: Any) -> dict[str, Any]:
+    from aggregator.feeds import get_feed
+
+    return get_feed(db, "demo")
+
+
+@pytest.mark.parametrize(
+    "method, url, body",
+    [
+        ("post", "/api/feeds/demo/items", '{"text": LONE, "author": {"name": "a", "handle": "a"}}'),
+        ("post", "/api/feeds/demo/items", '{"text": "t", "author": {"name": LONE, "handle": "a"}}'),
+        ("post", "/api/feeds/demo/items", '{"text": "t", "author": {"name": "a"}, "extra": [1, {LONE: 2}]}'),
+        ("post", "/api/stories", '{"title": LONE}'),
+        ("post", "/api/stories/SLUG/elements", '{"type": "text", "text": LONE}'),
+        ("post", "/api/stories/SLUG/elements", '{"type": "item", "item_id": "ITEM", "annotation": LONE}'),
+        ("patch", "/api/stories/SLUG", '{"description": LONE}'),
+        ("post", "/api/feeds", '{"name": "x", "query": LONE, "sources": []}'),
+        ("patch", "/api/feeds/demo/items/ITEM", '{"status": LONE}'),
+    ],
+)
+def test_a_lone_surrogate_in_a_json_body_is_a_clear_400(client, world, method, url, body):
+    url = url.replace("SLUG", world["slug"]).replace("ITEM", world["item"])
+    body = _raw_json(body).replace("ITEM", world["item"])
+    response = getattr(client, method)(
+        url, data=body, headers={**world["headers"], "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "lone surrogate" in response.get_json()["error"]
+
+
+def test_a_surrogate_pair_is_a_character_and_is_stored(client, world):
+    body = '{"text": "\\ud83d\\ude00", "author": {"name": "a", "handle": "a"}}'
+    response = client.post(
+        "/api/feeds/demo/items", data=body, headers={**world["headers"], "Content-Type": "application/json"}
+    )
+    assert response.status_code == 201 and response.get_json()["text"] == "\U0001f600"
+
+
+@pytest.mark.parametrize(
+    "fmt, content",
+    [
+        ("jsonl", '{"source": "test", "source_id": "1", "text": LONE, "author": {"name": "a"}}\n'),
+        ("mastodon", '[{"id": "1", "content": LONE}]'),
+        ("twarc", '{"data": [{"id": "1", "text": LONE}]}\n'),
+        ("jetstream", '{"kind": "commit", "commit": {"record": {"text": LONE}}}\n'),
+        ("tagstory", '{"format": "tagstory", "story": {"title": LONE}, "elements": [], "items": []}'),
+        ("storify", '{"content": {"title": LONE, "elements": []}}'),
+    ],
+)
+def test_a_lone_surrogate_in_an_imported_file_is_a_clear_import_error(
+    app, client, curators, world, tmp_path, fmt, content
+):
+    import io
+
+    db = app.extensions["tagstory.db"]
+    before = db.query_one("SELECT count(*) AS n FROM events")["n"]
+    path = tmp_path / f"hostile.{fmt}"
+    path.write_text(_raw_json(content))
+    result = app.test_cli_runner().invoke(args=["import", str(path), "--format", fmt, "--feed", "demo"])
+    assert result.exit_code != 0 and "lone surrogate" in result.output, result.output
+    assert "Traceback" not in result.output
+    csrf = curators.login(client, "ada")
+    form = {
+        "csrf_token": csrf,
+        "format": fmt,
+        "feed": "demo",
+        "file": (io.BytesIO(path.read_bytes()), path.name),
+    }
+    response = client.post("/import", data=form, content_type="multipart/form-data")
+    assert response.status_code == 400 and "lone surrogate" in response.get_data(as_text=True)
+    assert db.query_one("SELECT count(*) AS n FROM events")["n"] == before
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"feed": "\ud800", "after": 0},
+        {"story": "\ud800", "after": 0},
+        {"feed": "demo", "after": 0, "\udfff": 1},
+    ],
+)
+def test_a_lone_surrogate_in_a_socket_join_gets_an_error_ack(world, socket_client, data):
+    sio = socket_client()
+    ack = sio.emit("join", data, callback=True)
+    assert ack["ok"] is False and "lone surrogate" in ack["error"]
+    # The connection still works.
+    assert sio.emit("join", {"feed": "demo", "after": 0}, callback=True)["ok"] is True

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, current_app, request
 
+from aggregator import jsontext
 from aggregator.db import Database
 from aggregator.feeds import get_feed
 from stories.model import can_edit, get_header
@@ -19,13 +20,16 @@ def database() -> Database:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 that says what to send."""
+    """The request's JSON object, all of it text, or a 400 that says what to send."""
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the JSON decoder goes
         data = None
     if not isinstance(data, dict):
         abort(400, "send a JSON object with Content-Type: application/json")
+    problem = jsontext.text_problem(data)
+    if problem:
+        abort(400, f"the JSON body cannot be stored: {problem}")
     return data
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from flask_socketio import SocketIO, join_room, leave_room
 
-from aggregator import eventlog
+from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import feed_exists
 from aggregator.moderation import desk_room
@@ -137,6 +137,8 @@ def on_error(error: Exception) -> dict[str, Any]:
 @socketio.on("join")
 def on_join(data: Any) -> dict[str, Any]:
     """Sent by any viewer: follow a feed or a story from `after` (the last seq it has)."""
+    if problem := jsontext.text_problem(data):
+        return {"ok": False, "error": problem}
     room, error = _room_for(data)
     if error:
         return {"ok": False, "error": error}
