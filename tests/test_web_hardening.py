@@ -427,3 +427,24 @@ def test_a_lone_surrogate_in_a_socket_join_gets_an_error_ack(world, socket_clien
     assert ack["ok"] is False and "lone surrogate" in ack["error"]
     # The connection still works.
     assert sio.emit("join", {"feed": "demo", "after": 0}, callback=True)["ok"] is True
+
+
+# --- the story history keeps its cap ---
+
+
+def test_the_story_history_keeps_its_cap_and_refuses_bad_limits(app, client, world):
+    from web.desk import HISTORY_LIMIT
+
+    headers = world["headers"]
+    for n in range(HISTORY_LIMIT + 5):
+        response = client.post(
+            f"/api/stories/{world['slug']}/elements", json={"type": "text", "text": f"t{n}"}, headers=headers
+        )
+        assert response.status_code == 201
+    url = f"/api/stories/{world['slug']}/history"
+    assert len(client.get(url, headers=headers).get_json()) == HISTORY_LIMIT
+    assert len(client.get(url, query_string={"limit": 10_000}, headers=headers).get_json()) == HISTORY_LIMIT
+    assert len(client.get(url, query_string={"limit": 3}, headers=headers).get_json()) == 3
+    for bad in ("-1", "abc", "1.5", str(2**70)):
+        response = client.get(url, query_string={"limit": bad}, headers=headers)
+        assert response.status_code == 400 and "'limit'" in response.get_json()["error"], bad
