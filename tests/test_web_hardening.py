@@ -448,3 +448,93 @@ def test_the_story_history_keeps_its_cap_and_refuses_bad_limits(app, client, wor
     for bad in ("-1", "abc", "1.5", str(2**70)):
         response = client.get(url, query_string={"limit": bad}, headers=headers)
         assert response.status_code == 400 and "'limit'" in response.get_json()["error"], bad
+
+
+# --- story exports: rendered once per version, for anyone who asks ---
+
+
+def _renders(app: Any) -> int:
+    return app.extensions["tagstory.exports"].renders
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "md"])
+def test_an_unchanged_story_is_exported_once_and_a_change_renders_it_again(app, client, world, fmt):
+    url = f"/stories/{world['slug']}/export.{fmt}"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get(url)
+    assert again.get_data() == first.get_data()  # the same bytes, its export time included
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert _renders(app) == 1
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    response = client.post(
+        f"/api/stories/{world['slug']}/elements",
+        json={"type": "text", "text": "A new paragraph"},
+        headers=world["headers"],
+    )
+    assert response.status_code == 201
+    changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and "A new paragraph" in changed.get_data(as_text=True)
+    assert changed.headers["ETag"] != first.headers["ETag"]
+    assert _renders(app) == 2
+
+
+def test_a_change_to_a_pinned_post_renders_the_export_again(app, client, world):
+    from aggregator.items import change_items, item_from_dict
+    from tests.factories import post_dict
+
+    client.post(
+        f"/api/stories/{world['slug']}/elements",
+        json={"type": "item", "item_id": world["item"]},
+        headers=world["headers"],
+    )
+    url = f"/stories/{world['slug']}/export.md"
+    assert "post 1" in client.get(url).get_data(as_text=True)
+    db = app.extensions["tagstory.db"]
+    change_items(db, changed=[item_from_dict(post_dict(1, text="post 1, edited at its source"))])
+    assert "edited at its source" in client.get(url).get_data(as_text=True)
+    change_items(db, deleted=[("test", "1")])
+    assert "edited at its source" not in client.get(url).get_data(as_text=True)
+    assert _renders(app) == 3
+
+
+def test_a_draft_export_is_private_and_still_for_its_curators_only(app, client, world):
+    client.patch(f"/api/stories/{world['slug']}", json={"status": "draft"}, headers=world["headers"])
+    assert client.get(f"/stories/{world['slug']}/export.html").status_code == 404
+    response = client.get(f"/stories/{world['slug']}/export.html", headers=world["headers"])
+    assert response.status_code == 200 and "private" in response.headers["Cache-Control"]
+    assert client.get(f"/stories/{world['slug']}/export.html").status_code == 404
+
+
+def test_concurrent_requests_for_the_same_version_render_it_once(app, world):
+    import threading
+
+    barrier = threading.Barrier(6)
+    bodies: list[bytes] = []
+
+    def download() -> None:
+        local = app.test_client()
+        barrier.wait()
+        bodies.append(local.get(f"/stories/{world['slug']}/export.json").get_data())
+
+    threads = [threading.Thread(target=download) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(bodies) == 6 and len(set(bodies)) == 1
+    assert _renders(app) == 1
+
+
+def test_the_cache_stays_within_its_bytes(tmp_path):
+    from stories.curators import create_curator
+    from tests.factories import feed, story
+
+    app = _app(tmp_path, EXPORT_CACHE_BYTES=1)
+    db = app.extensions["tagstory.db"]
+    feed(db)
+    found = story(db, create_curator(db, "ada", None))
+    client = app.test_client()
+    for _ in range(2):
+        assert client.get(f"/stories/{found['slug']}/export.md").status_code == 200
+    assert _renders(app) == 2  # too big to keep: rendered each time, never stored

@@ -33,8 +33,8 @@ from aggregator.sources import SOURCE_LABELS, SpecError, source_label
 from stories.curators import authenticate
 from stories.elements import list_elements
 from stories.export import format_when
-from stories.formats import export_story
 from stories.model import can_edit, list_stories
+from web.exports import export_response
 from web.login_throttle import LoginThrottle, keys_for
 from web.lookups import database, story_or_404
 from web.security import csrf_ok, current_curator, end_session, safe_next, start_session
@@ -100,11 +100,7 @@ def edit(slug: str) -> Any:
 @pages.get("/stories/<slug>/export.html")
 def export_html(slug: str) -> Response:
     """The story as one self-contained HTML file."""
-    found = story_or_404(slug)
-    body = export_story(database(), found, "html").text
-    response = Response(body, mimetype="text/html")
-    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.html"'
-    return response
+    return export_response(database(), story_or_404(slug), "html")
 
 
 def _login_throttle() -> LoginThrottle:

@@ -105,6 +105,11 @@ SETTINGS = (
         "How many reverse proxies (nginx) stand in front: their X-Forwarded-For and -Proto are believed.",
     ),
     Setting(
+        "EXPORT_CACHE_BYTES",
+        128 * 1024 * 1024,
+        "Memory for story downloads (export.html/.json/.md) rendered once per story version; 0 = none.",
+    ),
+    Setting(
         "POLL_SECONDS",
         1.0,
         "How often each web process checks the event log for writes from other processes.",
