@@ -538,3 +538,25 @@ def test_the_cache_stays_within_its_bytes(tmp_path):
     for _ in range(2):
         assert client.get(f"/stories/{found['slug']}/export.md").status_code == 200
     assert _renders(app) == 2  # too big to keep: rendered each time, never stored
+
+
+def test_served_with_gevent_exports_render_off_the_hub_and_are_cached(live_server):
+    import requests
+
+    server = live_server()
+    server.cli("create-curator", "ada")
+    token = server.cli("create-token", "ada").strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    created = requests.post(
+        server.url + "/api/stories", json={"title": "Live", "status": "live"}, headers=headers
+    )
+    slug = created.json()["slug"]
+    requests.post(
+        f"{server.url}/api/stories/{slug}/elements", json={"type": "text", "text": "Hello"}, headers=headers
+    ).raise_for_status()
+    first = requests.get(f"{server.url}/stories/{slug}/export.html")
+    assert first.status_code == 200 and "Hello" in first.text
+    again = requests.get(
+        f"{server.url}/stories/{slug}/export.html", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304

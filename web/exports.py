@@ -5,7 +5,8 @@ story's export. So each (story, format) keeps its latest rendering in memory, ke
 the story's version: its header (with the last seq of its room), its elements, and the
 latest event of every post it pins. Concurrent requests for a version not rendered yet
 wait for one rendering instead of each making their own. The cache holds at most
-EXPORT_CACHE_BYTES; the least recently served renderings leave first.
+EXPORT_CACHE_BYTES; the least recently served renderings leave first. Served with
+gevent, a rendering runs in gevent's thread pool, so other requests are answered meanwhile.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,8 +54,9 @@ class Rendering:
 class ExportCache:
     """The latest rendering of each (story, format), at most `max_bytes` of them in all."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, run: Callable[[Callable[[], bytes]], bytes] | None = None) -> None:
         self.max_bytes = max_bytes
+        self.run = run or (lambda work: work())
         self.renders = 0  # how many renderings were made (tests read it)
         self._lock = threading.Lock()
         self._entries: OrderedDict[Key, Rendering] = OrderedDict()
@@ -89,7 +92,8 @@ class ExportCache:
             if found:
                 return found
             try:
-                entry = Rendering(version, export_story(db, story, fmt).text.encode("utf-8"))
+                body = self.run(lambda: export_story(db, story, fmt).text.encode("utf-8"))
+                entry = Rendering(version, body)
                 self.renders += 1
                 self._keep(key, entry)
             finally:
@@ -111,6 +115,14 @@ def export_response(db: Database, story: dict[str, Any], fmt: str) -> Response:
     return response.make_conditional(request)
 
 
+def _in_gevent_threadpool(work: Callable[[], bytes]) -> bytes:
+    """Run CPU-heavy `work` in an OS thread of gevent's pool: the hub keeps serving meanwhile."""
+    import gevent
+
+    return gevent.get_hub().threadpool.apply(work)
+
+
 def init_app(app: Flask) -> None:
-    """Give the app its export cache."""
-    app.extensions["tagstory.exports"] = ExportCache(app.config["EXPORT_CACHE_BYTES"])
+    """Give the app its export cache (rendering off the hub when serving with gevent)."""
+    run = _in_gevent_threadpool if app.config["ASYNC_MODE"] == "gevent" else None
+    app.extensions["tagstory.exports"] = ExportCache(app.config["EXPORT_CACHE_BYTES"], run)
