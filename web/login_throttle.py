@@ -16,8 +16,11 @@ from aggregator.db import Database
 
 
 def keys_for(name: str, address: str | None) -> list[str]:
-    """What a login attempt is counted against: the account name and the client's address."""
-    return [f"name:{name}", f"address:{address or 'unknown'}"]
+    """What a login attempt is counted against: the account name and the client's address.
+
+    Names longer than any account's (64) are cut, so a 2 MB name stores no 2 MB key.
+    """
+    return [f"name:{name[:65]}", f"address:{address or 'unknown'}"]
 
 
 class LoginThrottle:
