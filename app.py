@@ -20,7 +20,7 @@ from flask import Flask
 
 from aggregator.collector import Collector
 from aggregator.db import Database
-from web import api, archive, cli, desk, desk_events, errors, pages, realtime, security, settings
+from web import api, archive, cli, desk, desk_events, errors, exports, pages, realtime, security, settings
 
 
 def _secret_key(instance: Path) -> str:
@@ -44,7 +44,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["DATABASE"] = app.config["DATABASE"] or str(instance / "tagstory.sqlite")
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
     app.config["REPLAY_ROOT"] = app.config["REPLAY_ROOT"] or app.root_path
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
 
     db = Database(app.config["DATABASE"])
     broadcaster = realtime.Broadcaster(db, app.config["POLL_SECONDS"])
@@ -74,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     desk.init_app(app)
     desk_events.init_app(app)
     archive.init_app(app)
+    exports.init_app(app)
     cli.init_app(app)
     return app
 

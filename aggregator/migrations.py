@@ -140,3 +140,19 @@ def desk(db: sqlite_utils.Database) -> None:
         CREATE INDEX feed_items_by_status ON feed_items (feed_id, status, seq);
         """
     )
+
+
+@migrations(name="0003_web_security")
+def web_security(db: sqlite_utils.Database) -> None:
+    """Revocable sessions, failed logins for throttling, and pinned items' events by item."""
+    db.executescript(
+        """
+        ALTER TABLE curators ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE login_failures (
+            key TEXT NOT NULL,
+            at REAL NOT NULL
+        );
+        CREATE INDEX login_failures_by_key ON login_failures (key, at);
+        CREATE INDEX feed_items_by_item ON feed_items (item_id);
+        """
+    )

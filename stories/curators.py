@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -44,14 +45,43 @@ def get_curator(db: Database, name: str) -> dict[str, Any] | None:
     return _public(db.query_one("SELECT id, name FROM curators WHERE name = ?", [name]))
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made like real ones, checked for unknown names: made once, not per attempt."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(db: Database, name: str, password: str) -> dict[str, Any] | None:
-    """The curator whose name and password match, or None."""
+    """The curator whose name and password match, or None.
+
+    Exactly one password check runs whatever the name, so names cannot be probed by timing.
+    """
     row = db.query_one("SELECT id, name, password_hash FROM curators WHERE name = ?", [name])
-    if row is None or not row["password_hash"]:
-        # Spend the same time as a real check, so names cannot be probed by timing.
-        check_password_hash(generate_password_hash("x"), password or "")
+    stored = row["password_hash"] if row is not None and row["password_hash"] else None
+    matches = check_password_hash(stored or _dummy_hash(), password or "")
+    return _public(row) if stored and matches else None
+
+
+def session_generation(db: Database, name: str) -> int | None:
+    """The curator's current session generation, written into the sessions it starts; or None."""
+    row = db.query_one("SELECT session_generation FROM curators WHERE name = ?", [name])
+    return row["session_generation"] if row else None
+
+
+def curator_for_session(db: Database, name: str, generation: Any) -> dict[str, Any] | None:
+    """The curator a session names, if the session belongs to its current generation; or None."""
+    if not isinstance(generation, int):
         return None
-    return _public(row) if check_password_hash(row["password_hash"], password or "") else None
+    row = db.query_one(
+        "SELECT id, name FROM curators WHERE name = ? AND session_generation = ?", [name, generation]
+    )
+    return _public(row)
+
+
+def end_sessions(db: Database, name: str) -> None:
+    """Void every session of the curator `name` (logout): copies of its cookies stop working."""
+    with db.write() as tx:
+        tx.execute("UPDATE curators SET session_generation = session_generation + 1 WHERE name = ?", [name])
 
 
 def _digest(token: str) -> str:
@@ -70,6 +100,31 @@ def create_token(db: Database, name: str) -> str:
             [curator["id"], _digest(token), clock.now()],
         )
     return token
+
+
+def list_tokens(db: Database, name: str) -> list[dict[str, Any]]:
+    """The curator's API tokens, oldest first: id and creation time (the tokens themselves are not kept)."""
+    if get_curator(db, name) is None:
+        raise CuratorError(f"no curator named '{name}'")
+    rows = db.query(
+        "SELECT t.id, t.created_at FROM tokens t JOIN curators c ON c.id = t.curator_id"
+        " WHERE c.name = ? ORDER BY t.id",
+        [name],
+    )
+    return [{"id": r["id"], "created_at": r["created_at"]} for r in rows]
+
+
+def revoke_token(db: Database, name: str, token_id: int) -> None:
+    """Delete API token `token_id` of the curator `name`; requests sending it get a 401 from now on."""
+    if get_curator(db, name) is None:
+        raise CuratorError(f"no curator named '{name}'")
+    with db.write() as tx:
+        deleted = tx.execute(
+            "DELETE FROM tokens WHERE id = ? AND curator_id = (SELECT id FROM curators WHERE name = ?)",
+            [token_id, name],
+        ).rowcount
+    if not deleted:
+        raise CuratorError(f"curator '{name}' has no token {token_id} (see: tokens {name})")
 
 
 def curator_for_token(db: Database, token: str) -> dict[str, Any] | None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from aggregator import eventlog
 from aggregator.errors import Conflict, NotFound
 from aggregator.feeds import (
     FeedError,
@@ -27,7 +26,7 @@ from aggregator.items import InvalidItem, item_from_dict, store_items
 from aggregator.sources import SpecError
 from stories.elements import add_element, list_elements, remove_element, update_element
 from stories.model import StoryError, can_edit, create_story, list_stories, update_meta
-from web.lookups import database, editable_story, feed_or_404, json_body, story_or_404
+from web.lookups import database, editable_story, feed_or_404, int_arg, json_body, story_or_404
 from web.security import curator_required, current_curator
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -37,19 +36,6 @@ MAX_PAGE = 500
 
 def _collector() -> Any:
     return current_app.extensions.get("tagstory.collector")
-
-
-def _int_arg(name: str, default: int, maximum: int | None = None) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        abort(400, f"'{name}' must be an integer")
-    if not 0 <= value <= eventlog.MAX_SEQ:
-        abort(400, f"'{name}' must be an integer >= 0 (at most {eventlog.MAX_SEQ})")
-    return min(value, maximum) if maximum else value
 
 
 @api.errorhandler(FeedError)
@@ -157,12 +143,12 @@ def items_index(name: str) -> Any:
     items = list_items(
         database(),
         feed,
-        after=_int_arg("after", 0),
-        limit=_int_arg("limit", 100, MAX_PAGE) or 1,
+        after=int_arg("after", 0),
+        limit=int_arg("limit", 100, MAX_PAGE) or 1,
         query=request.args.get("q"),
         statuses=statuses,
         with_raw=True,
-        before=_int_arg("before", 0) or None,
+        before=int_arg("before", 0) or None,
         filters=_stream_filter(),
     )
     return jsonify(items=items, last_seq=items[-1]["seq"] if items else feed["last_seq"])

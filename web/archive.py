@@ -22,8 +22,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from aggregator.feeds import list_feeds
 from aggregator.imports import ImportFileError, created_feed_note, import_file
 from stories.archive import ArchiveError, from_archive
-from stories.formats import MEDIA_TYPES, STORY_IMPORT_FORMATS, export_story, read_story_archive
+from stories.formats import STORY_IMPORT_FORMATS, read_story_archive
 from web.errors import handle_error
+from web.exports import export_response
 from web.lookups import database, story_or_404
 from web.security import csrf_ok, current_curator
 
@@ -42,11 +43,7 @@ IMPORT_FORMATS = {
 @archive.get("/stories/<slug>/export.<any(json, md):fmt>")
 def export_file(slug: str, fmt: str) -> Response:
     """The story as a Tagstory JSON archive or as Markdown, downloaded."""
-    found = story_or_404(slug)
-    exported = export_story(database(), found, fmt)
-    response = Response(exported.text, mimetype=MEDIA_TYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.{fmt}"'
-    return response
+    return export_response(database(), story_or_404(slug), fmt)
 
 
 def _form(status: int = 200) -> Any:

@@ -21,7 +21,7 @@ from aggregator.feeds import (
     sources_of,
 )
 from aggregator.sources import SpecError
-from stories.curators import CuratorError, create_curator, create_token
+from stories.curators import CuratorError, create_curator, create_token, list_tokens, revoke_token
 from web.archive_commands import export_command, import_command
 from web.lookups import database
 
@@ -50,6 +50,34 @@ def create_token_command(name: str) -> None:
         raise click.ClickException(str(error)) from error
     click.echo(f"API token for {name} (shown once; send it as 'Authorization: Bearer TOKEN'):")
     click.echo(token)
+
+
+@click.command("tokens")
+@with_appcontext
+@click.argument("name")
+def tokens_command(name: str) -> None:
+    """List the API tokens of curator NAME: id and creation time (the tokens are never shown again)."""
+    try:
+        tokens = list_tokens(database(), name)
+    except CuratorError as error:
+        raise click.ClickException(str(error)) from error
+    if not tokens:
+        click.echo(f"Curator {name} has no API token.")
+    for token in tokens:
+        click.echo(f"{token['id']:>4}  created {token['created_at']}")
+
+
+@click.command("revoke-token")
+@with_appcontext
+@click.argument("name")
+@click.argument("token_id", type=int)
+def revoke_token_command(name: str, token_id: int) -> None:
+    """Revoke API token TOKEN_ID (from `tokens NAME`) of curator NAME; it stops working at once."""
+    try:
+        revoke_token(database(), name, token_id)
+    except CuratorError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Revoked token {token_id} of {name}.")
 
 
 @click.group("feed", cls=AppGroup)
@@ -164,6 +192,8 @@ def init_app(app: Flask) -> None:
     for command in (
         create_curator_command,
         create_token_command,
+        tokens_command,
+        revoke_token_command,
         feed_group,
         collect_command,
         export_command,

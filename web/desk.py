@@ -15,7 +15,7 @@ from stories.model import StoryError, can_edit
 from stories.roles import NotOwner, add_editor, remove_editor
 from web.api import bad_request, not_found
 from web.desk_events import revoke
-from web.lookups import database, editable_story, feed_or_404, json_body, story_or_404
+from web.lookups import database, editable_story, feed_or_404, int_arg, json_body, story_or_404
 from web.security import curator_required, current_curator
 
 desk_api = Blueprint("desk_api", __name__, url_prefix="/api")
@@ -121,7 +121,7 @@ def _history_entry(event: dict[str, Any]) -> dict[str, Any]:
 def stories_history(slug: str) -> Any:
     """The story's changes, newest first: who, what, when (from the event log)."""
     story = editable_story(slug)
-    limit = min(request.args.get("limit", HISTORY_LIMIT, type=int) or HISTORY_LIMIT, HISTORY_LIMIT)
+    limit = int_arg("limit", HISTORY_LIMIT, HISTORY_LIMIT) or HISTORY_LIMIT
     events = eventlog.history(database(), eventlog.story_room(story["slug"]), limit=limit, with_payload=True)
     return jsonify([_history_entry(e) for e in events])
 

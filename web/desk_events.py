@@ -12,13 +12,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from flask import current_app, request, session
+from flask import current_app, request
 from flask_socketio import join_room
 
-from stories.curators import get_curator
 from stories.model import can_edit, get_header
 from web.lookups import database
 from web.realtime import socketio
+from web.security import session_curator
 
 
 def editing_room(slug: str) -> str:
@@ -67,7 +67,7 @@ def on_editing(data: Any) -> dict[str, Any]:
         return {"ok": False, "error": 'send {"story": SLUG}'}
     db = database()
     story = get_header(db, data["story"])
-    curator = get_curator(db, session.get("curator") or "")
+    curator = session_curator()
     if story is None or not can_edit(db, story, curator):
         _drop(request.sid)
         return {"ok": False, "error": "you are not a curator of this story"}

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, current_app, request
 
+from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import get_feed
 from stories.model import can_edit, get_header
@@ -19,14 +20,31 @@ def database() -> Database:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 that says what to send."""
+    """The request's JSON object, all of it text, or a 400 that says what to send."""
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the JSON decoder goes
         data = None
     if not isinstance(data, dict):
         abort(400, "send a JSON object with Content-Type: application/json")
+    problem = jsontext.text_problem(data)
+    if problem:
+        abort(400, f"the JSON body cannot be stored: {problem}")
     return data
+
+
+def int_arg(name: str, default: int, maximum: int | None = None) -> int:
+    """Query argument `name` as an integer >= 0, at most `maximum` (when given), or a 400."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400, f"'{name}' must be an integer")
+    if not 0 <= value <= eventlog.MAX_SEQ:
+        abort(400, f"'{name}' must be an integer >= 0 (at most {eventlog.MAX_SEQ})")
+    return min(value, maximum) if maximum else value
 
 
 def feed_or_404(name: str) -> dict[str, Any]:

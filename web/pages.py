@@ -11,10 +11,10 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 
@@ -33,10 +33,11 @@ from aggregator.sources import SOURCE_LABELS, SpecError, source_label
 from stories.curators import authenticate
 from stories.elements import list_elements
 from stories.export import format_when
-from stories.formats import export_story
 from stories.model import can_edit, list_stories
+from web.exports import export_response
+from web.login_throttle import LoginThrottle, keys_for
 from web.lookups import database, story_or_404
-from web.security import csrf_ok, current_curator
+from web.security import csrf_ok, current_curator, end_session, safe_next, start_session
 
 pages = Blueprint("pages", __name__)
 
@@ -99,27 +100,34 @@ def edit(slug: str) -> Any:
 @pages.get("/stories/<slug>/export.html")
 def export_html(slug: str) -> Response:
     """The story as one self-contained HTML file."""
-    found = story_or_404(slug)
-    body = export_story(database(), found, "html").text
-    response = Response(body, mimetype="text/html")
-    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.html"'
-    return response
+    return export_response(database(), story_or_404(slug), "html")
+
+
+def _login_throttle() -> LoginThrottle:
+    config = current_app.config
+    return LoginThrottle(database(), config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"])
 
 
 @pages.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """Log a curator in with name and password."""
+    """Log a curator in with name and password (throttled per name and per client address)."""
     if request.method == "POST":
         if not csrf_ok():
             abort(400, "The form expired; reload the page and try again.")
-        curator = authenticate(database(), request.form.get("name", ""), request.form.get("password", ""))
+        name = request.form.get("name", "")
+        throttle, keys = _login_throttle(), keys_for(name, request.remote_addr)
+        wait = throttle.retry_after(keys)
+        if wait:
+            flash(f"Too many failed logins; try again in {wait} seconds.")
+            response = make_response(render_template("login.html"), 429)
+            response.headers["Retry-After"] = str(wait)
+            return response
+        curator = authenticate(database(), name, request.form.get("password", ""))
         if curator:
-            csrf = session.get("csrf")
-            session.clear()
-            session["curator"] = curator["name"]
-            session["csrf"] = csrf
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+            throttle.succeeded(name)
+            start_session(curator)
+            return redirect(safe_next(request.args.get("next")))
+        throttle.failed(keys)
         flash("Wrong name or password.")
         return render_template("login.html"), 401
     return render_template("login.html")
@@ -127,10 +135,10 @@ def login() -> Any:
 
 @pages.post("/logout")
 def logout() -> Any:
-    """Log out (a form with the CSRF token)."""
+    """Log out (a form with the CSRF token): this curator's sessions end everywhere."""
     if not csrf_ok():
         abort(400, "The form expired; reload the page and try again.")
-    session.clear()
+    end_session()
     return redirect("/")
 
 

@@ -12,16 +12,16 @@ import logging
 import threading
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app
 from flask_socketio import SocketIO, join_room, leave_room
 
-from aggregator import eventlog
+from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import feed_exists
 from aggregator.moderation import desk_room
-from stories.curators import get_curator
 from stories.model import can_edit, get_header
 from web.lookups import database
+from web.security import session_curator
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
         if not feed_exists(db, data["feed"]):
             return None, f"no feed named '{data['feed']}'"
         if data.get("desk") is True:
-            if get_curator(db, session.get("curator") or "") is None:
+            if session_curator() is None:
                 return None, "only curators can follow a feed's moderation desk"
             return desk_room(data["feed"]), None
         return eventlog.feed_room(data["feed"]), None
@@ -120,7 +120,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
         if story is None:
             return None, f"no story '{data['story']}'"
         if story["status"] == "draft":
-            curator = get_curator(db, session.get("curator") or "")
+            curator = session_curator()
             if not can_edit(db, story, curator):
                 return None, "this story is a draft: only its curators can follow it"
         return eventlog.story_room(data["story"]), None
@@ -137,6 +137,8 @@ def on_error(error: Exception) -> dict[str, Any]:
 @socketio.on("join")
 def on_join(data: Any) -> dict[str, Any]:
     """Sent by any viewer: follow a feed or a story from `after` (the last seq it has)."""
+    if problem := jsontext.text_problem(data):
+        return {"ok": False, "error": problem}
     room, error = _room_for(data)
     if error:
         return {"ok": False, "error": error}

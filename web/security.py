@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from stories.curators import curator_for_token, get_curator
+from stories.curators import curator_for_session, curator_for_token, end_sessions, session_generation
 
 # No inline script anywhere; images may come from the networks the posts came from.
 CSP = (
@@ -31,10 +35,55 @@ def current_curator() -> dict[str, Any] | None:
         if header.startswith("Bearer "):
             curator = curator_for_token(db, header[len("Bearer ") :].strip())
             g.via_token = curator is not None
-        elif session.get("curator"):
-            curator = get_curator(db, session["curator"])
+        else:
+            curator = session_curator()
         g.curator = curator
     return g.curator
+
+
+def session_curator() -> dict[str, Any] | None:
+    """The curator the session cookie names, unless that session was ended (logout); or None.
+
+    Works over HTTP and in Socket.IO handlers (their session is the one at connect).
+    """
+    name = session.get("curator")
+    if not isinstance(name, str) or not name:
+        return None
+    return curator_for_session(current_app.extensions["tagstory.db"], name, session.get("generation"))
+
+
+def start_session(curator: dict[str, Any]) -> None:
+    """Log `curator` in on this session (keeping its CSRF token), in their current generation."""
+    csrf = session.get("csrf")
+    session.clear()
+    session["curator"] = curator["name"]
+    session["generation"] = session_generation(current_app.extensions["tagstory.db"], curator["name"])
+    session["csrf"] = csrf
+
+
+def end_session() -> None:
+    """Log out: void every session of this curator server-side (copied cookies too), clear this one."""
+    curator = session_curator()
+    if curator is not None:
+        end_sessions(current_app.extensions["tagstory.db"], curator["name"])
+    session.clear()
+
+
+def safe_next(target: str | None) -> str:
+    """`target` if it is a path on this site, else "/": what a login may redirect to.
+
+    Refused: anything not starting with one "/", "//" (another host), backslashes (which
+    browsers read as "/"), control, format and space characters (which browsers drop, so
+    "/\t/evil.example" would become "//evil.example"), and anything with a scheme or host.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(unicodedata.category(ch)[0] in "CZ" for ch in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
 
 
 def csrf_token() -> str:
@@ -78,8 +127,19 @@ def _headers(response: Response) -> Response:
     return response
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, marked Secure on every request that came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
 def init_app(app: Flask) -> None:
-    """Add security headers to every response and `csrf_token()` to templates."""
+    """Add security headers to every response and `csrf_token()` to templates; set cookie rules."""
+    app.session_interface = SessionCookies()
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:  # the client's address and scheme as the proxies in front saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_curator"] = current_curator

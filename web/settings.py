@@ -80,6 +80,36 @@ SETTINGS = (
         "`export --embed-media`: also fetch images from loopback and private addresses (tests only).",
     ),
     Setting(
+        "SESSION_COOKIE_SAMESITE",
+        "Lax",
+        "SameSite attribute of the session cookie (Lax, Strict or None).",
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        False,
+        "Always mark the session cookie Secure; it already is on every request that came over HTTPS.",
+    ),
+    Setting(
+        "LOGIN_MAX_FAILURES",
+        5,
+        "Failed logins per account name, and per client address, before logins are refused (429).",
+    ),
+    Setting(
+        "LOGIN_WINDOW_SECONDS",
+        300.0,
+        "The window failed logins are counted in; a refused login may retry when the oldest leaves it.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "How many reverse proxies (nginx) stand in front: their X-Forwarded-For and -Proto are believed.",
+    ),
+    Setting(
+        "EXPORT_CACHE_BYTES",
+        128 * 1024 * 1024,
+        "Memory for story downloads (export.html/.json/.md) rendered once per story version; 0 = none.",
+    ),
+    Setting(
         "POLL_SECONDS",
         1.0,
         "How often each web process checks the event log for writes from other processes.",

@@ -10,7 +10,7 @@ import pytest
 
 from aggregator.feeds import create_feed, get_feed
 from aggregator.items import item_from_dict, store_items
-from stories.curators import create_curator, get_curator
+from stories.curators import create_curator, get_curator, session_generation
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def curator_client(app: Any, db: Any) -> Callable[[str], tuple[Any, dict[str, st
         client = app.test_client()
         csrf = secrets.token_urlsafe(16)
         with client.session_transaction() as session:
-            session.update(curator=name, csrf=csrf)
+            session.update(curator=name, csrf=csrf, generation=session_generation(db, name))
         return client, {"X-CSRF-Token": csrf}
 
     return make
