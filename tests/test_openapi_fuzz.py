@@ -68,7 +68,7 @@ def world(app: Any, db: Any, curators: Any) -> dict[str, str]:
 
 
 BOUNDED = hypothesis.settings(
-    max_examples=6,
+    max_examples=5,
     deadline=None,
     database=None,
     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture, hypothesis.HealthCheck.too_slow],
