@@ -68,3 +68,11 @@ def test_the_comparison_catches_an_undocumented_route_and_a_stale_one(app):
     served = app_routes(app)
     assert served - documented == {("GET", "/api/stories")}
     assert documented - served == {("GET", "/api/ghost")}
+
+
+def test_the_document_is_valid_openapi_3_1():
+    from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
+
+    document = spec()
+    assert document["openapi"].startswith("3.1")
+    OPENAPI_31_VALIDATOR.validate(document)
