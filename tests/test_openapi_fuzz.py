@@ -25,7 +25,12 @@ pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 DOCUMENT = spec()
 schema = schemathesis.openapi.from_dict(DOCUMENT)
+# The coverage phase (every boundary of every field: ~1,000 requests) is outside the time budget.
 schema.config.phases.update(phases=["examples", "fuzzing"])
+# Left out: positive_data_acceptance (whether valid data is accepted depends on state: a feed
+# name or slug taken already, a field that does not apply to this element's type),
+# unsupported_method (a 405 has no Allow header yet: reported, web/errors.py) and ignored_auth
+# (tests/test_rights.py covers every route and role).
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
