@@ -478,3 +478,11 @@ def test_a_deeply_nested_body_gets_a_400(client, auth, world):
     nested = "[" * 200_000 + "]" * 200_000
     response = client.post("/api/stories", data=nested, content_type="application/json", headers=auth)
     assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_a_method_not_allowed_says_which_are(client):
+    """RFC 9110: a 405 carries Allow, for the API and for pages."""
+    answer = client.put("/api/feeds")
+    assert answer.status_code == 405
+    assert set(answer.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert client.post("/").headers.get("Allow")

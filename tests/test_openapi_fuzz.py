@@ -14,6 +14,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from aggregator.feeds import add_source, sources_of
@@ -28,10 +29,15 @@ schema = schemathesis.openapi.from_dict(DOCUMENT)
 # The coverage phase (every boundary of every field: ~1,000 requests) is outside the time budget.
 schema.config.phases.update(phases=["examples", "fuzzing"])
 # Left out: positive_data_acceptance (whether valid data is accepted depends on state: a feed
-# name or slug taken already, a field that does not apply to this element's type),
-# unsupported_method (a 405 has no Allow header yet: reported, web/errors.py) and ignored_auth
+# name or slug taken already, a field that does not apply to this element's type) and ignored_auth
 # (tests/test_rights.py covers every route and role).
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    unsupported_method,
+]
 
 
 def _example(path: str, name: str) -> str:

@@ -13,9 +13,10 @@ def handle_error(error: Exception) -> Any:
     if not isinstance(error, HTTPException):
         current_app.logger.exception("unexpected error on %s", request.path)
         error = InternalServerError("something went wrong on our side; the server log has the details")
+    headers = {k: v for k, v in error.get_headers() if k == "Allow"}  # a 405 says what is allowed
     if request.path.startswith("/api/"):
-        return jsonify(error=error.description), error.code
-    return render_template("error.html", error=error), error.code
+        return jsonify(error=error.description), error.code, headers
+    return render_template("error.html", error=error), error.code, headers
 
 
 def init_app(app: Flask) -> None:
