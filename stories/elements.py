@@ -64,6 +64,11 @@ def _text(value: Any, name: str, required: bool = False) -> str:
     return value
 
 
+def _markup(value: Any, name: str, required: bool = False) -> str:
+    """A text a curator wrote, which may hold simple HTML: kept as written if harmless, else sanitized."""
+    return sanitize.clean_markup(_text(value, name, required))
+
+
 def _count(tx: sqlite_utils.Database, story_id: int) -> int:
     return tx.execute("SELECT count(*) FROM elements WHERE story_id = ?", [story_id]).fetchone()[0]
 
@@ -85,7 +90,7 @@ def _fields_for(data: dict[str, Any], tx: sqlite_utils.Database) -> dict[str, An
             or not tx.execute("SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone()
         ):
             raise StoryError("'item_id' must name an existing item")
-        annotation = _text(data.get("annotation"), "annotation")
+        annotation = _markup(data.get("annotation"), "annotation")
         return {
             "item_id": item_id,
             "annotation": annotation,
@@ -95,7 +100,7 @@ def _fields_for(data: dict[str, Any], tx: sqlite_utils.Database) -> dict[str, An
         style = data.get("style", "paragraph")
         if style not in STYLES:
             raise StoryError(f"'style' must be one of {', '.join(STYLES)}")
-        text = _text(data.get("text"), "text", required=True)
+        text = _markup(data.get("text"), "text", required=True)
         return {"text": text, "text_html": sanitize.clean_html(text), "style": style}
     if kind == "link":
         url = sanitize.clean_url(data.get("url"))
@@ -104,7 +109,7 @@ def _fields_for(data: dict[str, Any], tx: sqlite_utils.Database) -> dict[str, An
         return {
             "url": url,
             "title": _text(data.get("title"), "title") or url,
-            "text": _text(data.get("text"), "text"),
+            "text": _markup(data.get("text"), "text"),
         }
     raise StoryError(f"'type' must be one of {', '.join(TYPES)}")
 
@@ -197,10 +202,10 @@ def update_element(
         _check_version(data, row, tx)
         changes: dict[str, Any] = {}
         if "annotation" in data and row["type"] == "item":
-            changes["annotation"] = _text(data["annotation"], "annotation")
+            changes["annotation"] = _markup(data["annotation"], "annotation")
             changes["annotation_html"] = sanitize.clean_html(changes["annotation"])
         if "text" in data and row["type"] in ("text", "link"):
-            changes["text"] = _text(data["text"], "text", required=row["type"] == "text")
+            changes["text"] = _markup(data["text"], "text", required=row["type"] == "text")
             if row["type"] == "text":
                 changes["text_html"] = sanitize.clean_html(changes["text"])
         if "style" in data and row["type"] == "text":

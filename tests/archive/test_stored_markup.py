@@ -111,3 +111,36 @@ def test_posts_imported_into_a_feed_carry_no_hostile_markup(
     response = client.get("/api/feeds/summit/items")
     assert response.get_json()["items"], "the post was imported"
     assert_no_hostile_markup(response)
+
+
+def test_texts_a_curator_writes_in_the_editor_are_stored_plain_or_sanitized(
+    client: Any, curators: Any
+) -> None:
+    """The editor's writes (POST and PATCH of elements) go through the same rule as imports."""
+    from tests.factories import feed, post, story
+
+    db = client.application.extensions["tagstory.db"]
+    demo = feed(db)
+    owner = curators.create()
+    headers = curators.token()
+    pinned = post(db, demo, 1)
+    slug = story(db, owner)["slug"]
+    url = f"/api/stories/{slug}/elements"
+    made = [
+        client.post(url, json={"type": "text", "text": HOSTILE}, headers=headers),
+        client.post(
+            url, json={"type": "item", "item_id": pinned["id"], "annotation": HOSTILE}, headers=headers
+        ),
+        client.post(
+            url, json={"type": "link", "url": "https://example.org/", "text": HOSTILE}, headers=headers
+        ),
+    ]
+    assert [r.status_code for r in made] == [201, 201, 201], [r.data for r in made]
+    assert_no_hostile_markup(client.get(f"/api/stories/{slug}"))
+    for answer, field in zip(made, ("text", "annotation", "text"), strict=True):
+        element = answer.get_json()["id"]
+        changed = client.patch(f"{url}/{element}", json={field: f"again {HOSTILE}"}, headers=headers)
+        assert changed.status_code == 200, changed.data
+    assert_no_hostile_markup(client.get(f"/api/stories/{slug}"))
+    harmless = client.post(url, json={"type": "text", "text": "1 < 2 & <b>bold</b>"}, headers=headers)
+    assert harmless.get_json()["text"] == "1 < 2 & <b>bold</b>"  # a harmless text keeps its spelling
