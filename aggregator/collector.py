@@ -86,16 +86,19 @@ class Collector:
                 backoff = self._backoff_after(source_id, row, backoff)
                 wait = error.retry_after or backoff
                 self._record_error(source_id, row["spec"], str(error), wait, error.rate_limited)
+                # a wait the network asked for is never shortened by the jitter, only a backoff is
+                jitter = random.uniform(1.0, 1.2) if error.retry_after else random.uniform(0.8, 1.2)
             except Exception as error:  # a bug or an unexpected payload: log, back off, go on
                 log.exception("source %s (%s) failed", source_id, row["spec"])
                 wait = backoff = self._backoff_after(source_id, row, backoff)
                 self._record_error(source_id, row["spec"], f"{type(error).__name__}: {error}", wait, False)
+                jitter = random.uniform(0.8, 1.2)
             else:
                 if exhausted and not self.stop_event.is_set():
                     self._set_state(source_id, state="finished")
                 return
             backoff = min(backoff * 2, BACKOFF_MAX)
-            self.stop_event.wait(wait * random.uniform(0.8, 1.2))
+            self.stop_event.wait(wait * jitter)
 
     def _backoff_after(self, source_id: int, row: Any, backoff: float) -> float:
         """Start the backoff over when the failed attempt stored something (a stream that dropped)."""

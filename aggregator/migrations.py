@@ -156,3 +156,38 @@ def web_security(db: sqlite_utils.Database) -> None:
         CREATE INDEX feed_items_by_item ON feed_items (item_id);
         """
     )
+
+
+@migrations(name="0004_source_ids_never_reused")
+def source_ids_never_reused(db: sqlite_utils.Database) -> None:
+    """Sources get AUTOINCREMENT ids: a removed source's id never names a new one.
+
+    Without it SQLite hands the highest free id out again, and the collector's loop of a
+    removed source went on under the new source's id while the new one stayed idle.
+    """
+    columns = (
+        "id, feed_id, spec, state, cursor, items, skipped, last_success, last_error,"
+        " last_error_at, rate_limit_reset, created_at"
+    )
+    db.executescript(
+        f"""
+        CREATE TABLE sources_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            spec TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'idle',
+            cursor TEXT,
+            items INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            last_success TEXT,
+            last_error TEXT,
+            last_error_at TEXT,
+            rate_limit_reset TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (feed_id, spec)
+        );
+        INSERT INTO sources_new ({columns}) SELECT {columns} FROM sources;
+        DROP TABLE sources;
+        ALTER TABLE sources_new RENAME TO sources;
+        """
+    )

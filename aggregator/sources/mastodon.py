@@ -15,8 +15,8 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
 import requests
@@ -30,29 +30,77 @@ PAGE = 40
 WINDOW = 300.0  # seconds over which a server counts requests
 STREAM_SILENCE = 90.0  # seconds without even a heartbeat after which the stream is deemed dead
 SEEN_LIMIT = 100_000  # status ids remembered to recognize streamed deletes
+RESET_MARGIN = 1.0  # seconds added to a server's rate-limit reset: its clock and ours differ
+TURN_POLL = 0.5  # seconds between two looks at `stop` while another loop has the server's turn
 
 
 class ServerPace:
-    """At most `limit` requests per 5 minutes to each server, shared by every source in the process."""
+    """The pace of requests to each Mastodon server, shared by every loop of the process.
 
-    _sent: ClassVar[dict[str, deque[float]]] = {}
-    _lock = threading.Lock()
+    Per host: one request at a time (so a 429 or `X-RateLimit-Remaining: 0` is known
+    before the next request goes out), at most `limit` requests per 5 minutes, and none
+    before a rate limit the server announced has reset. Polling, backfill and streaming
+    of every feed that follows the host all go through `send`.
+    """
 
-    @classmethod
-    def wait_turn(cls, host: str, limit: int, stop: threading.Event) -> bool:
-        """Block until a request to `host` fits the window; False if `stop` was set meanwhile."""
-        while True:
-            with cls._lock:
-                sent = cls._sent.setdefault(host, deque())
-                now = time.monotonic()
-                while sent and now - sent[0] > WINDOW:
-                    sent.popleft()
-                if len(sent) < limit:
-                    sent.append(now)
-                    return True
-                wait = WINDOW - (now - sent[0])
-            if stop.wait(wait):
-                return False
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hosts: dict[str, _HostPace] = {}
+
+    def _host(self, host: str) -> _HostPace:
+        with self._lock:
+            return self._hosts.setdefault(host, _HostPace())
+
+    def send(
+        self, host: str, limit: int, stop: threading.Event, request: Callable[[], requests.Response]
+    ) -> requests.Response | None:
+        """Send `request` to `host` when its turn comes; None if `stop` was set meanwhile."""
+        pace = self._host(host)
+        while not pace.lock.acquire(timeout=TURN_POLL):
+            if stop.is_set():
+                return None
+        try:
+            while (wait := pace.wait(limit)) > 0:
+                if stop.wait(wait):
+                    return None
+            if stop.is_set():
+                return None
+            pace.sent.append(time.monotonic())
+            try:
+                response = request()
+            except SourceError as error:
+                if error.rate_limited and error.retry_after:
+                    pace.hold(error.retry_after)
+                raise
+            if response.headers.get("X-RateLimit-Remaining", "").strip() == "0":
+                pace.hold(min(http.retry_after(response, "X-RateLimit-Reset") or 1.0, WINDOW))
+            return response
+        finally:
+            pace.lock.release()
+
+
+class _HostPace:
+    """One server's pace: its turn lock, the requests of the last window, and a rate-limit hold."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sent: deque[float] = deque()
+        self.held_until = 0.0  # time.monotonic() before which nothing is sent
+
+    def wait(self, limit: int) -> float:
+        """Seconds until the next request may go out (0: now)."""
+        now = time.monotonic()
+        while self.sent and now - self.sent[0] > WINDOW:
+            self.sent.popleft()
+        window = WINDOW - (now - self.sent[0]) if len(self.sent) >= limit else 0.0
+        return max(window, self.held_until - now, 0.0)
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing for `seconds` (a server's reset) and a margin for clocks that differ."""
+        self.held_until = max(self.held_until, time.monotonic() + seconds + RESET_MARGIN)
+
+
+PACE = ServerPace()  # one per process: every Mastodon loop of the process shares it
 
 
 def server_url(target: str) -> str:
@@ -101,23 +149,23 @@ class MastodonSource:
         self.seen: dict[str, str] = {}  # this server's status ids -> uri, to recognize a streamed delete
 
     def _page(self, stop: threading.Event, **params: str) -> tuple[list[Any], requests.Response] | None:
-        if not ServerPace.wait_turn(self.host, self.per_window, stop):
-            return None
         url = f"{self.base}/api/v1/timelines/tag/{quote(self.tags[0])}"
         query = {"limit": str(PAGE), **params}
         if len(self.tags) > 1:
             query["any[]"] = self.tags[1:]  # type: ignore[assignment]
-        response = self.http.get(url, "X-RateLimit-Reset", params=query)
+        response = self._send(stop, lambda: self.http.get(url, "X-RateLimit-Reset", params=query))
+        if response is None:
+            return None
         statuses = self.http.json(response)
         if not isinstance(statuses, list):
             raise SourceError(f"{self.what} sent a timeline that is not a list")
-        self._respect_remaining(response, stop)
         return statuses, response
 
-    def _respect_remaining(self, response: requests.Response, stop: threading.Event) -> None:
-        """When the server says no request is left, wait for its reset before the next one."""
-        if response.headers.get("X-RateLimit-Remaining", "").strip() == "0":
-            stop.wait(min(http.retry_after(response, "X-RateLimit-Reset") or 1.0, WINDOW))
+    def _send(
+        self, stop: threading.Event, request: Callable[[], requests.Response]
+    ) -> requests.Response | None:
+        """Every request to the server waits for its turn in the process-wide pace."""
+        return PACE.send(self.host, self.per_window, stop, request)
 
     def _batch(self, statuses: list[Any], state: dict[str, Any]) -> Batch:
         items, skipped = [], []
@@ -157,24 +205,41 @@ class MastodonSource:
                 state = {"backfilled": True, "top": state.get("top")}
             yield self._batch(statuses, state)
         while not stop.is_set():
-            params = {"min_id": state["top"]} if state.get("top") else {}
-            page = self._page(stop, **params)
-            if page is None:
-                return
-            statuses, _ = page
-            yield self._batch(statuses, state)
-            if len(statuses) == PAGE:
-                continue  # more are waiting: catch up before streaming or sleeping
             if self.streaming:
-                yield from self._stream(state, stop)  # returns when the stream ends; the poll closes the gap
-            elif stop.wait(self.poll_seconds):
+                yield from self._stream(state, stop)  # returns when the stream ends; it catches up first
+                continue
+            if not (yield from self._catch_up(state, stop)) or stop.wait(self.poll_seconds):
                 return
 
+    def _catch_up(self, state: dict[str, Any], stop: threading.Event) -> Generator[Batch, None, bool]:
+        """Poll newer statuses (min_id) until a page is not full; False if `stop` was set."""
+        while not stop.is_set():
+            page = self._page(stop, **({"min_id": state["top"]} if state.get("top") else {}))
+            if page is None:
+                return False
+            yield self._batch(page[0], state)
+            if len(page[0]) < PAGE:
+                return True
+        return False
+
     def _stream(self, state: dict[str, Any], stop: threading.Event) -> Iterator[Batch]:
-        """Follow the user-token hashtag stream: new posts, edits (status.update) and deletes."""
+        """Follow the user-token hashtag stream: new posts, edits (status.update) and deletes.
+
+        The stream opens first and the timeline is polled after, so nothing posted while the
+        stream waited for its turn (or for a rate limit to reset) falls between the two.
+        """
         url = f"{self.base}/api/v1/streaming/hashtag"
-        response = self.http.get(url, params={"tag": self.tags[0]}, stream=True, timeout=STREAM_SILENCE)
+        response = self._send(
+            stop,
+            lambda: self.http.get(
+                url, "X-RateLimit-Reset", params={"tag": self.tags[0]}, stream=True, timeout=STREAM_SILENCE
+            ),
+        )
+        if response is None:
+            return
         with response:
+            if not (yield from self._catch_up(state, stop)):
+                return
             event, data = "", []
             try:
                 for line in response.iter_lines(decode_unicode=True):

@@ -4,7 +4,7 @@ tweepy is imported here only. `Client.search_recent_tweets` is walked with `Pagi
 (newest first): on first start over the last 7 days, then from `since_id`. The cursor
 keeps the sweep's `since_id`, its next page token and the newest id seen, so a killed
 collector finishes the sweep it was in. X bills every post read: reads are counted per
-UTC day in the cursor and the source stops at X_DAILY_READ_BUDGET until midnight UTC.
+UTC day in the cursor and never pass X_DAILY_READ_BUDGET (see `XSource._page_size`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ from aggregator.sources.x_payload import item_from_tweet
 
 X_HOST = "https://api.twitter.com"  # where tweepy sends every request
 PAGE = 100
+MIN_PAGE = 10  # X refuses max_results below 10
+# X bills the referenced posts in `includes` too: a post, the post it quotes and the one it
+# replies to. Sizing a page by this worst case keeps the budget even for a page of quote-replies.
+MOST_READS_PER_POST = 3
 EXPANSIONS = ["author_id", "attachments.media_keys", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 TWEET_FIELDS = [
     "created_at", "lang", "entities", "attachments", "referenced_tweets", "possibly_sensitive",
@@ -54,38 +58,61 @@ class _Rebased(HTTPAdapter):
 
 
 class _StreamToQueue(tweepy.StreamingClient):
-    """tweepy's filtered stream, handing every message to the source's queue."""
+    """tweepy's filtered stream, handing every message (and what it cost) to the source's queue.
 
-    def __init__(self, token: str, out: queue.Queue, adapter: HTTPAdapter, user_agent: str) -> None:
+    It reads at most `allowance` posts: once what is left cannot pay for another post, it
+    disconnects before reading on, in the thread that reads the stream.
+    """
+
+    def __init__(
+        self, token: str, out: queue.Queue, adapter: HTTPAdapter, user_agent: str, allowance: int
+    ) -> None:
         super().__init__(token, return_type=dict, max_retries=0, daemon=True)
         self.out = out
         self.session.mount(X_HOST, adapter)
         self.user_agent = user_agent
+        self.allowance = allowance
+        self.spent = False
 
     def on_data(self, raw_data: bytes) -> None:
         try:
             message = json.loads(raw_data)
-        except ValueError:
-            self.out.put(("skip", f"X stream sent a malformed message ({len(raw_data)} bytes)"))
+        except ValueError:  # perhaps a cut post: count it
+            self._take(1, ("skip", f"X stream sent a malformed message ({len(raw_data)} bytes)", 1))
             return
-        self.out.put(("message", message))
+        cost = reads_of(message) if isinstance(message, dict) else 1
+        self._take(cost, ("message", message, cost))
+
+    def _take(self, cost: int, entry: tuple[str, Any, int]) -> None:
+        self.allowance -= cost
+        self.out.put(entry)
+        if self.allowance < MOST_READS_PER_POST:
+            self.spent = True
+            self.disconnect()  # tweepy stops reading right after this message
 
     def on_request_error(self, status_code: int) -> None:
-        self.out.put(("error", status_code))
+        self.out.put(("error", status_code, 0))
         self.disconnect()  # the source reports it and the collector decides when to retry
 
     def on_connection_error(self) -> None:
-        self.out.put(("error", "connection"))
+        self.out.put(("error", "connection", 0))
         self.disconnect()
 
     def on_closed(self, response: requests.Response) -> None:
         self.disconnect()
 
     def on_exception(self, exception: Exception) -> None:
-        self.out.put(("error", type(exception).__name__))
+        self.out.put(("error", type(exception).__name__, 0))
 
     def on_disconnect(self) -> None:
-        self.out.put(("closed", None))
+        self.out.put(("closed", None, 0))
+
+
+def reads_of(payload: dict[str, Any]) -> int:
+    """The posts a search page or a stream message bills: its posts and the referenced ones."""
+    data = payload.get("data")
+    posts = len(data) if isinstance(data, list) else int(isinstance(data, dict))
+    return posts + len((payload.get("includes") or {}).get("tweets") or [])
 
 
 def _seconds_to_midnight() -> float:
@@ -124,36 +151,40 @@ class XSource:
         )
         self.client.session.mount(X_HOST, self.adapter)
 
-    def _check_budget(self, state: dict[str, Any]) -> int:
-        """Posts still readable today; raise SourceError once the budget is spent."""
+    def _left(self, state: dict[str, Any]) -> int:
+        """Posts still readable today (the count starts over at midnight UTC)."""
         today = datetime.now(UTC).date().isoformat()
         if state.get("day") != today:
             state.update(day=today, reads=0)
-        left = self.budget - state["reads"]
-        if left <= 0:
-            raise SourceError(
-                f"X daily read budget reached: {state['reads']} of {self.budget} posts read today;"
-                " polling resumes at midnight UTC",
-                retry_after=_seconds_to_midnight(),
-            )
-        return left
+        return self.budget - state["reads"]
 
-    def _pages(self, state: dict[str, Any], first: bool) -> Iterator[dict[str, Any]]:
-        left = self._check_budget(state)
-        pages = tweepy.Paginator(
-            self.client.search_recent_tweets,
-            self.query,
-            since_id=state.get("since_id"),
-            pagination_token=state.get("next"),
-            limit=1 if first and not self.backfill else float("inf"),
-            max_results=max(10, min(PAGE, left)),
-            expansions=EXPANSIONS,
-            tweet_fields=TWEET_FIELDS,
-            user_fields=USER_FIELDS,
-            media_fields=MEDIA_FIELDS,
+    def _spent(self, state: dict[str, Any]) -> SourceError:
+        return SourceError(
+            f"X daily read budget reached: {state['reads']} of {self.budget} posts read today;"
+            " reading resumes at midnight UTC",
+            retry_after=_seconds_to_midnight(),
         )
+
+    def _page_size(self, state: dict[str, Any]) -> int:
+        """max_results for the next page, from what is left right now; SourceError when nothing fits."""
+        size = min(PAGE, self._left(state) // MOST_READS_PER_POST)
+        if size < MIN_PAGE:
+            raise self._spent(state)
+        return size
+
+    def _search(self, state: dict[str, Any], size: int) -> dict[str, Any]:
+        """One page of the recent search, its errors as SourceError."""
         try:
-            yield from pages
+            return self.client.search_recent_tweets(
+                self.query,
+                since_id=state.get("since_id"),
+                next_token=state.get("next"),
+                max_results=size,
+                expansions=EXPANSIONS,
+                tweet_fields=TWEET_FIELDS,
+                user_fields=USER_FIELDS,
+                media_fields=MEDIA_FIELDS,
+            )
         except tweepy.TooManyRequests as error:
             wait = max(1.0, (error.reset_time or time.time() + 60) - time.time())
             raise SourceError(
@@ -183,28 +214,47 @@ class XSource:
                 items.append(item_from_tweet(tweet, includes))
             except (InvalidItem, KeyError, TypeError, AttributeError) as error:
                 skipped.append(f"X sent a malformed post ({type(error).__name__}: {error})")
-        state["reads"] += len(tweets) + len(includes.get("tweets") or [])
         meta = page.get("meta") or {}
         state["newest"] = _newer(state.get("newest"), meta.get("newest_id"))
         state["next"] = meta.get("next_token")
         return Batch(items, None, skipped)
 
+    def _sweep(self, state: dict[str, Any], stop: threading.Event) -> Iterator[Batch]:
+        """Read the search from since_id page by page, each page sized from the budget left then."""
+        first = "since_id" not in state
+        yield Batch([], json.dumps(state))  # a chance to notice a pause before anything is reserved
+        while True:
+            size = self._page_size(state)
+            reserved = size * MOST_READS_PER_POST
+            state["reads"] += (
+                reserved  # counted before asking: a collector killed mid-request still counts it
+            )
+            yield Batch([], json.dumps(state))
+            try:
+                page = self._search(state, size)
+            except SourceError as error:
+                if isinstance(error.__cause__, tweepy.HTTPException):  # an error status carries no post
+                    state["reads"] -= reserved
+                    yield Batch([], json.dumps(state))
+                raise  # after a timeout or a cut body the reservation stays counted: X may have sent posts
+            state["reads"] += reads_of(page) - reserved
+            batch = self._batch(page, state)
+            complete = not state["next"] or (first and not self.backfill)
+            if complete:  # later sweeps start after its newest post
+                state.update(since_id=state.get("newest") or state.get("since_id"), next=None, newest=None)
+            batch.cursor = json.dumps(state)
+            yield batch
+            if complete or stop.is_set():
+                return
+
     def batches(self, cursor: str | None, stop: threading.Event) -> Iterator[Batch]:
         """Sweep the search from since_id (7 days back the first time), then wait and sweep again."""
         state: dict[str, Any] = json.loads(cursor) if cursor else {}
+        self._left(state)
         while not stop.is_set():
-            first = "since_id" not in state
-            for page in self._pages(state, first):
-                batch = self._batch(page, state)
-                if not state["next"] or (first and not self.backfill):  # the sweep is complete:
-                    state.update(  # later sweeps start after its newest post
-                        since_id=state.get("newest") or state.get("since_id"), next=None, newest=None
-                    )
-                batch.cursor = json.dumps(state)
-                yield batch
-                if stop.is_set():
-                    return
-                self._check_budget(state)
+            yield from self._sweep(state, stop)
+            if stop.is_set():
+                return
             if "since_id" not in state:
                 state["since_id"] = None
             if self.stream:
@@ -225,9 +275,16 @@ class XSource:
         return created[0]["id"]
 
     def _streamed(self, state: dict[str, Any], stop: threading.Event) -> Iterator[Batch]:
-        """Follow the filtered stream (X_STREAM): posts matching this query's rule, within the budget."""
+        """Follow the filtered stream (X_STREAM): posts matching this query's rule, within the budget.
+
+        Every streamed post is billed, another rule's too: each is counted and stored with
+        the cursor, and the stream is closed as soon as what is left cannot pay for another.
+        """
+        allowance = self._left(state)
+        if allowance < MOST_READS_PER_POST:
+            raise self._spent(state)
         messages: queue.Queue = queue.Queue()
-        streamer = _StreamToQueue(self.token, messages, self.adapter, self.client.user_agent)
+        streamer = _StreamToQueue(self.token, messages, self.adapter, self.client.user_agent, allowance)
         try:
             rule = self._rule_id(streamer)
         except tweepy.TweepyException as error:
@@ -242,22 +299,22 @@ class XSource:
         try:
             while not stop.is_set():
                 try:
-                    kind, message = messages.get(timeout=1.0)
+                    kind, message, cost = messages.get(timeout=1.0)
                 except queue.Empty:
                     yield Batch([], json.dumps(state))  # a chance to notice a pause
                     continue
+                self._left(state)
+                state["reads"] += cost
                 if kind == "skip":
                     yield Batch([], json.dumps(state), [message])
                 elif kind == "error":
                     wait = 60.0 if message == 429 else None
                     raise SourceError(f"X stream failed ({message})", retry_after=wait)
                 elif kind == "closed":
-                    raise SourceError("X closed the stream")
+                    raise self._spent(state) if streamer.spent else SourceError("X closed the stream")
                 elif not any(r.get("id") == rule for r in message.get("matching_rules") or []):
-                    self._check_budget(state)
-                    state["reads"] += 1  # another rule's post on this token's stream is billed too
+                    yield Batch([], json.dumps(state))  # another rule's post on this token's stream: billed
                 else:
-                    self._check_budget(state)
                     tweet = message.get("data") or {}
                     page = {"data": [tweet], "includes": message.get("includes") or {}}
                     page["meta"] = {"newest_id": tweet.get("id")}

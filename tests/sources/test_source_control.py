@@ -127,3 +127,30 @@ def test_curators_create_a_feed_and_control_its_sources_from_the_pages(db, clien
         follow_redirects=True,
     )
     assert "unknown source &#39;myspace&#39;" in bad.text
+
+
+def test_a_source_added_after_removing_the_last_one_collects_and_the_old_loop_stops(db, serve, collecting):
+    from aggregator.feeds import add_source, remove_source
+    from tests.sources.servers import FakeMastodon
+
+    old, new = FakeMastodon(), FakeMastodon()
+    for fake in (old, new):
+        fake.url = serve(fake).url
+    old.add(status(1))
+    new.add(status(2))
+    feed = create_feed(db, "kc", "#kredcrew", [f"mastodon:{old.url}"])
+    with collecting() as collector:
+        wait_for(lambda: feed_texts(db, "kc") == ["Post 1 #kredcrew"])
+        removed = remove_source(db, feed, f"mastodon:{old.url}")  # the feed's last source
+        add_source(db, feed, f"mastodon:{new.url}")
+        added = source_row(db, "kc")
+        collector.refresh()
+        wait_for(lambda: feed_texts(db, "kc") == ["Post 1 #kredcrew", "Post 2 #kredcrew"])
+        old_loop = collector._threads[removed["id"]]
+        wait_for(lambda: not old_loop.is_alive())
+        requests_to_old = len(old.requests)
+        polls_so_far = len(new.requests)
+        wait_for(lambda: len(new.requests) >= polls_so_far + 5)  # the new one goes on polling
+    assert added["id"] != removed["id"]  # a removed source's id never names another one
+    assert len(old.requests) == requests_to_old
+    assert source_row(db, "kc")["state"] == "running"

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+
+import pytest
 
 import aggregator.collector as collector_module
 from aggregator.feeds import create_feed, sources_of
+from aggregator.sources.x import MIN_PAGE, MOST_READS_PER_POST
 from aggregator.sources.x_payload import item_from_tweet
 from tests.sources.conftest import feed_texts, source_row, wait_for
 from tests.sources.servers import RECORDED, tweet
@@ -50,14 +54,85 @@ def test_backfill_pages_then_polls_with_since_id_and_counts_reads(db, x_api, col
     assert health["reads_today"] == 251 and health["state"] == "running"
 
 
-def test_the_daily_budget_stops_polling(db, x_api, collecting):
-    x_api.tweets = [tweet(n) for n in range(30)]
+def _reads_today(db):
+    return sources_of(db, source_row(db, "kc")["feed_id"])[0]["reads_today"]
+
+
+def _budget_reached(db):
+    return "budget" in (source_row(db, "kc")["last_error"] or "")
+
+
+@pytest.mark.parametrize("budget", [400, 95])
+def test_the_read_budget_holds_exactly_across_pages_and_sweeps(db, x_api, collecting, budget):
+    quoted = tweet(9000, "the quoted post")  # billed too, each time a page carries it in `includes`
+    x_api.referenced[quoted["id"]] = quoted
+    posts = [tweet(n, quotes=quoted if n % 5 == 0 else None) for n in range(1000)]
+    x_api.tweets = posts[: budget // 4]  # the first sweep reads them all
     create_feed(db, "kc", "#kredcrew", ["x"])
-    with collecting(**_settings(x_api, X_DAILY_READ_BUDGET=20)):
-        row = wait_for(lambda: (r := source_row(db, "kc"))["last_error"] and r)
-        requests_made = len(x_api.requests)
-    assert "budget" in row["last_error"] and row["rate_limit_reset"]
-    assert len(feed_texts(db, "kc")) == 20 and requests_made == 1  # max_results shrank to the budget left
+    with collecting(**_settings(x_api, X_DAILY_READ_BUDGET=budget)):
+        wait_for(lambda: json.loads(source_row(db, "kc")["cursor"] or "{}").get("since_id"))
+        x_api.tweets = list(posts)  # a busy hour: far more than the budget left
+        row = wait_for(lambda: _budget_reached(db) and source_row(db, "kc"))
+    assert row["rate_limit_reset"] and f"of {budget} posts read today" in row["last_error"]
+    assert _reads_today(db) == x_api.served <= budget
+    assert budget - x_api.served < MOST_READS_PER_POST * MIN_PAGE  # it stopped when no page fit
+    assert all(int(r["max_results"]) >= MIN_PAGE for r in x_api.requests)
+
+
+def test_the_read_budget_holds_on_the_filtered_stream(db, x_api, collecting):
+    x_api.tweets = [tweet(n) for n in range(40)]
+    create_feed(db, "kc", "#kredcrew", ["x"])
+    x_api.rules.append({"id": "7", "value": "#other", "tag": "someone else"})
+    with collecting(**_settings(x_api, X_STREAM=True, X_DAILY_READ_BUDGET=95)):
+        rule = wait_for(lambda: next((r["id"] for r in x_api.rules if r["value"] == "#kredcrew"), None))
+        number = 100
+        while not _budget_reached(db):  # one post at a time, as X streams them, each one billed
+            served = x_api.served
+            x_api.push(tweet(number), rule if number % 3 else "7")
+            number += 1
+            wait_for(lambda seen=served: _budget_reached(db) or _reads_today(db) == x_api.served > seen)
+    assert _reads_today(db) == x_api.served <= 95
+    assert len(feed_texts(db, "kc")) == 40 + sum(1 for n in range(100, number) if n % 3)
+
+
+def test_the_read_budget_holds_across_collector_restarts(x_api, tmp_path):
+    from aggregator.db import Database
+    from tests.sources.test_collect_process import _collect, _stop
+
+    x_api.tweets = [tweet(n) for n in range(1000)]
+    database = str(tmp_path / "budget.sqlite")
+    db = Database(database)
+    create_feed(db, "kc", "#kredcrew", ["x"])
+    env = {
+        "TAGSTORY_X_API_URL": x_api.url,
+        "TAGSTORY_X_BEARER_TOKEN": x_api.token,
+        "TAGSTORY_X_DAILY_READ_BUDGET": "400",
+        "TAGSTORY_X_POLL_SECONDS": "0.05",
+    }
+    process = _collect(database, tmp_path, "first", **env)
+    try:
+        wait_for(lambda: x_api.served >= 150, timeout=60)
+    finally:
+        _stop(process)  # SIGTERM in the middle of the day's reading: the page in flight is counted
+    assert _reads_today(db) == x_api.served
+    x_api.failures.append(("slow", 3.0))
+    asked = len(x_api.requests)
+    process = _collect(database, tmp_path, "killed", **env)
+    try:
+        wait_for(lambda: len(x_api.requests) > asked, timeout=60)
+        process.send_signal(signal.SIGKILL)  # killed while X is sending a page: it is counted all the same
+        process.wait(10)
+    finally:
+        _stop(process)
+    process = _collect(database, tmp_path, "last", **env)
+    try:
+        wait_for(lambda: _budget_reached(db), timeout=60)
+        wait_for(lambda: x_api.answered == len(x_api.requests))  # the killed one's page too
+    finally:
+        _stop(process)
+    assert x_api.served <= _reads_today(db) <= 400
+    assert 400 - _reads_today(db) < MOST_READS_PER_POST * MIN_PAGE
+    db.close()
 
 
 def test_missing_token_is_said_plainly(db, collecting):

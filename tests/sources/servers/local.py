@@ -37,6 +37,7 @@ class StreamLog:
         self.messages: list[Any] = []
         self.changed = threading.Condition()
         self.closed = False
+        self.generation = 0  # bumped by `drop`: the streams open until then end
 
     def append(self, message: Any) -> None:
         """Add a message; every follower sends it next."""
@@ -50,15 +51,28 @@ class StreamLog:
             self.closed = True
             self.changed.notify_all()
 
-    def follow(self, frame: Callable[[list[Any]], bytes]) -> Any:
-        """Yield `frame(new messages)` as they arrive (and a heartbeat frame every 0.2 s) until closed."""
+    def drop(self) -> None:
+        """End the streams open now (a network drop); streams opened later follow as usual."""
+        with self.changed:
+            self.generation += 1
+            self.changed.notify_all()
+
+    def follow(self, frame: Callable[[list[Any]], bytes], generation: int | None = None) -> Any:
+        """Yield `frame(new messages)` as they arrive (and a heartbeat frame every 0.2 s) until closed.
+
+        `generation` (when the request arrived) ends the stream at once if a `drop` came since.
+        """
         position = 0
+        generation = self.generation if generation is None else generation
         while True:
             with self.changed:
                 self.changed.wait_for(
-                    lambda seen=position: self.closed or seen < len(self.messages), timeout=0.2
+                    lambda seen=position: (
+                        self.closed or self.generation != generation or seen < len(self.messages)
+                    ),
+                    timeout=0.2,
                 )
-                if self.closed:
+                if self.closed or self.generation != generation:
                     return
                 messages, position = self.messages[position:], len(self.messages)
             yield frame(messages)

@@ -58,6 +58,8 @@ class FakeMastodon:
         self.url = ""
         self.token: str | None = None  # the user token its streaming API wants
         self.events = StreamLog()  # server-sent events, in order
+        self.limited_until = 0.0  # time.time() before which every request gets a 429 (see `rate_limit`)
+        self.arrivals: list[float] = []  # when each request arrived (time.time())
 
     def add(self, *statuses: dict[str, Any]) -> None:
         with self.lock:
@@ -71,22 +73,46 @@ class FakeMastodon:
     def stop(self) -> None:
         self.events.close()
 
-    def _events(self) -> Any:
-        return self.events.follow(lambda chunks: (":thump\n\n" + "".join(chunks)).encode())
+    def rate_limit(self, seconds: float) -> float:
+        """Answer every request with a 429 for `seconds`, its X-RateLimit-Reset saying when it ends.
+
+        The open streams break at the same moment, so their loops reconnect into the limit.
+        """
+        with self.lock:
+            self.limited_until = time.time() + seconds
+            self.events.drop()
+            return self.limited_until
+
+    def arrived_between(self, start: float, end: float) -> int:
+        """How many requests arrived in [start, end) (time.time())."""
+        with self.lock:
+            return sum(start <= arrival < end for arrival in self.arrivals)
+
+    def _events(self, generation: int) -> Any:
+        return self.events.follow(lambda chunks: (":thump\n\n" + "".join(chunks)).encode(), generation)
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         request = Request(environ)
         with self.lock:
+            self.arrivals.append(time.time())
+            if self.arrivals[-1] < self.limited_until:
+                return self._limited(self.limited_until)(environ, start_response)
+            generation = self.events.generation
             self.requests.append(dict(request.args))
             self.user_agents.add(request.headers.get("User-Agent", ""))
             self.authorizations.append(request.headers.get("Authorization"))
             failure = self.failures.popleft() if self.failures else None
         if self.delay:
             time.sleep(self.delay)
-        response = self._respond(request, failure)
+        response = self._respond(request, failure, generation)
         return response(environ, start_response)
 
-    def _respond(self, request: Request, failure: Any) -> Response:
+    def _limited(self, reset: float) -> Response:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(reset)) + f".{int(reset % 1 * 1000):03d}Z"
+        headers = {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": stamp}
+        return Response(json.dumps({"error": "Too many requests"}), 429, headers, mimetype="application/json")
+
+    def _respond(self, request: Request, failure: Any, generation: int) -> Response:
         if isinstance(failure, tuple) and failure[0] == "slow":
             time.sleep(failure[1])
         elif isinstance(failure, int):
@@ -103,7 +129,7 @@ class FakeMastodon:
         if request.path == "/api/v1/streaming/hashtag":
             if not self.token or request.headers.get("Authorization") != f"Bearer {self.token}":
                 return Response(json.dumps({"error": "Error processing your request"}), 401)
-            return Response(self._events(), 200, mimetype="text/event-stream")
+            return Response(self._events(generation), 200, mimetype="text/event-stream")
         if not request.path.startswith("/api/v1/timelines/tag/"):
             return Response(json.dumps({"error": "Record not found"}), 404, mimetype="application/json")
         tags = {request.path.rsplit("/", 1)[1].lower(), *(t.lower() for t in request.args.getlist("any[]"))}

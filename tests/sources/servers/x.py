@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -16,22 +17,27 @@ from tests.sources.servers.local import StreamLog
 RECORDED = Path(__file__).resolve().parent.parent / "recorded"
 
 
-def tweet(number: int, text: str = "") -> dict[str, Any]:
-    """A v2 tweet by @kred_bob (the recorded response's author), numbered for ordering."""
-    return {
+def tweet(number: int, text: str = "", quotes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A v2 tweet by @kred_bob (the recorded response's author), numbered for ordering; it may quote one."""
+    post = {
         "id": str(1861000000000100000 + number),
         "text": text or f"tweet {number} #kredcrew",
         "author_id": "2244994945",
         "created_at": "2026-11-25T12:00:00.000Z",
         "lang": "en",
     }
+    if quotes:
+        post["referenced_tweets"] = [{"type": "quoted", "id": quotes["id"]}]
+    return post
 
 
 class FakeX:
     """The X API v2 recent search: since_id, max_results, next_token pages, expansions in `includes`.
 
     `failures` holds what the next requests get instead: a status code (429 carries
-    x-rate-limit-reset), "truncated" (a cut JSON body) or ("slow", seconds).
+    x-rate-limit-reset), "truncated" (a cut JSON body) or ("slow", seconds). `served` counts
+    the posts it sent (what X bills): search results, the quoted posts in `includes`, and
+    streamed posts; `referenced` holds the posts that tweets quote, by id.
     """
 
     def __init__(self, token: str = "test-bearer") -> None:
@@ -42,6 +48,10 @@ class FakeX:
         self.recorded = json.loads((RECORDED / "x_search_recent.json").read_text())
         self.rules: list[dict[str, str]] = []
         self.streamed = StreamLog()  # filtered-stream messages, in order
+        self.referenced: dict[str, dict[str, Any]] = {}
+        self.served = 0
+        self.answered = 0  # requests answered, slow ones included
+        self.lock = threading.Lock()
 
     def push(self, tweet: dict[str, Any], rule_id: str) -> None:
         """Send a post to the filtered stream as matching rule `rule_id`."""
@@ -56,9 +66,12 @@ class FakeX:
         self.streamed.close()
 
     def _stream(self) -> Any:
-        return self.streamed.follow(
-            lambda messages: ("\r\n" + "".join(json.dumps(m) + "\r\n" for m in messages)).encode()
-        )
+        return self.streamed.follow(self._frame)
+
+    def _frame(self, messages: list[dict[str, Any]]) -> bytes:
+        with self.lock:
+            self.served += len(messages)
+        return ("\r\n" + "".join(json.dumps(m) + "\r\n" for m in messages)).encode()
 
     def _rules(self, request: Request) -> Response:
         if request.method == "POST":
@@ -68,7 +81,10 @@ class FakeX:
         return Response(json.dumps({"data": self.rules, "meta": {"result_count": len(self.rules)}}), 200)
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
-        return self._respond(Request(environ))(environ, start_response)
+        response = self._respond(Request(environ))
+        with self.lock:
+            self.answered += 1
+        return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
         self.requests.append(dict(request.args))
@@ -115,4 +131,9 @@ class FakeX:
         meta = {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"], "result_count": len(page)}
         if rest:
             meta["next_token"] = page[-1]["id"]
-        return {"data": page, "includes": {"users": self.recorded["includes"]["users"]}, "meta": meta}
+        ids = {ref["id"] for post in page for ref in post.get("referenced_tweets", [])}
+        quoted = [self.referenced[i] for i in sorted(ids) if i in self.referenced]
+        includes = {"users": self.recorded["includes"]["users"], **({"tweets": quoted} if quoted else {})}
+        with self.lock:
+            self.served += len(page) + len(quoted)
+        return {"data": page, "includes": includes, "meta": meta}
