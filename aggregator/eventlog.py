@@ -68,6 +68,44 @@ def story_event(
     return append(db, tx, story_room(slug), "story", op, payload, actor)
 
 
+def redact_item(
+    tx: sqlite_utils.Database, room: str, item_id: str, since: int, tombstone: dict[str, Any]
+) -> int:
+    """Rewrite the earlier `item` events of `room` that carried `item_id` into `tombstone`.
+
+    Their seqs stay (catch-up keeps its order, no gap); their content is gone, so a viewer
+    joining later cannot receive what moderation or the source took away. Runs inside the
+    open write transaction `tx`, with the change that made the item leave. Returns how many.
+    """
+    rows = tx.execute(
+        "SELECT seq, payload FROM events WHERE room = ? AND seq >= ? AND type = 'item'"
+        " AND json_extract(payload, '$.item.id') = ?",
+        [room, since, item_id],
+    ).fetchall()
+    for seq, payload in rows:
+        redacted = {**json.loads(payload), "item": tombstone}
+        tx.execute(
+            "UPDATE events SET payload = ? WHERE seq = ?", [json.dumps(redacted, ensure_ascii=False), seq]
+        )
+    return len(rows)
+
+
+def redact_pinned_item(tx: sqlite_utils.Database, room: str, item_id: str, tombstone: dict[str, Any]) -> int:
+    """Rewrite the `item` of every earlier element event of story `room` that pinned `item_id`."""
+    rows = tx.execute(
+        "SELECT seq, payload FROM events WHERE room = ? AND type = 'story'"
+        " AND json_extract(payload, '$.element.item.id') = ?",
+        [room, item_id],
+    ).fetchall()
+    for seq, payload in rows:
+        event = json.loads(payload)
+        event["element"] = {**event["element"], "item": tombstone}
+        tx.execute(
+            "UPDATE events SET payload = ? WHERE seq = ?", [json.dumps(event, ensure_ascii=False), seq]
+        )
+    return len(rows)
+
+
 def _public(row: Any) -> dict[str, Any]:
     return {
         "seq": row["seq"],
