@@ -73,9 +73,10 @@ def redact_item(
 ) -> int:
     """Rewrite the earlier `item` events of `room` that carried `item_id` into `tombstone`.
 
-    Their seqs stay (catch-up keeps its order, no gap); their content is gone, so a viewer
-    joining later cannot receive what moderation or the source took away. Runs inside the
-    open write transaction `tx`, with the change that made the item leave. Returns how many.
+    Their seqs stay (catch-up keeps its order, no gap) and each keeps, as `was`, the status
+    it recorded (the audit's decision); their content is gone, so a viewer joining later
+    cannot receive what moderation or the source took away. Runs inside the open write
+    transaction `tx`, with the change that made the item leave. Returns how many.
     """
     rows = tx.execute(
         "SELECT seq, payload FROM events WHERE room = ? AND seq >= ? AND type = 'item'"
@@ -83,7 +84,8 @@ def redact_item(
         [room, since, item_id],
     ).fetchall()
     for seq, payload in rows:
-        redacted = {**json.loads(payload), "item": tombstone}
+        event = json.loads(payload)
+        redacted = {**event, "item": {**tombstone, "was": event["item"].get("status")}}
         tx.execute(
             "UPDATE events SET payload = ? WHERE seq = ?", [json.dumps(redacted, ensure_ascii=False), seq]
         )
