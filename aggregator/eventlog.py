@@ -130,11 +130,25 @@ def events_after(
     return [_public(row) for row in rows]
 
 
-def all_after(db: Database, after: int, limit: int = 1000) -> list[dict[str, Any]]:
-    """Every event with seq > after, in order: what a broadcaster tails."""
+def catch_up(db: Database, room: str, after: int, upto: int, limit: int) -> list[dict[str, Any]]:
+    """What a client that has `after` is sent of `room` up to `upto`: from the latest `reset`.
+
+    A `reset` (a story published after being a draft) restates the whole room; what came
+    before it (the draft's edits, elements added and removed) is never replayed.
+    """
+    reset = db.query_one(
+        "SELECT max(seq) AS seq FROM events WHERE room = ? AND op = 'reset' AND seq > ? AND seq <= ?",
+        [room, after, upto],
+    )
+    start = reset["seq"] - 1 if reset["seq"] else after
+    return events_after(db, room, start, upto, limit)
+
+
+def all_after(db: Database, after: int, limit: int = 1000, upto: int = MAX_SEQ) -> list[dict[str, Any]]:
+    """Every event with after < seq <= upto, in order: what a broadcaster tails."""
     rows = db.query(
-        "SELECT seq, room, type, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-        [after, limit],
+        "SELECT seq, room, type, payload FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+        [after, upto, limit],
     )
     return [_public(row) for row in rows]
 

@@ -23,7 +23,7 @@ from aggregator.db import Database
 from aggregator.feeds import feed_exists
 from aggregator.moderation import desk_room
 from stories.curators import get_curator
-from stories.model import can_edit, get_header
+from stories.model import can_edit, get_header, status_and_log_end
 from web import socket_json
 from web.lookups import database
 
@@ -90,19 +90,30 @@ class Broadcaster:
         """Something was committed: deliver it soon (the `publish` of this process)."""
         self.wake.set()
 
-    def deliver_pending(self) -> int:
-        """Emit every event after the last delivered one; return how many were sent."""
+    def deliver_pending(self, upto: int = eventlog.MAX_SEQ) -> int:
+        """Emit every event after the last delivered one (up to `upto`); return how many were sent."""
         sent = 0
         while True:
             with self.lock:
-                events = eventlog.all_after(self.db, self.delivered, limit=500)
+                events = eventlog.all_after(self.db, self.delivered, limit=500, upto=upto)
                 for event in events:
                     socketio.emit(event["type"], event["payload"], to=event["room"], ignore_queue=True)
+                    if _withdraws_viewers(event):
+                        self._withdraw_viewers(event["payload"]["story"])
                 if events:
                     self.delivered = events[-1]["seq"]
             sent += len(events)
             if len(events) < 500:
                 return sent
+
+    def _withdraw_viewers(self, slug: str) -> None:
+        """A story became a draft: only its curators' sockets stay in its room (lock held)."""
+        room = eventlog.story_room(slug)
+        curators = {sid for sid, _ in socketio.server.manager.get_participants("/", curators_room(slug))}
+        for sid, _ in list(socketio.server.manager.get_participants("/", room)):
+            if sid not in curators:
+                socketio.server.leave_room(sid, room, namespace="/")
+                socketio.emit("withdrawn", {"story": slug, "error": DRAFT}, to=sid, ignore_queue=True)
 
     def run(self) -> None:
         """Deliver on every notification, and at least every `poll_seconds` (other writers)."""
@@ -146,6 +157,40 @@ def redis_doorbell(redis_url: str) -> Any:
     return ring
 
 
+DRAFT = "this story is a draft: only its curators can follow it"
+
+
+def curators_room(slug: str) -> str:
+    """Marks the sockets in a story's room that may stay when it goes back to draft."""
+    return f"{eventlog.story_room(slug)}:curators"
+
+
+def _withdraws_viewers(event: dict[str, Any]) -> bool:
+    """Whether `event` puts a story back into draft."""
+    payload = event["payload"]
+    return (
+        event["type"] == "story" and payload.get("op") == "meta" and payload["meta"].get("status") == "draft"
+    )
+
+
+def _until_withdrawn(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+    """Cut a catch-up after a story's return to draft: what follows it is for curators only."""
+    for index, event in enumerate(events):
+        if _withdraws_viewers(event):
+            return events[: index + 1], True
+    return events, False
+
+
+def _edits_story(slug: str) -> bool:
+    """Whether this socket's curator may edit story `slug` (no query for an anonymous viewer)."""
+    name = session.get("curator")
+    if not name:
+        return False
+    db = database()
+    story = get_header(db, slug)
+    return story is not None and can_edit(db, story, get_curator(db, name))
+
+
 def _room_for(data: Any) -> tuple[str | None, str | None]:
     """The room a join/leave asks for, or an error message."""
     if not isinstance(data, dict):
@@ -160,13 +205,11 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
             return desk_room(data["feed"]), None
         return eventlog.feed_room(data["feed"]), None
     if isinstance(data.get("story"), str):
-        story = get_header(db, data["story"])
-        if story is None:
+        status, _seen = status_and_log_end(db, data["story"])
+        if status is None:
             return None, f"no story '{data['story']}'"
-        if story["status"] == "draft":
-            curator = get_curator(db, session.get("curator") or "")
-            if not can_edit(db, story, curator):
-                return None, "this story is a draft: only its curators can follow it"
+        if status == "draft" and not _edits_story(data["story"]):
+            return None, DRAFT
         return eventlog.story_room(data["story"]), None
     return None, JOIN_SHAPE
 
@@ -211,25 +254,31 @@ def on_join(data: Any = None) -> dict[str, Any]:
     after = _after(data)
     if after is None:
         return {"ok": False, "error": "'after' must be an integer >= 0 (a seq)"}
+    slug = data["story"] if isinstance(data.get("story"), str) else None
     with broadcaster.readers:  # a few joins read at a time: every other request keeps its turn
         room, error = _room_for(data)
         if error:
             return {"ok": False, "error": error}
-        if after > broadcaster.delivered:
-            # The viewer read seqs (from a page or the API) that are committed but not yet
-            # broadcast: push them before it enters the room, or it would get them twice.
-            broadcaster.deliver_pending()
-        missed = eventlog.events_after(database(), room, after, broadcaster.delivered, CATCH_UP_PAGE + 1)
+        # Deliver what the status check saw (a publish included) before reading, and what
+        # the viewer read on a page or from the API, or it would get those twice.
+        seen = status_and_log_end(database(), slug)[1] if slug else after
+        if max(seen, after) > broadcaster.delivered:
+            broadcaster.deliver_pending(max(seen, after))
+        page = eventlog.catch_up(database(), room, after, broadcaster.delivered, CATCH_UP_PAGE + 1)
     socketio.sleep(0)  # the page is encoded in another turn: no join holds the process for long
-    if len(missed) > CATCH_UP_PAGE:
+    missed, withdrawn = _until_withdrawn(page)
+    if withdrawn or len(missed) > CATCH_UP_PAGE:
         return _ack(room, missed[:CATCH_UP_PAGE], after, more=True)
     start = missed[-1]["seq"] if missed else after
     room_left = CATCH_UP_PAGE - len(missed)
     with broadcaster.lock:  # only what was delivered since the read: short, bounded by the page
-        tail = eventlog.events_after(database(), room, start, broadcaster.delivered, room_left + 1)
-        if len(tail) <= room_left:
+        tail = eventlog.catch_up(database(), room, start, broadcaster.delivered, room_left + 1)
+        tail, withdrawn = _until_withdrawn(tail)
+        more = withdrawn or len(tail) > room_left
+        if not more:
             join_room(room)
-    more = len(tail) > room_left
+            if slug and _edits_story(slug):
+                join_room(curators_room(slug))
     return _ack(room, missed + tail[:room_left], after, more)
 
 

@@ -142,6 +142,7 @@ const Tagstory = (() => {
     };
     socket.on("connect", join);
     socket.on("disconnect", () => { joined = false; say("Offline: reconnecting…"); });
+    socket.on("withdrawn", (data) => { joined = false; say(data.error); });  // back to draft: no more updates
     for (const name of ["item", "story", "feed"]) {
       socket.on(name, (data) => {
         if (!joined) return;  // the next join's acknowledgement brings it
