@@ -17,7 +17,7 @@ from aggregator.items import item_from_dict, store_items
 from tests.conftest import ROOT
 
 CLIENTS = int(os.environ.get("FLOOD_CLIENTS", "300"))
-JOINS = int(os.environ.get("FLOOD_JOINS", "4"))
+JOINS = int(os.environ.get("FLOOD_JOINS", "2"))
 ITEMS = 5000
 
 
