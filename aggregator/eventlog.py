@@ -68,6 +68,46 @@ def story_event(
     return append(db, tx, story_room(slug), "story", op, payload, actor)
 
 
+def redact_item(
+    tx: sqlite_utils.Database, room: str, item_id: str, since: int, tombstone: dict[str, Any]
+) -> int:
+    """Rewrite the earlier `item` events of `room` that carried `item_id` into `tombstone`.
+
+    Their seqs stay (catch-up keeps its order, no gap) and each keeps, as `was`, the status
+    it recorded (the audit's decision); their content is gone, so a viewer joining later
+    cannot receive what moderation or the source took away. Runs inside the open write
+    transaction `tx`, with the change that made the item leave. Returns how many.
+    """
+    rows = tx.execute(
+        "SELECT seq, payload FROM events WHERE room = ? AND seq >= ? AND type = 'item'"
+        " AND json_extract(payload, '$.item.id') = ?",
+        [room, since, item_id],
+    ).fetchall()
+    for seq, payload in rows:
+        event = json.loads(payload)
+        redacted = {**event, "item": {**tombstone, "was": event["item"].get("status")}}
+        tx.execute(
+            "UPDATE events SET payload = ? WHERE seq = ?", [json.dumps(redacted, ensure_ascii=False), seq]
+        )
+    return len(rows)
+
+
+def redact_pinned_item(tx: sqlite_utils.Database, room: str, item_id: str, tombstone: dict[str, Any]) -> int:
+    """Rewrite the `item` of every earlier element event of story `room` that pinned `item_id`."""
+    rows = tx.execute(
+        "SELECT seq, payload FROM events WHERE room = ? AND type = 'story'"
+        " AND json_extract(payload, '$.element.item.id') = ?",
+        [room, item_id],
+    ).fetchall()
+    for seq, payload in rows:
+        event = json.loads(payload)
+        event["element"] = {**event["element"], "item": tombstone}
+        tx.execute(
+            "UPDATE events SET payload = ? WHERE seq = ?", [json.dumps(event, ensure_ascii=False), seq]
+        )
+    return len(rows)
+
+
 def _public(row: Any) -> dict[str, Any]:
     return {
         "seq": row["seq"],
@@ -90,11 +130,25 @@ def events_after(
     return [_public(row) for row in rows]
 
 
-def all_after(db: Database, after: int, limit: int = 1000) -> list[dict[str, Any]]:
-    """Every event with seq > after, in order: what a broadcaster tails."""
+def catch_up(db: Database, room: str, after: int, upto: int, limit: int) -> list[dict[str, Any]]:
+    """What a client that has `after` is sent of `room` up to `upto`: from the latest `reset`.
+
+    A `reset` (a story published after being a draft) restates the whole room; what came
+    before it (the draft's edits, elements added and removed) is never replayed.
+    """
+    reset = db.query_one(
+        "SELECT max(seq) AS seq FROM events WHERE room = ? AND op = 'reset' AND seq > ? AND seq <= ?",
+        [room, after, upto],
+    )
+    start = reset["seq"] - 1 if reset["seq"] else after
+    return events_after(db, room, start, upto, limit)
+
+
+def all_after(db: Database, after: int, limit: int = 1000, upto: int = MAX_SEQ) -> list[dict[str, Any]]:
+    """Every event with after < seq <= upto, in order: what a broadcaster tails."""
     rows = db.query(
-        "SELECT seq, room, type, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-        [after, limit],
+        "SELECT seq, room, type, payload FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+        [after, upto, limit],
     )
     return [_public(row) for row in rows]
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aggregator import clock, moderation, sanitize
+from aggregator import clock, eventlog, moderation, sanitize
 from aggregator.db import Database
 
 
@@ -352,4 +352,18 @@ def change_items(
                 [_deletion_marker(source, source_id), item_id[0]],
             )
             announced += _announce_in_feeds(db, tx, item_id[0], "delete")
+            _redact_in_stories(tx, item_id[0])
     return announced
+
+
+def _redact_in_stories(tx: Any, item_id: str) -> None:
+    """A post deleted at its source: the story events that pinned it carry it as it is now (emptied)."""
+    slugs = tx.execute(
+        "SELECT DISTINCT s.slug FROM elements e JOIN stories s ON s.id = e.story_id WHERE e.item_id = ?",
+        [item_id],
+    ).fetchall()
+    emptied = public_item(
+        tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item_id]).fetchone()
+    )
+    for (slug,) in slugs:
+        eventlog.redact_pinned_item(tx, eventlog.story_room(slug), item_id, emptied)

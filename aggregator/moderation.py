@@ -159,8 +159,28 @@ def record_item(
         room, shown = eventlog.feed_room(feed_name), {"id": item["id"], "status": item["status"]}
     else:
         room, shown = desk_room(feed_name), item
+    if previous == "approved" and (item["status"] != "approved" or item.get("deleted")):
+        _redact_viewers_copies(tx, feed_name, item)
     eventlog.append(db, tx, room, "item", op, {"feed": feed_name, "item": shown}, actor)
     return item["seq"]
+
+
+def _redact_viewers_copies(tx: sqlite_utils.Database, feed_name: str, item: dict[str, Any]) -> None:
+    """An item leaves the viewers: the earlier events that showed it to them show it no more.
+
+    The event appended next (the bare `{id, status}`, or the emptied deleted item) still
+    tells the viewers who follow now to drop it; approving it again appends a new event
+    that carries it, so a later catch-up shows it again.
+    """
+    added = tx.execute(
+        "SELECT m.added_seq FROM feed_items m JOIN feeds f ON f.id = m.feed_id"
+        " WHERE f.name = ? AND m.item_id = ?",
+        [feed_name, item["id"]],
+    ).fetchone()
+    tombstone = {"id": item["id"], "status": item["status"], "redacted": True}
+    if item.get("deleted"):
+        tombstone["deleted"] = True
+    eventlog.redact_item(tx, eventlog.feed_room(feed_name), item["id"], added[0] if added else 0, tombstone)
 
 
 def desk_room(feed_name: str) -> str:

@@ -281,3 +281,19 @@ def remove_element(db: Database, story: dict[str, Any], element_id: str, actor: 
             [story["id"], row["position"]],
         )
         _announce(db, tx, story, "remove", element, actor)
+
+
+def restate(db: Database, tx: sqlite_utils.Database, story: dict[str, Any], actor: str | None) -> None:
+    """A draft is published: a `reset` (its header) then one `add` per element, in story order.
+
+    Every catch-up starts at the latest `reset`, so what was written while the story was a
+    draft (elements added and removed, earlier texts) never reaches a viewer.
+    """
+    header = tx.execute(
+        "SELECT title, description, cover, status, byline FROM stories WHERE id = ?", [story["id"]]
+    ).fetchone()
+    meta = {name: header[name] for name in ("title", "description", "cover", "status", "byline")}
+    eventlog.story_event(db, tx, story["slug"], "reset", None, actor, meta=meta)
+    rows = tx.execute("SELECT * FROM elements WHERE story_id = ? ORDER BY position", [story["id"]]).fetchall()
+    for row in rows:
+        eventlog.story_event(db, tx, story["slug"], "add", _public(row, _item_of(tx, row)), actor)

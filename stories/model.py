@@ -145,9 +145,24 @@ def update_meta(
         raise StoryError(f"nothing to change: send any of {', '.join(META_FIELDS)}")
     assignments = ", ".join(f"{name} = ?" for name in changes)
     with db.write() as tx:
+        was = tx.execute("SELECT status FROM stories WHERE id = ?", [story["id"]]).fetchone()[0]
         tx.execute(
             f"UPDATE stories SET {assignments}, updated_at = ? WHERE id = ?",
             [*changes.values(), clock.now(), story["id"]],
         )
         eventlog.story_event(db, tx, story["slug"], "meta", None, actor, meta=changes)
+        if was == "draft" and changes.get("status", "draft") != "draft":
+            from stories.elements import restate  # elements imports this module
+
+            restate(db, tx, story, actor)
     return get_header(db, story["slug"])
+
+
+def status_and_log_end(db: Database, slug: str) -> tuple[str | None, int]:
+    """A story's status (None if there is none) and the log's last seq, read as one snapshot."""
+    row = db.query_one(
+        "SELECT (SELECT status FROM stories WHERE slug = ?) AS status,"
+        " (SELECT coalesce(max(seq), 0) FROM events) AS seq",
+        [slug],
+    )
+    return row["status"], row["seq"]

@@ -4,6 +4,7 @@ import pytest
 
 from aggregator.feeds import create_feed
 from aggregator.items import item_from_dict, store_items
+from tests.conftest import wait_for
 from tests.factories import cheap_passwords
 
 pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
@@ -56,7 +57,7 @@ def test_a_long_gap_is_paged_with_more_until_the_viewer_is_in_the_room(
 ):
     from web import realtime
 
-    monkeypatch.setattr(realtime, "CATCH_UP_LIMIT", 3)
+    monkeypatch.setattr(realtime, "CATCH_UP_PAGE", 3)
     feed = create_feed(db, "demo", "#demo", [])
     seqs = [_post(db, feed, n)["seq"] for n in range(8)]
     deliver()
@@ -205,3 +206,31 @@ def test_a_join_that_fails_on_the_server_is_answered_with_an_error(db, socket_cl
     db.close()  # the database is gone: the handler raises
     ack = viewer.emit("join", {"feed": "demo"}, callback=True)
     assert ack == {"ok": False, "error": "something went wrong on our side; try again"}
+
+
+def test_a_join_without_data_is_answered_with_what_to_send(db, socket_client):
+    ack = socket_client().emit("join", callback=True)
+    assert ack == {"ok": False, "error": 'send {"feed": NAME} or {"story": SLUG}, and "after": SEQ'}
+
+
+@pytest.mark.parametrize("after", [10**400, 10**101])
+def test_an_after_too_long_to_decode_is_refused_with_a_reason(db, socket_client, after):
+    """engineio refuses integers of over 100 digits while decoding: the join must still be answered."""
+    create_feed(db, "demo", "#demo", [])
+    ack = socket_client().emit("join", {"feed": "demo", "after": after}, callback=True)
+    assert ack == {"ok": False, "error": "'after' must be an integer >= 0 (a seq)"}
+
+
+def test_a_connection_that_joins_too_often_is_told_to_slow_down_and_stays_connected(db, socket_client):
+    from web.realtime import JOIN_BURST, THROTTLED
+
+    create_feed(db, "demo", "#demo", [])
+    viewer = socket_client()
+    acks = [viewer.emit("join", {"feed": "demo"}, callback=True) for _ in range(JOIN_BURST * 6)]
+    refused = [ack for ack in acks if not ack["ok"]]
+    assert refused and all(ack["error"] == THROTTLED and ack["retry_after"] > 0 for ack in refused)
+    assert THROTTLED == "too many joins; slow down"
+    assert viewer.is_connected()
+    other = socket_client()  # the bucket is per connection: another viewer is not refused
+    assert other.emit("join", {"feed": "demo"}, callback=True)["ok"]
+    wait_for(lambda: viewer.emit("join", {"feed": "demo"}, callback=True)["ok"])

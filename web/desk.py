@@ -62,7 +62,8 @@ def _audit_entry(event: dict[str, Any]) -> dict[str, Any]:
     payload = event.pop("payload")
     item = payload.get("item") or {}
     if item:
-        event.update(item_id=item.get("id"), status=item.get("status"), reason=item.get("reason"))
+        status = item.get("was", item.get("status"))  # a redacted event keeps the status it recorded
+        event.update(item_id=item.get("id"), status=status, reason=item.get("reason"))
         event["author"] = (item.get("author") or {}).get("name")
     else:
         event.update(moderation=payload.get("moderation"), rules=payload.get("rules"))

@@ -2,33 +2,75 @@
 
 Each server process runs one `Broadcaster` that tails the event log in seq order and
 emits every event once to its room (one encode per broadcast, no read per viewer).
-A `join` reads the missed events and enters the room under the broadcaster's lock,
-so the acknowledgement and the live events that follow have no gap and no duplicate.
+A `join` answers at most one page of missed events, read outside the broadcaster's lock
+by a few joins at a time; only the last page's short tail is read under the lock, where
+the socket enters the room, so the acknowledgement and the live events that follow have
+no gap and no duplicate. Each connection's joins are metered by a token bucket.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask_socketio import SocketIO, join_room, leave_room
 
 from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import feed_exists
 from aggregator.moderation import desk_room
-from stories.model import can_edit, get_header
+from stories.model import can_edit, get_header, status_and_log_end
+from web import socket_json
 from web.lookups import database
 from web.security import session_curator
 
 log = logging.getLogger(__name__)
 
-socketio = SocketIO()
+# Each connection's events are handled one after another by the greenlet that reads it: a
+# client that sends a thousand joins at once queues them on its own connection (backpressure)
+# instead of spawning a thousand handlers that every other request waits behind.
+socketio = SocketIO(async_handlers=False, json=socket_json)
 
-CATCH_UP_LIMIT = 5000  # events per acknowledgement; a longer gap is fetched in pages
+CATCH_UP_PAGE = 100  # events per acknowledgement; a longer gap is fetched in pages (`more`)
+CATCH_UP_READERS = 2  # joins reading a page at once in this process; the others wait their turn
+JOIN_BURST = 10  # joins one connection may send at once...
+JOIN_RATE = 5.0  # ...and per second after that
+THROTTLED = "too many joins; slow down"
+JOIN_SHAPE = 'send {"feed": NAME} or {"story": SLUG}, and "after": SEQ'
 DOORBELL_CHANNEL = "tagstory:event-log"
+
+
+class JoinThrottle:
+    """A token bucket per connection: `JOIN_BURST` joins at once, then `JOIN_RATE` a second.
+
+    A bucket left alone long enough to be full again is forgotten, so the table holds only
+    the connections that joined in the last few seconds (no disconnect hook needed).
+    """
+
+    def __init__(self, burst: int = JOIN_BURST, rate: float = JOIN_RATE) -> None:
+        self.burst, self.rate = burst, rate
+        self.lock = threading.Lock()
+        self.buckets: dict[str, tuple[float, float]] = {}  # sid -> (tokens, when)
+        self.pruned = time.monotonic()
+
+    def take(self, sid: str) -> float:
+        """Spend one join of `sid`: 0 when allowed, else the seconds until the next one is."""
+        now = time.monotonic()
+        with self.lock:
+            tokens, when = self.buckets.get(sid, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - when) * self.rate)
+            if tokens < 1:
+                self.buckets[sid] = (tokens, now)
+                return (1 - tokens) / self.rate
+            self.buckets[sid] = (tokens - 1, now)
+            if now - self.pruned > self.burst / self.rate:
+                full = now - self.burst / self.rate
+                self.buckets = {k: v for k, v in self.buckets.items() if v[1] > full}
+                self.pruned = now
+            return 0.0
 
 
 class Broadcaster:
@@ -41,24 +83,37 @@ class Broadcaster:
         self.wake = threading.Event()
         self.delivered = eventlog.last_seq(db)
         self.stopped = threading.Event()
+        self.readers = threading.BoundedSemaphore(CATCH_UP_READERS)
+        self.throttle = JoinThrottle()
 
     def notify(self, events: list[dict[str, Any]] | None = None) -> None:
         """Something was committed: deliver it soon (the `publish` of this process)."""
         self.wake.set()
 
-    def deliver_pending(self) -> int:
-        """Emit every event after the last delivered one; return how many were sent."""
+    def deliver_pending(self, upto: int = eventlog.MAX_SEQ) -> int:
+        """Emit every event after the last delivered one (up to `upto`); return how many were sent."""
         sent = 0
         while True:
             with self.lock:
-                events = eventlog.all_after(self.db, self.delivered, limit=500)
+                events = eventlog.all_after(self.db, self.delivered, limit=500, upto=upto)
                 for event in events:
                     socketio.emit(event["type"], event["payload"], to=event["room"], ignore_queue=True)
+                    if _withdraws_viewers(event):
+                        self._withdraw_viewers(event["payload"]["story"])
                 if events:
                     self.delivered = events[-1]["seq"]
             sent += len(events)
             if len(events) < 500:
                 return sent
+
+    def _withdraw_viewers(self, slug: str) -> None:
+        """A story became a draft: only its curators' sockets stay in its room (lock held)."""
+        room = eventlog.story_room(slug)
+        curators = {sid for sid, _ in socketio.server.manager.get_participants("/", curators_room(slug))}
+        for sid, _ in list(socketio.server.manager.get_participants("/", room)):
+            if sid not in curators:
+                socketio.server.leave_room(sid, room, namespace="/")
+                socketio.emit("withdrawn", {"story": slug, "error": DRAFT}, to=sid, ignore_queue=True)
 
     def run(self) -> None:
         """Deliver on every notification, and at least every `poll_seconds` (other writers)."""
@@ -102,10 +157,44 @@ def redis_doorbell(redis_url: str) -> Any:
     return ring
 
 
+DRAFT = "this story is a draft: only its curators can follow it"
+
+
+def curators_room(slug: str) -> str:
+    """Marks the sockets in a story's room that may stay when it goes back to draft."""
+    return f"{eventlog.story_room(slug)}:curators"
+
+
+def _withdraws_viewers(event: dict[str, Any]) -> bool:
+    """Whether `event` puts a story back into draft."""
+    payload = event["payload"]
+    return (
+        event["type"] == "story" and payload.get("op") == "meta" and payload["meta"].get("status") == "draft"
+    )
+
+
+def _until_withdrawn(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+    """Cut a catch-up after a story's return to draft: what follows it is for curators only."""
+    for index, event in enumerate(events):
+        if _withdraws_viewers(event):
+            return events[: index + 1], True
+    return events, False
+
+
+def _edits_story(slug: str) -> bool:
+    """Whether this socket's curator may edit story `slug` (no query for an anonymous viewer)."""
+    curator = session_curator()
+    if curator is None:
+        return False
+    db = database()
+    story = get_header(db, slug)
+    return story is not None and can_edit(db, story, curator)
+
+
 def _room_for(data: Any) -> tuple[str | None, str | None]:
     """The room a join/leave asks for, or an error message."""
     if not isinstance(data, dict):
-        return None, 'send {"feed": NAME} or {"story": SLUG}'
+        return None, JOIN_SHAPE
     db = database()
     if isinstance(data.get("feed"), str):
         if not feed_exists(db, data["feed"]):
@@ -116,15 +205,13 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
             return desk_room(data["feed"]), None
         return eventlog.feed_room(data["feed"]), None
     if isinstance(data.get("story"), str):
-        story = get_header(db, data["story"])
-        if story is None:
+        status, _seen = status_and_log_end(db, data["story"])
+        if status is None:
             return None, f"no story '{data['story']}'"
-        if story["status"] == "draft":
-            curator = session_curator()
-            if not can_edit(db, story, curator):
-                return None, "this story is a draft: only its curators can follow it"
+        if status == "draft" and not _edits_story(data["story"]):
+            return None, DRAFT
         return eventlog.story_room(data["story"]), None
-    return None, 'send {"feed": NAME} or {"story": SLUG}'
+    return None, JOIN_SHAPE
 
 
 @socketio.on_error_default
@@ -134,41 +221,71 @@ def on_error(error: Exception) -> dict[str, Any]:
     return {"ok": False, "error": "something went wrong on our side; try again"}
 
 
-@socketio.on("join")
-def on_join(data: Any) -> dict[str, Any]:
-    """Sent by any viewer: follow a feed or a story from `after` (the last seq it has)."""
-    if problem := jsontext.text_problem(data):
-        return {"ok": False, "error": problem}
-    room, error = _room_for(data)
-    if error:
-        return {"ok": False, "error": error}
-    after = data.get("after", 0)
-    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= eventlog.MAX_SEQ:
-        return {"ok": False, "error": "'after' must be an integer >= 0 (a seq)"}
-    broadcaster: Broadcaster = current_app.extensions["tagstory.broadcaster"]
-    if after > broadcaster.delivered:
-        # The viewer read seqs (from a page or the API) that are committed but not yet
-        # broadcast: push them before it enters the room, or it would get them twice.
-        broadcaster.deliver_pending()
-    with broadcaster.lock:
-        upto = broadcaster.delivered
-        missed = eventlog.events_after(database(), room, after, upto, CATCH_UP_LIMIT + 1)
-        more = len(missed) > CATCH_UP_LIMIT
-        if more:
-            missed = missed[:CATCH_UP_LIMIT]
-        else:
-            join_room(room)
+def _ack(room: str, events: list[dict[str, Any]], after: int, more: bool) -> dict[str, Any]:
     return {
         "ok": True,
         "room": room,
-        "events": [{"event": e["type"], "data": e["payload"]} for e in missed],
-        "last_seq": missed[-1]["seq"] if missed else after,
+        "events": [{"event": e["type"], "data": e["payload"]} for e in events],
+        "last_seq": events[-1]["seq"] if events else after,
         "more": more,
     }
 
 
+def _after(data: dict[str, Any]) -> int | None:
+    after = data.get("after", 0)
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= eventlog.MAX_SEQ:
+        return None
+    return after
+
+
+@socketio.on("join")
+def on_join(data: Any = None) -> dict[str, Any]:
+    """Sent by any viewer: follow a feed or a story from `after` (the last seq it has).
+
+    The answer holds at most `CATCH_UP_PAGE` events; with `more` the viewer is not in the
+    room yet and joins again from `last_seq`.
+    """
+    broadcaster: Broadcaster = current_app.extensions["tagstory.broadcaster"]
+    wait = broadcaster.throttle.take(request.sid)
+    if wait:
+        return {"ok": False, "error": THROTTLED, "retry_after": round(wait, 3)}
+    if not isinstance(data, dict):
+        return {"ok": False, "error": JOIN_SHAPE}
+    if problem := jsontext.text_problem(data):
+        return {"ok": False, "error": problem}
+    after = _after(data)
+    if after is None:
+        return {"ok": False, "error": "'after' must be an integer >= 0 (a seq)"}
+    slug = data["story"] if isinstance(data.get("story"), str) else None
+    with broadcaster.readers:  # a few joins read at a time: every other request keeps its turn
+        room, error = _room_for(data)
+        if error:
+            return {"ok": False, "error": error}
+        # Deliver what the status check saw (a publish included) before reading, and what
+        # the viewer read on a page or from the API, or it would get those twice.
+        seen = status_and_log_end(database(), slug)[1] if slug else after
+        if max(seen, after) > broadcaster.delivered:
+            broadcaster.deliver_pending(max(seen, after))
+        page = eventlog.catch_up(database(), room, after, broadcaster.delivered, CATCH_UP_PAGE + 1)
+    socketio.sleep(0)  # the page is encoded in another turn: no join holds the process for long
+    missed, withdrawn = _until_withdrawn(page)
+    if withdrawn or len(missed) > CATCH_UP_PAGE:
+        return _ack(room, missed[:CATCH_UP_PAGE], after, more=True)
+    start = missed[-1]["seq"] if missed else after
+    room_left = CATCH_UP_PAGE - len(missed)
+    with broadcaster.lock:  # only what was delivered since the read: short, bounded by the page
+        tail = eventlog.catch_up(database(), room, start, broadcaster.delivered, room_left + 1)
+        tail, withdrawn = _until_withdrawn(tail)
+        more = withdrawn or len(tail) > room_left
+        if not more:
+            join_room(room)
+            if slug and _edits_story(slug):
+                join_room(curators_room(slug))
+    return _ack(room, missed + tail[:room_left], after, more)
+
+
 @socketio.on("leave")
-def on_leave(data: Any) -> dict[str, Any]:
+def on_leave(data: Any = None) -> dict[str, Any]:
     """Sent by any viewer: stop following a feed or a story."""
     room, error = _room_for(data)
     if error:

@@ -340,6 +340,7 @@
   /* ---- live: the story's events, presence, and the feed's items ---- */
   function applyStory(data) {
     if (data.op === "meta") { applyMeta(data.meta); return; }
+    if (data.op === "reset") { applyMeta(data.meta); list.replaceChildren(); selected = null; refreshPinned(); return; }
     if (data.op === "update" && editing.has(data.element.id)) { editing.get(data.element.id).push(data); return; }
     StoryView.apply(list, data, decorate);
     if (data.op === "remove") { elements.delete(data.element.id); removed.add(data.element.id); }

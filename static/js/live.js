@@ -131,6 +131,7 @@ const Tagstory = (() => {
     };
     const join = () => {
       socket.emit("join", { ...room, after: last }, (ack) => {
+        if (ack && ack.retry_after) { setTimeout(join, ack.retry_after * 1000); return; }  // paging too fast
         if (!ack || !ack.ok) { say(ack ? ack.error : "Could not follow live updates."); return; }
         ack.events.forEach((e) => apply(e.event, e.data));
         if (ack.more) { join(); return; }
@@ -141,6 +142,7 @@ const Tagstory = (() => {
     };
     socket.on("connect", join);
     socket.on("disconnect", () => { joined = false; say("Offline: reconnecting…"); });
+    socket.on("withdrawn", (data) => { joined = false; say(data.error); });  // back to draft: no more updates
     for (const name of ["item", "story", "feed"]) {
       socket.on(name, (data) => {
         if (!joined) return;  // the next join's acknowledgement brings it

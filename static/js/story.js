@@ -1,4 +1,4 @@
-/* The live story: apply add / update / move / remove / meta events in log order. */
+/* The live story: apply add / update / move / remove / meta / reset events in log order. */
 "use strict";
 
 const StoryView = (() => {
@@ -17,6 +17,11 @@ const StoryView = (() => {
   /* Apply one story event to an <ol> of elements; `decorate` lets the editor add controls. */
   function apply(list, data, decorate = (li) => li) {
     const element = data.element;
+    if (data.op === "reset") {  // the story restated from scratch: its header, then an add per element
+      apply(list, { op: "meta", meta: data.meta });
+      list.replaceChildren();
+      return;
+    }
     if (data.op === "meta") {
       for (const [field, value] of Object.entries(data.meta)) {
         const el = document.querySelector(`.story-header [data-slot="${field}"]`);

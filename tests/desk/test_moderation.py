@@ -153,6 +153,7 @@ def test_viewers_never_receive_pending_or_hidden_content(
     deliver()
     assert events_named(viewer, "item") == []
     ada.patch(f"/api/feeds/demo/items/{held['id']}", json={"status": "approved"}, headers=headers)
+    deliver()
     ada.patch(f"/api/feeds/demo/items/{held['id']}", json={"status": "hidden"}, headers=headers)
     deliver()
     shown, gone = events_named(viewer, "item")
@@ -160,7 +161,10 @@ def test_viewers_never_receive_pending_or_hidden_content(
     assert "reason" not in shown["item"]
     assert gone["item"] == {"id": held["id"], "status": "hidden"}
     catch_up = socket_client().emit("join", {"feed": "demo", "after": 0}, callback=True)["events"]
-    assert [e["data"] for e in catch_up] == [shown, gone]
+    # the approval is still in the log, in order, but no longer carries what was hidden
+    redacted = {"id": held["id"], "status": "hidden", "redacted": True, "was": "approved"}
+    assert [e["data"]["item"] for e in catch_up] == [redacted, gone["item"]]
+    assert [e["data"]["seq"] for e in catch_up] == [shown["seq"], gone["seq"]]
     assert blocked["id"] not in str(catch_up)
 
 
