@@ -21,6 +21,7 @@ def test_a_feed_on_all_four_networks_fills_live(live_server, serve, mastodon, je
             "TAGSTORY_MASTODON_POLL_SECONDS": "0.2",
             "TAGSTORY_RSS_POLL_SECONDS": "0.2",
             "TAGSTORY_POLL_SECONDS": "0.2",
+            "TAGSTORY_FETCH_ALLOW_PRIVATE": "1",  # the fake networks listen on 127.0.0.1
         }
     )
     specs = ["x", f"mastodon:{mastodon.url}", f"bluesky:{jetstream.ws_url}", f"rss:{rss_url}"]

@@ -24,6 +24,7 @@ def _collect(database: str, tmp_path: Path, name: str, **env: str) -> subprocess
         "TAGSTORY_DEMO": "0",
         "TAGSTORY_MASTODON_POLL_SECONDS": "0.1",
         "TAGSTORY_MASTODON_BACKFILL_PAGES": "0",
+        "TAGSTORY_FETCH_ALLOW_PRIVATE": "1",  # the fake servers listen on 127.0.0.1
         **env,
     }
     with (tmp_path / f"{name}.log").open("w") as log:
