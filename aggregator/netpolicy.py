@@ -101,11 +101,14 @@ def plainly_refused(host: str, settings: Mapping[str, Any]) -> str | None:
 
 
 def check_host(host: str, port: int, allowed_private: bool) -> list[Address]:
-    """Every address `host` resolves to; AddressRefused when any of them is refused."""
+    """Every address `host` resolves to; AddressRefused when any of them is refused.
+
+    A name that does not resolve is no refusal: the connection then fails as unreachable.
+    """
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as error:
-        raise AddressRefused(f"cannot resolve {host}") from error
+    except (socket.gaierror, UnicodeError):
+        return []
     addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
     if not allowed_private:
         for address in addresses:

@@ -13,7 +13,7 @@ from aggregator import netpolicy
 from aggregator.sources import SourceError
 
 AUTH_RETRY = 900.0  # a rejected credential is retried after 15 minutes
-REFUSED_RETRY = 900.0  # an address the policy refuses is tried again after 15 minutes (DNS may change)
+REFUSED_RETRY = 3600.0  # an address the policy refuses is tried again after an hour (DNS may change)
 DEFAULT_USER_AGENT = "Tagstory/0.1 (live hashtag aggregator; +https://github.com/tagstory)"
 
 
