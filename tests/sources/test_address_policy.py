@@ -216,3 +216,20 @@ def test_the_command_line_and_the_form_refuse_a_private_host(runner, client, cur
         as_text=True
     )
     assert client.get("/api/feeds/other").status_code == 404
+
+
+@pytest.mark.parametrize("network", ["rss", "bluesky"])
+def test_a_name_that_resolved_public_but_connects_private_is_refused_before_a_byte(
+    db, serve, jetstream, collecting, monkeypatch, network
+):
+    """DNS rebinding: the name checks out as public, then connects to 127.0.0.1; the connected
+    address is checked again, so the request is never sent."""
+    recorded = _rss_feed() if network == "rss" else Recorded(jetstream)
+    url = serve(recorded).url
+    spec = f"rss:{url}/feed.xml" if network == "rss" else f"bluesky:{url.replace('http', 'ws')}/subscribe"
+    monkeypatch.setattr(netpolicy, "check_host", lambda host, port, allowed_private: [])
+    create_feed(db, "kc", "#kredcrew", [spec])
+    with collecting(**OFF):
+        row = _refused(db, "kc")
+    assert "connected to a loopback address (127.0.0.1)" in row["last_error"]
+    assert recorded.hits == [] and feed_texts(db, "kc") == []
