@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import socketio
 
 from aggregator.db import Database
@@ -17,6 +18,12 @@ from tests.sources.conftest import wait_for
 from tests.sources.servers import status
 
 
+@pytest.fixture(autouse=True)
+def _allow_private(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every process these tests start (collector, web server, CLI) may reach the fakes on 127.0.0.1."""
+    monkeypatch.setenv("TAGSTORY_FETCH_ALLOW_PRIVATE", "1")
+
+
 def _collect(database: str, tmp_path: Path, name: str, **env: str) -> subprocess.Popen:
     environment = {
         **os.environ,
@@ -24,7 +31,6 @@ def _collect(database: str, tmp_path: Path, name: str, **env: str) -> subprocess
         "TAGSTORY_DEMO": "0",
         "TAGSTORY_MASTODON_POLL_SECONDS": "0.1",
         "TAGSTORY_MASTODON_BACKFILL_PAGES": "0",
-        "TAGSTORY_FETCH_ALLOW_PRIVATE": "1",  # the fake servers listen on 127.0.0.1
         **env,
     }
     with (tmp_path / f"{name}.log").open("w") as log:
