@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,21 +16,29 @@ from aggregator.sources import parse_spec
 
 FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 STATUSES = ("approved", "pending", "hidden")
+# What anyone may see of a source; its spec, last error and usage are for curators only.
+PUBLIC_SOURCE_FIELDS = ("id", "network", "state", "last_success", "items", "rate_limit_reset")
 
 
 class FeedError(ValueError):
     """A request about feeds that cannot be honoured; the message says why."""
 
 
-def create_feed(db: Database, name: str, query: str, specs: list[str]) -> dict[str, Any]:
-    """Create a feed with its sources; raise FeedError on a bad name, query or spec."""
+def create_feed(
+    db: Database, name: str, query: str, specs: list[str], settings: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Create a feed with its sources; raise FeedError on a bad name, query or spec.
+
+    With the server's `settings` (every curator's request), a spec this server will not follow
+    (a private address, a file outside the replay folder) is a SpecError too.
+    """
     if not isinstance(name, str) or not FEED_NAME.match(name):
         raise FeedError("name must be 1-64 lowercase letters, digits, '-' or '_'")
     if not isinstance(query, str) or not query.strip() or len(query) > 500:
         raise FeedError("query must be a non-empty string of at most 500 characters")
     if not isinstance(specs, list) or not all(isinstance(s, str) for s in specs):
         raise FeedError("sources must be a list of source specs")
-    parsed = [parse_spec(spec) for spec in specs]
+    parsed = [parse_spec(spec, settings) for spec in specs]
     now = clock.now()
     with db.write() as tx:
         if tx.execute("SELECT 1 FROM feeds WHERE name = ?", [name]).fetchone():
@@ -46,9 +55,11 @@ def create_feed(db: Database, name: str, query: str, specs: list[str]) -> dict[s
     return get_feed(db, name)
 
 
-def add_source(db: Database, feed: dict[str, Any], spec: str) -> None:
-    """Add a source to a feed (a no-op when the feed has it already)."""
-    parsed = parse_spec(spec)
+def add_source(
+    db: Database, feed: dict[str, Any], spec: str, settings: Mapping[str, Any] | None = None
+) -> None:
+    """Add a source to a feed (a no-op when the feed has it already); `settings` as in create_feed."""
+    parsed = parse_spec(spec, settings)
     with db.write() as tx:
         tx.execute(
             "INSERT INTO sources (feed_id, spec, created_at) VALUES (?, ?, ?)"
@@ -94,6 +105,7 @@ def sources_of(db: Database, feed_id: int) -> list[dict[str, Any]]:
     return [
         {
             "id": r["id"],
+            "network": r["spec"].partition(":")[0],
             "spec": r["spec"],
             "state": r["state"],
             "last_success": r["last_success"],
@@ -106,6 +118,16 @@ def sources_of(db: Database, feed_id: int) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def public_source(source: dict[str, Any]) -> dict[str, Any]:
+    """A source's health as anyone may see it: its network and public state, no spec or error text."""
+    return {name: source[name] for name in PUBLIC_SOURCE_FIELDS}
+
+
+def public_feed(feed: dict[str, Any]) -> dict[str, Any]:
+    """A feed summary as anyone may see it: `sources` names each source's network, not its spec."""
+    return {**feed, "sources": [spec.partition(":")[0] for spec in feed["sources"]]}
 
 
 @dataclass(frozen=True)

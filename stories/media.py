@@ -1,21 +1,22 @@
 """Images downloaded at export time and inlined as data URIs, so an export makes no request.
 
-Only public http(s) addresses are fetched (loopback, private, link-local and reserved
-ranges are refused unless `allow_private`), redirects are re-checked, and each image
-has a size cap. What could not be fetched is reported, and left out of the page.
+Only public http(s) addresses are fetched: every request and redirect hop follows the
+address policy every network fetch shares (aggregator.netpolicy; `allow_private` is the
+setting FETCH_ALLOW_PRIVATE), and each image has a size cap. What could not be fetched
+is reported, and left out of the page.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
-import ipaddress
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+
+from aggregator import netpolicy
 
 MAX_REDIRECTS = 3
 
@@ -34,6 +35,9 @@ class MediaFetcher:
     session: requests.Session = field(default_factory=requests.Session)
     cache: dict[str, str | MediaError] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        netpolicy.guard(self.session, self.allow_private)
+
     def data_uri(self, url: str) -> str:
         """The image at `url` as a data URI; raises MediaError."""
         if url not in self.cache:
@@ -46,24 +50,14 @@ class MediaFetcher:
             raise found
         return found
 
-    def _check_address(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise MediaError("not an http(s) URL")
-        try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-        except (socket.gaierror, UnicodeError) as error:
-            raise MediaError(f"cannot resolve {parts.hostname}") from error
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%")[0])
-            if not address.is_global and not self.allow_private:
-                raise MediaError(f"{parts.hostname} is a private or loopback address ({address}); refused")
-
     def _download(self, url: str) -> str:
         for _ in range(MAX_REDIRECTS + 1):
-            self._check_address(url)
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise MediaError("not an http(s) URL")
             try:
                 response = self.session.get(url, timeout=self.timeout, stream=True, allow_redirects=False)
+            except netpolicy.AddressRefused as error:
+                raise MediaError(str(error)) from error
             except requests.RequestException as error:
                 raise MediaError(f"download failed: {type(error).__name__}") from error
             with response:

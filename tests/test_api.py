@@ -61,7 +61,7 @@ def test_creating_a_feed_with_sources_shows_their_health(client, auth):
     created = client.post("/api/feeds", json=body, headers=auth)
     assert created.status_code == 201
     assert created.get_json()["sources"] == ["replay:demo/kredcrew-2012-05-29.jsonl"]
-    shown = client.get("/api/feeds/kc").get_json()
+    shown = client.get("/api/feeds/kc", headers=auth).get_json()
     source = shown["sources"][0]
     assert source["spec"] == "replay:demo/kredcrew-2012-05-29.jsonl"
     assert {"state", "last_success", "items", "last_error", "rate_limit_reset"} <= set(source)

@@ -80,13 +80,21 @@ def test_create_token_prints_the_token_alone_on_its_last_line_and_it_works(runne
     assert second != token
 
 
-def test_feed_add_creates_a_feed_with_its_sources(runner, client):
+def test_feed_add_creates_a_feed_with_its_sources(runner, client, curators):
     output = _ok(
-        runner, "feed", "add", "kc", "#kredcrew", "--source", "replay:demo/a.jsonl", "--source", "replay:b"
+        runner,
+        "feed",
+        "add",
+        "kc",
+        "#kredcrew",
+        "--source",
+        "replay:demo/a.jsonl",
+        "--source",
+        "replay:b.jsonl",
     )
     assert "Created feed kc with 2 source(s)" in output
-    shown = client.get("/api/feeds/kc").get_json()
-    assert [s["spec"] for s in shown["sources"]] == ["replay:demo/a.jsonl", "replay:b"]
+    shown = client.get("/api/feeds/kc", headers=curators.token()).get_json()
+    assert [s["spec"] for s in shown["sources"]] == ["replay:demo/a.jsonl", "replay:b.jsonl"]
     assert "exists already" in _fails(runner, "feed", "add", "kc", "#again")
 
 

@@ -17,6 +17,8 @@ from aggregator.feeds import (
     get_feed_item,
     list_feeds,
     list_items,
+    public_feed,
+    public_source,
     remove_source,
     set_item_status,
     set_source_state,
@@ -61,8 +63,9 @@ def conflict(error: Conflict) -> Any:
 
 @api.get("/feeds")
 def feeds_index() -> Any:
-    """Every feed with its item count and last seq."""
-    return jsonify(list_feeds(database()))
+    """Every feed with its item count and last seq; its sources' specs only to curators."""
+    feeds = list_feeds(database())
+    return jsonify(feeds if current_curator() else [public_feed(feed) for feed in feeds])
 
 
 @api.post("/feeds")
@@ -70,7 +73,9 @@ def feeds_index() -> Any:
 def feeds_create() -> Any:
     """Create a feed: {name, query, sources: [SPEC, …]}."""
     data = json_body()
-    feed = create_feed(database(), data.get("name"), data.get("query"), data.get("sources") or [])
+    feed = create_feed(
+        database(), data.get("name"), data.get("query"), data.get("sources") or [], current_app.config
+    )
     _refresh_collector()
     return jsonify(feed), 201
 
@@ -79,7 +84,10 @@ def feeds_create() -> Any:
 def feeds_show(name: str) -> Any:
     """One feed, with each source's health."""
     feed = feed_or_404(name)
-    return jsonify({**feed, "sources": sources_of(database(), feed["id"])})
+    sources = sources_of(database(), feed["id"])
+    if not current_curator():
+        return jsonify({**feed, "sources": [public_source(source) for source in sources]})
+    return jsonify({**feed, "sources": sources})
 
 
 def _flag(name: str) -> bool:
@@ -110,7 +118,7 @@ def sources_create(name: str) -> Any:
     """Add a source to a feed: {spec}; answers with the source and its health."""
     feed = feed_or_404(name)
     spec = json_body().get("spec")
-    add_source(database(), feed, spec)
+    add_source(database(), feed, spec, current_app.config)
     _refresh_collector()
     return jsonify(find_source(database(), feed, spec)), 201
 

@@ -20,10 +20,10 @@ from web.lookups import database
 
 
 def media_fetcher(config: Any) -> MediaFetcher:
-    """A fetcher configured by the EXPORT_MEDIA_* settings."""
+    """A fetcher configured by EXPORT_MEDIA_MAX_BYTES and the address policy's FETCH_ALLOW_PRIVATE."""
     return MediaFetcher(
         max_bytes=int(config["EXPORT_MEDIA_MAX_BYTES"]),
-        allow_private=bool(config["EXPORT_MEDIA_ALLOW_PRIVATE"]),
+        allow_private=bool(config["FETCH_ALLOW_PRIVATE"]),
     )
 
 

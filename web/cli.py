@@ -92,7 +92,7 @@ def feed_group() -> None:
 def feed_add_command(name: str, query: str, sources: tuple[str, ...]) -> None:
     """Create feed NAME following QUERY from each --source SPEC."""
     try:
-        feed = create_feed(database(), name, query, list(sources))
+        feed = create_feed(database(), name, query, list(sources), current_app.config)
     except (FeedError, SpecError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Created feed {feed['name']} with {len(feed['sources'])} source(s).")
@@ -128,7 +128,7 @@ def feed_sources_command(name: str) -> None:
 def feed_add_source_command(name: str, spec: str) -> None:
     """Add source SPEC to feed NAME."""
     try:
-        add_source(database(), _feed_named(name), spec)
+        add_source(database(), _feed_named(name), spec, current_app.config)
     except SpecError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Feed {name} follows {spec}.")

@@ -163,7 +163,11 @@ def feed_create() -> Any:
     specs = [line.strip() for line in request.form.get("sources", "").splitlines() if line.strip()]
     try:
         created = create_feed(
-            database(), request.form.get("name", "").strip(), request.form.get("query", ""), specs
+            database(),
+            request.form.get("name", "").strip(),
+            request.form.get("query", ""),
+            specs,
+            current_app.config,
         )
     except (FeedError, SpecError) as error:
         flash(f"The feed was not created: {error}.")

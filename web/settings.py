@@ -75,9 +75,10 @@ SETTINGS = (
         "`export --embed-media`: largest image, in bytes, inlined into an exported page.",
     ),
     Setting(
-        "EXPORT_MEDIA_ALLOW_PRIVATE",
+        "FETCH_ALLOW_PRIVATE",
         False,
-        "`export --embed-media`: also fetch images from loopback and private addresses (tests only).",
+        "Let sources and `export --embed-media` fetch from loopback, private and link-local addresses"
+        " (tests and intranets only; off, a curator cannot make the server reach inside its network).",
     ),
     Setting(
         "SESSION_COOKIE_SAMESITE",

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from aggregator.items import Item
 
@@ -66,8 +67,12 @@ class SourceSpec:
         return f"{self.kind}:{self.target}" if self.target else self.kind
 
 
-def parse_spec(spec: Any) -> SourceSpec:
-    """Parse and validate a SPEC string such as `replay:demo/kredcrew.jsonl`."""
+def parse_spec(spec: Any, settings: Mapping[str, Any] | None = None) -> SourceSpec:
+    """Parse and validate a SPEC string such as `replay:demo/kredcrew.jsonl`.
+
+    With the server's `settings`, also refuse what this server will not follow (see
+    `check_allowed`): how a curator's spec is checked when it is added.
+    """
     if not isinstance(spec, str) or not spec.strip():
         raise SpecError("a source spec must be a non-empty string")
     kind, _, target = spec.strip().partition(":")
@@ -75,8 +80,10 @@ def parse_spec(spec: Any) -> SourceSpec:
     if kind not in OPENERS:
         known = ", ".join(sorted(OPENERS))
         raise SpecError(f"unknown source '{kind}' in '{spec}' (this server knows: {known})")
-    if kind == "replay" and not target:
-        raise SpecError("replay needs a file: replay:FILE")
+    if kind == "replay":
+        from aggregator.sources.replay import parse_target
+
+        parse_target(target.strip())
     if kind == "mastodon":
         from aggregator.sources.mastodon import server_url
 
@@ -87,7 +94,41 @@ def parse_spec(spec: Any) -> SourceSpec:
         raise SpecError("bluesky takes a Jetstream websocket URL: bluesky:wss://HOST/subscribe")
     if kind == "x" and target:
         raise SpecError("x takes no target: its search is the feed's query")
-    return SourceSpec(kind, target.strip())
+    parsed = SourceSpec(kind, target.strip())
+    if settings is not None:
+        check_allowed(parsed, settings)
+    return parsed
+
+
+def spec_host(spec: SourceSpec) -> str | None:
+    """The host a network spec fetches from (None for replay, x and the configured Jetstreams)."""
+    if spec.kind not in ("rss", "mastodon", "bluesky") or not spec.target:
+        return None
+    url = spec.target if "://" in spec.target else f"https://{spec.target}"
+    try:
+        return urlsplit(url).hostname
+    except ValueError as error:
+        raise SpecError(f"'{spec.target}' is not a valid URL") from error
+
+
+def check_allowed(spec: SourceSpec, settings: Mapping[str, Any]) -> None:
+    """SpecError when this server will not follow `spec`: a replay file outside the replay
+    folder, or a host the address policy plainly refuses (a literal private address, localhost).
+
+    A name that only resolves to a refused address is refused when it is fetched, in the
+    source's health: resolving here would be no guarantee, since a name can change its answer.
+    """
+    from aggregator import netpolicy
+
+    if spec.kind == "replay":
+        from aggregator.sources.replay import parse_target, replay_path
+
+        replay_path(parse_target(spec.target)[0], dict(settings))
+        return
+    host = spec_host(spec)
+    reason = netpolicy.plainly_refused(host, settings) if host else None
+    if reason:
+        raise SpecError(f"{spec.kind}:{spec.target}: {reason} (see FETCH_ALLOW_PRIVATE)")
 
 
 def open_source(spec: SourceSpec, query: str, settings: dict[str, Any]) -> Source:

@@ -18,8 +18,9 @@ from urllib.parse import urlencode
 
 import websocket
 
+from aggregator import netpolicy
 from aggregator.items import InvalidItem
-from aggregator.sources import Batch, SourceError
+from aggregator.sources import Batch, SourceError, http
 from aggregator.sources.bluesky_search import BlueskySearch
 from aggregator.sources.jetstream_payload import POST, item_from_commit, post_uri
 from aggregator.sources.query import contains_any, hashtags
@@ -58,6 +59,7 @@ class BlueskySource:
         self.rewind_us = int(float(settings.get("JETSTREAM_REWIND_SECONDS") or 5) * 1_000_000)
         self.user_agent = settings.get("USER_AGENT") or "Tagstory"
         self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
+        self.allowed_private = netpolicy.allow_private(settings)
         self.key = f"{target}|{query}"
         self.search = BlueskySearch.from_settings(self.tags, settings)
 
@@ -71,9 +73,13 @@ class BlueskySource:
     def _connect(self, cursor: str | None) -> websocket.WebSocket:
         url = self._url(cursor)
         try:
+            sock = netpolicy.open_socket(url, self.timeout, self.allowed_private)
             connection = websocket.create_connection(
-                url, timeout=self.timeout, header=[f"User-Agent: {self.user_agent}"]
+                url, timeout=self.timeout, header=[f"User-Agent: {self.user_agent}"], socket=sock
             )
+        except netpolicy.AddressRefused as error:
+            self._turn[self.key] = self._turn.get(self.key, 0) + 1
+            raise http.refused(f"Jetstream {url.split('?')[0]}", error) from error
         except (OSError, websocket.WebSocketException) as error:
             self._turn[self.key] = self._turn.get(self.key, 0) + 1  # the next attempt tries another instance
             raise SourceError(

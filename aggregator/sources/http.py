@@ -9,18 +9,23 @@ from typing import Any
 
 import requests
 
+from aggregator import netpolicy
 from aggregator.sources import SourceError
 
 AUTH_RETRY = 900.0  # a rejected credential is retried after 15 minutes
+REFUSED_RETRY = 3600.0  # an address the policy refuses is tried again after an hour (DNS may change)
 DEFAULT_USER_AGENT = "Tagstory/0.1 (live hashtag aggregator; +https://github.com/tagstory)"
 
 
 class Http:
-    """A polite session for one remote service: its User-Agent, a timeout, plain errors."""
+    """A polite session for one remote service: its User-Agent, a timeout, plain errors.
+
+    Every request (and every redirect hop) follows the address policy (aggregator.netpolicy).
+    """
 
     def __init__(self, settings: dict[str, Any], what: str) -> None:
         self.what = what
-        self.session = requests.Session()
+        self.session = netpolicy.guarded_session(settings)
         self.session.headers["User-Agent"] = settings.get("USER_AGENT") or DEFAULT_USER_AGENT
         self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
 
@@ -73,6 +78,8 @@ def get(
     """GET `url`; turn network failures and error statuses into SourceError with a plain message."""
     try:
         response = client.request(method, url, timeout=timeout, **kwargs)
+    except netpolicy.AddressRefused as error:
+        raise refused(what, error) from error
     except requests.Timeout as error:
         raise SourceError(f"{what} did not answer in time") from error
     except requests.RequestException as error:
@@ -91,6 +98,15 @@ def get(
     if response.status_code not in (200, 304):
         raise SourceError(f"{what} answered {response.status_code}")
     return response
+
+
+def refused(what: str, error: netpolicy.AddressRefused) -> SourceError:
+    """The SourceError of a fetch the address policy refused: said plainly, retried rarely."""
+    return SourceError(
+        f"{what} refused by the address policy: {error} (FETCH_ALLOW_PRIVATE allows private addresses)",
+        retry_after=REFUSED_RETRY,
+        rate_limited=False,
+    )
 
 
 def json_body(response: requests.Response, what: str) -> Any:

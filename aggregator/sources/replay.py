@@ -2,22 +2,66 @@
 
 Each line is one item in Tagstory's JSON shape (see docs/api.md). The cursor is the
 number of lines consumed, so a restarted replay goes on where it stopped.
+
+A replay reads only `.jsonl` files inside the replay folder (REPLAY_ROOT): FILE is a
+relative path whose resolved form (symlinks followed) stays inside it, so a curator
+cannot make the server read `/etc/shadow`, `../…` or the instance folder's secret key.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import parse_qs
 
 from aggregator.items import InvalidItem, item_from_dict
-from aggregator.sources import Batch, SourceError
+from aggregator.sources import Batch, SourceError, SpecError
 
 MAX_GAP_SECONDS = 5.0  # a long silence in the original event is shortened to this
+OPTIONS = ("speed",)
+
+
+def parse_target(target: str) -> tuple[str, float | None]:
+    """`FILE` or `FILE?speed=N` as (FILE, N or None); SpecError says what is wrong with it."""
+    file, _, options = target.partition("?")
+    if not file or "\0" in file:
+        raise SpecError("replay needs a file: replay:FILE")
+    if PurePosixPath(file).is_absolute() or PureWindowsPath(file).is_absolute() or file.startswith("\\"):
+        raise SpecError(f"replay:{file}: the file must be a path relative to the replay folder")
+    if ".." in PurePosixPath(file.replace("\\", "/")).parts:
+        raise SpecError(f"replay:{file}: '..' may not lead out of the replay folder")
+    if not file.endswith(".jsonl"):
+        raise SpecError(f"replay:{file}: a replay reads a JSON Lines file (FILE.jsonl)")
+    try:
+        values = parse_qs(options, keep_blank_values=True, strict_parsing=True) if options else {}
+    except ValueError as error:
+        raise SpecError(f"replay:{target}: options are NAME=VALUE pairs joined by '&'") from error
+    unknown = sorted(set(values) - set(OPTIONS))
+    if unknown:
+        raise SpecError(f"replay:{target}: unknown option '{unknown[0]}' (known: {', '.join(OPTIONS)})")
+    if "speed" not in values:
+        return file, None
+    try:
+        speed = float(values["speed"][-1])
+    except ValueError:
+        speed = math.nan
+    if not math.isfinite(speed) or speed < 0:
+        raise SpecError(f"replay:{target}: speed must be a number, 0 or more (0 = no waiting)")
+    return file, speed
+
+
+def replay_path(file: str, settings: dict[str, Any]) -> Path:
+    """Where `file` is, resolved inside the replay folder; SpecError when it leads outside."""
+    root = Path(settings.get("REPLAY_ROOT") or ".").resolve()
+    path = (root / file).resolve()
+    if not path.is_relative_to(root):
+        raise SpecError(f"replay:{file} leads outside the replay folder (a link or '..'); refused")
+    return path
 
 
 class ReplaySource:
@@ -29,13 +73,13 @@ class ReplaySource:
 
     @classmethod
     def from_target(cls, target: str, settings: dict[str, Any]) -> ReplaySource:
-        """Build from `FILE` or `FILE?speed=N` (N = 0 replays without waiting)."""
-        file, _, options = target.partition("?")
-        speed = float(parse_qs(options).get("speed", [settings.get("REPLAY_SPEED", 60)])[0])
-        path = Path(file)
-        if not path.is_absolute():
-            path = Path(settings.get("REPLAY_ROOT", ".")) / path
-        return cls(path, speed)
+        """Build from `FILE` or `FILE?speed=N` (N = 0 replays without waiting), inside the replay folder."""
+        try:
+            file, speed = parse_target(target)
+            path = replay_path(file, settings)
+        except SpecError as error:
+            raise SourceError(str(error), retry_after=3600.0, rate_limited=False) from error
+        return cls(path, float(settings.get("REPLAY_SPEED", 60)) if speed is None else speed)
 
     def _delay(self, previous: str | None, current: str) -> float:
         if not self.speed or previous is None:

@@ -22,9 +22,10 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
+from aggregator import netpolicy
 from aggregator.items import InvalidItem
 from aggregator.sources import Batch, SourceError
-from aggregator.sources.http import AUTH_RETRY, DEFAULT_USER_AGENT
+from aggregator.sources.http import AUTH_RETRY, DEFAULT_USER_AGENT, refused
 from aggregator.sources.x_payload import item_from_tweet
 
 X_HOST = "https://api.twitter.com"  # where tweepy sends every request
@@ -42,11 +43,11 @@ USER_FIELDS = ["name", "username", "profile_image_url", "url"]
 MEDIA_FIELDS = ["type", "url", "preview_image_url", "alt_text", "width", "height"]
 
 
-class _Rebased(HTTPAdapter):
-    """Sends tweepy's requests to X_API_URL (a local server in tests) with a timeout."""
+class _Rebased(netpolicy.GuardedAdapter):
+    """Sends tweepy's requests to X_API_URL (a local server in tests) with a timeout, within the policy."""
 
-    def __init__(self, base: str, timeout: float) -> None:
-        super().__init__()
+    def __init__(self, base: str, timeout: float, allowed_private: bool) -> None:
+        super().__init__(allowed_private)
         self.base = base.rstrip("/")
         self.timeout = timeout
 
@@ -147,7 +148,9 @@ class XSource:
         self.client = tweepy.Client(bearer_token=token, return_type=dict)
         self.client.user_agent = settings.get("USER_AGENT") or DEFAULT_USER_AGENT
         self.adapter = _Rebased(
-            settings.get("X_API_URL") or X_HOST, float(settings.get("HTTP_TIMEOUT") or 20)
+            settings.get("X_API_URL") or X_HOST,
+            float(settings.get("HTTP_TIMEOUT") or 20),
+            netpolicy.allow_private(settings),
         )
         self.client.session.mount(X_HOST, self.adapter)
 
@@ -200,6 +203,8 @@ class XSource:
             raise SourceError(f"X failed ({error.response.status_code})") from error
         except tweepy.HTTPException as error:
             raise SourceError(f"X answered {error.response.status_code}: {error.api_messages}") from error
+        except netpolicy.AddressRefused as error:
+            raise refused("X", error) from error
         except requests.Timeout as error:
             raise SourceError("X did not answer in time") from error
         except requests.RequestException as error:  # includes a body that is not JSON

@@ -10,7 +10,10 @@ from tests.sources.servers import FakeRss, post_event, status, tweet
 LIVE_US = 1783175999000000
 
 
-def test_a_feed_on_all_four_networks_fills_live(live_server, serve, mastodon, jetstream, x_api, curators):
+def test_a_feed_on_all_four_networks_fills_live(
+    live_server, serve, mastodon, jetstream, x_api, curators, monkeypatch
+):
+    monkeypatch.setenv("TAGSTORY_FETCH_ALLOW_PRIVATE", "1")  # server and CLI: the fakes listen on 127.0.0.1
     rss = FakeRss()
     rss_url = serve(rss).url + "/feed.xml"
     server = live_server(
@@ -43,7 +46,7 @@ def test_a_feed_on_all_four_networks_fills_live(live_server, serve, mastodon, je
     import requests
 
     health = requests.get(server.url + "/api/feeds/kc", timeout=5).json()["sources"]
-    assert {s["spec"].split(":")[0]: s["state"] for s in health} == {
+    assert {s["network"]: s["state"] for s in health} == {
         "x": "running",
         "mastodon": "running",
         "bluesky": "running",

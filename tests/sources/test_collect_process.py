@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import socketio
 
 from aggregator.db import Database
@@ -15,6 +16,12 @@ from aggregator.feeds import create_feed
 from tests.conftest import ROOT
 from tests.sources.conftest import wait_for
 from tests.sources.servers import status
+
+
+@pytest.fixture(autouse=True)
+def _allow_private(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every process these tests start (collector, web server, CLI) may reach the fakes on 127.0.0.1."""
+    monkeypatch.setenv("TAGSTORY_FETCH_ALLOW_PRIVATE", "1")
 
 
 def _collect(database: str, tmp_path: Path, name: str, **env: str) -> subprocess.Popen:

@@ -17,11 +17,11 @@ class QuietHandler(WSGIRequestHandler):
 
 
 class LocalServer:
-    """A WSGI app served by werkzeug in a thread on a free port of 127.0.0.1."""
+    """A WSGI app served by werkzeug in a thread on a free port of 127.0.0.1 (or another `host`)."""
 
-    def __init__(self, app: Callable[..., Any]) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+    def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1") -> None:
+        self.server = make_server(host, 0, app, threaded=True, request_handler=QuietHandler)
+        self.url = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
