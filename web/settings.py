@@ -123,7 +123,9 @@ SOURCE_SETTINGS = (
         "Tagstory/0.1 (live hashtag aggregator)",
         "How the collectors introduce themselves to every network; add a contact URL or e-mail.",
     ),
-    Setting("HTTP_TIMEOUT", 20.0, "Seconds a source waits for a network's answer before it retries."),
+    Setting(
+        "HTTP_TIMEOUT", 20.0, "Seconds a source waits for a network's answer before it retries; 0 = no limit."
+    ),
     Setting(
         "X_BEARER_TOKEN",
         None,
@@ -187,9 +189,11 @@ SOURCE_SETTINGS = (
     Setting(
         "BLUESKY_BACKFILL_PAGES",
         10,
-        "Pages of 100 posts per hashtag a new `bluesky` source reads from search (with an app password).",
+        "Pages of 100 posts per hashtag a new `bluesky` source searches (with an app password); 0 = none.",
     ),
-    Setting("RSS_POLL_SECONDS", 300.0, "Seconds between two conditional GETs of an `rss` feed."),
+    Setting(
+        "RSS_POLL_SECONDS", 300.0, "Seconds between two conditional GETs of an `rss` feed; 0 = no pause."
+    ),
 )
 
 SETTINGS = SETTINGS + SOURCE_SETTINGS
