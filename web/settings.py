@@ -198,6 +198,12 @@ SOURCE_SETTINGS = (
 
 SETTINGS = SETTINGS + SOURCE_SETTINGS
 
+# Not settings of the app but of the server `python app.py` starts: plain variables, no TAGSTORY_.
+SERVER_VARIABLES = (
+    Setting("HOST", "127.0.0.1", "Address `python app.py` (make run) listens on."),
+    Setting("PORT", 5000, "Port `python app.py` (make run) listens on."),
+)
+
 _BOOLEAN_FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -220,6 +226,13 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         if raw is not None:
             found[setting.name] = _coerce(raw, setting.default)
     return found
+
+
+def server_address(environ: dict[str, str] | None = None) -> tuple[str, int]:
+    """HOST and PORT for `python app.py`, from the environment or their declared defaults."""
+    environ = os.environ if environ is None else environ
+    declared = {variable.name: variable.default for variable in SERVER_VARIABLES}
+    return environ.get("HOST", declared["HOST"]), int(environ.get("PORT", declared["PORT"]))
 
 
 def defaults() -> dict[str, Any]:
