@@ -28,6 +28,26 @@ from web.realtime import socketio  # noqa: E402
 
 PASSWORD = "correct horse battery"
 
+# The test tiers (pyproject.toml): `make check` runs `unit` only, `make test` runs all three.
+BROWSER_FIXTURES = {"browser"}  # Chromium, and the live server every browser test talks to
+PROCESS_FIXTURES = {"live_server", "redis_url", "shared_site", "demo_site"}  # `python app.py`, redis-server
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it starts: `browser`, `process` (another process), else `unit`.
+
+    Fixture use decides (with everything the test's fixtures use in turn); a test that starts
+    a process by hand says so with an explicit `process` mark.
+    """
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        elif used & PROCESS_FIXTURES:
+            item.add_marker(pytest.mark.process)
+        if not (item.get_closest_marker("browser") or item.get_closest_marker("process")):
+            item.add_marker(pytest.mark.unit)
+
 
 def wait_for(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
     """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
