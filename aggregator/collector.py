@@ -12,7 +12,7 @@ import random
 import threading
 from typing import Any
 
-from aggregator import clock
+from aggregator import clock, feed_sources
 from aggregator.db import Database
 from aggregator.items import change_items, store_items
 from aggregator.sources import SourceError, open_source, parse_spec
@@ -69,9 +69,7 @@ class Collector:
         )
 
     def _set_state(self, source_id: int, **fields: Any) -> None:
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        with self.db.write() as tx:
-            tx.execute(f"UPDATE sources SET {assignments} WHERE id = ?", [*fields.values(), source_id])
+        feed_sources.set_fields(self.db, source_id, **fields)
 
     def run_source(self, source_id: int) -> None:
         """Collect from one source until it ends, is paused or removed, or the collector stops."""
@@ -118,12 +116,7 @@ class Collector:
             for reason in batch.skipped:
                 log.warning("source %s (%s) skipped a payload: %s", row["id"], row["spec"], reason)
             if batch.skipped:
-                with self.db.write() as tx:
-                    tx.execute(
-                        "UPDATE sources SET skipped = skipped + ?, last_error = ?,"
-                        " last_error_at = ? WHERE id = ?",
-                        [len(batch.skipped), batch.skipped[-1], clock.now(), row["id"]],
-                    )
+                feed_sources.record_skipped(self.db, row["id"], batch.skipped)
             current = self._source_row(row["id"])
             if current is None or current["state"] == "paused":
                 return False

@@ -16,7 +16,8 @@ from aggregator import clock, jsontext, sanitize
 from aggregator.db import Database
 from aggregator.feeds import FeedError, get_feed
 from aggregator.imports import feed_for_import
-from aggregator.items import InvalidItem, Item, item_columns, item_from_dict, public_item, store_items
+from aggregator.item_rows import items_by_id
+from aggregator.items import InvalidItem, Item, item_from_dict, store_items
 from stories.elements import MAX_TEXT, STYLES, list_elements
 from stories.model import STATUSES, get_header, slugify
 
@@ -48,7 +49,7 @@ def no_progress(iterable: Iterable[T]) -> Iterable[T]:
 def to_archive(db: Database, story: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
     """The story as a Tagstory archive (a JSON-ready dict): header, elements in order, items with `raw`."""
     elements = list_elements(db, story)
-    raws = _raw_items(db, [e["item_id"] for e in elements if e["type"] == "item"])
+    raws = items_by_id(db, [e["item_id"] for e in elements if e["type"] == "item"], with_raw=True)
     out_elements: list[dict[str, Any]] = []
     items: dict[str, dict[str, Any]] = {}
     timestamps = {
@@ -87,18 +88,6 @@ def _described_feed(db: Database, name: str | None) -> dict[str, str] | None:
     """The story's feed as an import can make it again: its name and query (never its sources)."""
     feed = get_feed(db, name) if name else None
     return {"name": feed["name"], "query": feed["query"]} if feed else None
-
-
-def _raw_items(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        rows = db.query(f"SELECT {item_columns()}, i.raw FROM items i WHERE i.id IN ({marks})", chunk)
-        for row in rows:
-            found[row["id"]] = public_item(row, with_raw=True)
-    return found
 
 
 def dumps(archive: dict[str, Any], indent: int | None = 1) -> str:

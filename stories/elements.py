@@ -15,7 +15,7 @@ import sqlite_utils
 from aggregator import clock, eventlog, sanitize
 from aggregator.db import Database
 from aggregator.errors import Conflict, NotFound
-from aggregator.items import item_columns, public_item
+from aggregator.item_rows import items_by_id, stored_item
 from stories.model import StoryError
 
 TYPES = ("item", "text", "link")
@@ -42,13 +42,7 @@ def _public(row: Any, item: dict[str, Any] | None) -> dict[str, Any]:
 def list_elements(db: Database, story: dict[str, Any]) -> list[dict[str, Any]]:
     """Every element of a story in story order, pinned items included."""
     rows = db.query("SELECT * FROM elements WHERE story_id = ? ORDER BY position", [story["id"]])
-    ids = [r["item_id"] for r in rows if r["item_id"]]
-    items: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for item_row in db.query(f"SELECT {item_columns()} FROM items i WHERE i.id IN ({marks})", chunk):
-            items[item_row["id"]] = public_item(item_row)
+    items = items_by_id(db, [r["item_id"] for r in rows if r["item_id"]])
     return [_public(r, items.get(r["item_id"])) for r in rows]
 
 
@@ -115,10 +109,7 @@ def _fields_for(data: dict[str, Any], tx: sqlite_utils.Database) -> dict[str, An
 
 
 def _item_of(tx: sqlite_utils.Database, row: Any) -> dict[str, Any] | None:
-    if not row["item_id"]:
-        return None
-    item_row = tx.execute(f"SELECT {item_columns()} FROM items i WHERE i.id = ?", [row["item_id"]]).fetchone()
-    return public_item(item_row)
+    return stored_item(tx, row["item_id"]) if row["item_id"] else None
 
 
 def _emit(

@@ -21,7 +21,6 @@ from flask_socketio import SocketIO, join_room, leave_room
 from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import feed_exists
-from aggregator.moderation import desk_room
 from stories.model import can_edit, get_header, status_and_log_end
 from web import socket_json
 from web.lookups import database
@@ -202,7 +201,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
         if data.get("desk") is True:
             if session_curator() is None:
                 return None, "only curators can follow a feed's moderation desk"
-            return desk_room(data["feed"]), None
+            return eventlog.desk_room(data["feed"]), None
         return eventlog.feed_room(data["feed"]), None
     if isinstance(data.get("story"), str):
         status, _seen = status_and_log_end(db, data["story"])
