@@ -108,7 +108,10 @@ class Broadcaster:
     def _withdraw_viewers(self, slug: str) -> None:
         """A story became a draft: only its curators' sockets stay in its room (lock held)."""
         room = eventlog.story_room(slug)
-        curators = {sid for sid, _ in socketio.server.manager.get_participants("/", curators_room(slug))}
+        curators = {
+            sid
+            for sid, _ in socketio.server.manager.get_participants("/", eventlog.story_curators_room(slug))
+        }
         for sid, _ in list(socketio.server.manager.get_participants("/", room)):
             if sid not in curators:
                 socketio.server.leave_room(sid, room, namespace="/")
@@ -157,11 +160,6 @@ def redis_doorbell(redis_url: str) -> Any:
 
 
 DRAFT = "this story is a draft: only its curators can follow it"
-
-
-def curators_room(slug: str) -> str:
-    """Marks the sockets in a story's room that may stay when it goes back to draft."""
-    return f"{eventlog.story_room(slug)}:curators"
 
 
 def _withdraws_viewers(event: dict[str, Any]) -> bool:
@@ -279,7 +277,7 @@ def on_join(data: Any = None) -> dict[str, Any]:
         if not more:
             join_room(room)
             if slug and _edits_story(slug):
-                join_room(curators_room(slug))
+                join_room(eventlog.story_curators_room(slug))
     return _ack(room, missed + tail[:room_left], after, more)
 
 
