@@ -20,7 +20,8 @@ import websocket
 
 from aggregator import netpolicy
 from aggregator.items import InvalidItem
-from aggregator.sources import Batch, SourceError, http
+from aggregator.sources import http
+from aggregator.sources.base import Batch, SourceError
 from aggregator.sources.bluesky_search import BlueskySearch
 from aggregator.sources.jetstream_payload import POST, item_from_commit, post_uri
 from aggregator.sources.query import contains_any, hashtags

@@ -22,7 +22,8 @@ from urllib.parse import parse_qs, quote, urlparse
 import requests
 
 from aggregator.items import InvalidItem
-from aggregator.sources import Batch, SourceError, SpecError, http
+from aggregator.sources import http
+from aggregator.sources.base import Batch, SourceError, SpecError, newest_id
 from aggregator.sources.mastodon_payload import item_from_status
 from aggregator.sources.query import hashtags
 
@@ -121,12 +122,6 @@ def tokens(settings: dict[str, Any]) -> dict[str, str]:
     return {host.strip().lower(): token.strip() for host, token in pairs}
 
 
-def _newer(a: str | None, b: str | None) -> str | None:
-    """The newer of two Mastodon ids (numeric strings compare by length, then text)."""
-    candidates = [x for x in (a, b) if x]
-    return max(candidates, key=lambda x: (len(x), x)) if candidates else None
-
-
 class MastodonSource:
     """The hashtag timeline of one Mastodon server."""
 
@@ -177,7 +172,7 @@ class MastodonSource:
             else:
                 self._remember(status.get("id"), status.get("uri"))  # a boost's uri names no item: no delete
             if isinstance(status, dict) and isinstance(status.get("id"), str):
-                state["top"] = _newer(state.get("top"), status["id"])
+                state["top"] = newest_id(state.get("top"), status["id"])
         return Batch(items, json.dumps(state), skipped)
 
     def _remember(self, status_id: Any, uri: Any) -> None:
