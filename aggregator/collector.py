@@ -15,7 +15,7 @@ from typing import Any
 from aggregator import clock, feed_sources
 from aggregator.db import Database
 from aggregator.items import change_items, store_items
-from aggregator.sources import SourceError, open_source, parse_spec
+from aggregator.sources import SourceError, SourceState, open_source, parse_spec
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ class Collector:
     def __init__(self, db: Database, settings: dict[str, Any]) -> None:
         self.db = db
         self.settings = settings
+        self.source_state = SourceState()  # what its sources share across reconnects
         self.stop_event = threading.Event()
         self._threads: dict[int, threading.Thread] = {}
         self._lock = threading.Lock()
@@ -106,7 +107,7 @@ class Collector:
 
     def _consume(self, row: Any) -> bool:
         """Store batches until the source ends (True) or is paused (False)."""
-        source = open_source(parse_spec(row["spec"]), row["query"], self.settings)
+        source = open_source(parse_spec(row["spec"]), row["query"], self.settings, self.source_state)
         feed = {"id": row["feed_id"], "name": row["feed_name"], "moderation": row["moderation"]}
         self._set_state(row["id"], state="running", rate_limit_reset=None)
         for batch in source.batches(row["cursor"], self.stop_event):

@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from aggregator import netpolicy
 from aggregator.sources.base import Batch, Source, SourceError, SpecError
 from aggregator.sources.bluesky import BlueskySource
-from aggregator.sources.mastodon import MastodonSource, server_url
+from aggregator.sources.mastodon import MastodonSource, ServerPace, server_url
 from aggregator.sources.replay import ReplaySource, parse_target, replay_path
 from aggregator.sources.rss import RssSource
 from aggregator.sources.x import XSource
 
-__all__ = ["Batch", "Source", "SourceError", "SourceSpec", "SpecError", "open_source", "parse_spec"]
+__all__ = [
+    "Batch",
+    "Source",
+    "SourceError",
+    "SourceSpec",
+    "SourceState",
+    "SpecError",
+    "open_source",
+    "parse_spec",
+]
 
 
 @dataclass(frozen=True)
@@ -92,28 +101,41 @@ def check_allowed(spec: SourceSpec, settings: Mapping[str, Any]) -> None:
         raise SpecError(f"{spec.kind}:{spec.target}: {reason} (see FETCH_ALLOW_PRIVATE)")
 
 
-def open_source(spec: SourceSpec, query: str, settings: dict[str, Any]) -> Source:
-    """Build the source object for a parsed spec."""
-    return OPENERS[spec.kind](spec.target, query, settings)
+@dataclass
+class SourceState:
+    """What the sources of one collector share across their lifetimes, owned by that collector.
+
+    A source object lives for one connection or poll loop; the collector opens a new one
+    after each failure. The Mastodon pace (one per server) and which Jetstream instance
+    each Bluesky source tries next outlive them here, and die with their collector.
+    """
+
+    mastodon_pace: ServerPace = field(default_factory=ServerPace)
+    bluesky_turns: dict[str, int] = field(default_factory=dict)
 
 
-def _open_replay(target: str, query: str, settings: dict[str, Any]) -> Source:
+def open_source(spec: SourceSpec, query: str, settings: dict[str, Any], state: SourceState) -> Source:
+    """Build the source object for a parsed spec; `state` is its collector's."""
+    return OPENERS[spec.kind](spec.target, query, settings, state)
+
+
+def _open_replay(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
     return ReplaySource.from_target(target, settings)
 
 
-def _open_mastodon(target: str, query: str, settings: dict[str, Any]) -> Source:
-    return MastodonSource(target, query, settings)
+def _open_mastodon(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
+    return MastodonSource(target, query, settings, state.mastodon_pace)
 
 
-def _open_bluesky(target: str, query: str, settings: dict[str, Any]) -> Source:
-    return BlueskySource(target, query, settings)
+def _open_bluesky(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
+    return BlueskySource(target, query, settings, state.bluesky_turns)
 
 
-def _open_rss(target: str, query: str, settings: dict[str, Any]) -> Source:
+def _open_rss(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
     return RssSource(target, query, settings)
 
 
-def _open_x(target: str, query: str, settings: dict[str, Any]) -> Source:
+def _open_x(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
     return XSource(query, settings)
 
 

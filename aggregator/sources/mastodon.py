@@ -36,7 +36,7 @@ TURN_POLL = 0.5  # seconds between two looks at `stop` while another loop has th
 
 
 class ServerPace:
-    """The pace of requests to each Mastodon server, shared by every loop of the process.
+    """The pace of requests to each Mastodon server, shared by every loop of one collector.
 
     Per host: one request at a time (so a 429 or `X-RateLimit-Remaining: 0` is known
     before the next request goes out), at most `limit` requests per 5 minutes, and none
@@ -101,9 +101,6 @@ class _HostPace:
         self.held_until = max(self.held_until, time.monotonic() + seconds + RESET_MARGIN)
 
 
-PACE = ServerPace()  # one per process: every Mastodon loop of the process shares it
-
-
 def server_url(target: str) -> str:
     """`mastodon.social` or `https://mastodon.social/` -> `https://mastodon.social`."""
     target = target.strip().rstrip("/")
@@ -125,7 +122,8 @@ def tokens(settings: dict[str, Any]) -> dict[str, str]:
 class MastodonSource:
     """The hashtag timeline of one Mastodon server."""
 
-    def __init__(self, target: str, query: str, settings: dict[str, Any]) -> None:
+    def __init__(self, target: str, query: str, settings: dict[str, Any], pace: ServerPace) -> None:
+        self.pace = pace  # its collector's: shared with every other loop on the same server
         self.base = server_url(target)
         self.host = urlparse(self.base).netloc.lower()
         self.tags = hashtags(query)
@@ -159,8 +157,8 @@ class MastodonSource:
     def _send(
         self, stop: threading.Event, request: Callable[[], requests.Response]
     ) -> requests.Response | None:
-        """Every request to the server waits for its turn in the process-wide pace."""
-        return PACE.send(self.host, self.per_window, stop, request)
+        """Every request to the server waits for its turn in its collector's pace."""
+        return self.pace.send(self.host, self.per_window, stop, request)
 
     def _batch(self, statuses: list[Any], state: dict[str, Any]) -> Batch:
         items, skipped = [], []
