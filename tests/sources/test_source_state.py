@@ -10,6 +10,7 @@ import pytest
 from aggregator.collector import Collector
 from aggregator.db import Database
 from aggregator.sources import SourceError, open_source, parse_spec
+from web.settings import defaults
 
 
 def _closed_port() -> int:
@@ -22,6 +23,7 @@ def _closed_port() -> int:
 def test_a_bluesky_source_rotation_lives_in_its_collector_only(tmp_path):
     port = _closed_port()
     settings = {
+        **defaults(),
         "JETSTREAM_URLS": f"ws://127.0.0.1:{port}/first,ws://127.0.0.1:{port}/second",
         "FETCH_ALLOW_PRIVATE": True,
         "HTTP_TIMEOUT": 2,
