@@ -191,3 +191,9 @@ def source_ids_never_reused(db: sqlite_utils.Database) -> None:
         ALTER TABLE sources_new RENAME TO sources;
         """
     )
+
+
+@migrations(name="0005_featured_items")
+def featured_items(db: sqlite_utils.Database) -> None:
+    """A curator can feature a feed's item: the wall shows featured items first (issue 9)."""
+    db.executescript("ALTER TABLE feed_items ADD COLUMN featured INTEGER NOT NULL DEFAULT 0;")

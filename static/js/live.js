@@ -38,6 +38,7 @@ const Tagstory = (() => {
     card.dataset.itemId = item.id;
     card.dataset.createdAt = item.created_at;
     card.classList.toggle("synthetic", !!item.synthetic);
+    card.classList.toggle("featured", !!item.featured);
     const avatar = slot(card, "avatar");
     if (safeUrl(item.author.avatar)) { avatar.src = item.author.avatar; avatar.hidden = false; }
     slot(card, "author-name").textContent = item.author.name;

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser.conftest import Site, csp_violations, joined, screenshot, watch
+from tests.browser.conftest import Site, csp_violations, joined, log_in, screenshot, watch
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SCREENS = {
@@ -153,3 +153,27 @@ def test_the_wall_has_no_accessibility_violation(site, new_context, screen):
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate("async () => (await axe.run()).violations.map((v) => `${v.id}: ${v.help}`)")
     assert violations == []
+
+
+def test_a_post_featured_at_the_desk_comes_first_on_the_open_wall(site, new_context):
+    _feed_with_posts(site, 8)
+    oldest = site.api("GET", f"/feeds/{site.feed}/items")["items"][0]
+    context = new_context(viewport=SCREENS["laptop"])
+    wall = context.new_page()
+    wall.goto(f"{site.url}/feeds/{site.feed}/wall")
+    joined(wall)
+    assert wall.locator("#items > li .item").first.get_attribute("data-item-id") != oldest["id"]
+    desk = context.new_page()
+    log_in(desk, site, f"/feeds/{site.feed}/moderate")
+    joined(desk)
+    button = desk.locator(f'#approved li[data-item-id="{oldest["id"]}"] [data-action="feature"]')
+    button.click()
+    desk.wait_for_selector(f'#approved li[data-item-id="{oldest["id"]}"] [aria-pressed="true"]')
+    wall.wait_for_selector(f'#items > li:first-child .item.featured[data-item-id="{oldest["id"]}"]')
+    served = context.new_page()
+    served.goto(f"{site.url}/feeds/{site.feed}/wall")
+    first = served.locator("#items > li").first
+    live = wall.locator("#items > li").first
+    live.evaluate("(li) => li.classList.remove('arriving')")
+    assert first.evaluate(STRUCTURE) == live.evaluate(STRUCTURE)
+    assert first.locator(".item").get_attribute("data-item-id") == oldest["id"]
