@@ -83,16 +83,26 @@
     show(page);
   }
 
-  /* A picture that fails to load gives way to its alt text (or goes, for an avatar). */
-  list.addEventListener("error", (event) => {
-    const img = event.target;
-    if (!(img instanceof HTMLImageElement)) return;
-    if (img.classList.contains("avatar")) { img.hidden = true; return; }
+  /* A picture that fails to load gives way to its alt text (an avatar to the initials). */
+  function giveWay(img) {
+    if (img.classList.contains("avatar")) {
+      img.hidden = true;
+      img.parentElement.querySelector('[data-slot="initials"]').hidden = false;
+      return;
+    }
     const text = document.createElement("span");
     text.className = "media-missing";
     text.textContent = img.alt || "(a picture that did not load)";
     img.replaceWith(text);
+  }
+
+  list.addEventListener("error", (event) => {
+    if (event.target instanceof HTMLImageElement) giveWay(event.target);
   }, true);
+  // Those that failed before this script ran.
+  list.querySelectorAll("img[src]").forEach((img) => {
+    if (img.complete && img.naturalWidth === 0) giveWay(img);
+  });
 
   function drawQr() {
     const box = document.getElementById("wall-qr");

@@ -177,3 +177,22 @@ def test_a_post_featured_at_the_desk_comes_first_on_the_open_wall(site, new_cont
     live.evaluate("(li) => li.classList.remove('arriving')")
     assert first.evaluate(STRUCTURE) == live.evaluate(STRUCTURE)
     assert first.locator(".item").get_attribute("data-item-id") == oldest["id"]
+
+
+def test_a_failed_picture_gives_way_to_its_alt_text_and_a_missing_avatar_to_initials(site, new_context):
+    site.make_feed()
+    broken = "http://127.0.0.1:9/gone.jpg"  # nothing listens on port 9: the picture fails
+    site.post_item(
+        site.feed,
+        f"Look at the stage #{site.feed}",
+        author={"name": "Grace Brewster Hopper", "handle": "grace", "avatar": broken},
+        media=[{"type": "image", "url": broken, "alt": "The stage, lit in blue"}],
+    )
+    page = new_context(viewport=SCREENS["projector"]).new_page()
+    page.goto(f"{site.url}/feeds/{site.feed}/wall")
+    joined(page)
+    page.wait_for_selector(".item-media .media-missing")
+    assert page.locator(".item-media .media-missing").inner_text() == "The stage, lit in blue"
+    page.wait_for_selector('[data-slot="initials"]:not([hidden])')
+    assert page.locator('[data-slot="initials"]').inner_text() == "GB"
+    assert page.locator(".avatar").is_hidden()
