@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aggregator import clock, eventlog, moderation, sanitize
+from aggregator import clock, consent, eventlog, forgotten, moderation, sanitize
 from aggregator.db import Database
 
 
@@ -64,6 +64,8 @@ class Item:
     linkify: bool = True
     # Removed at its source (an archive says so): stored as a deleted item, without its content.
     deleted: bool = False
+    # Why its author asks to stay off walls (aggregator.consent), or None: held or skipped, never shown.
+    opt_out: str | None = None
 
     @property
     def id(self) -> str:
@@ -244,15 +246,20 @@ def store_items(
 ) -> list[dict[str, Any]]:
     """Store new items into `feed`, with the source's cursor, in one transaction.
 
-    Items already in the feed are skipped (dedupe on source and source_id). Returns
-    the public form of the items that were added, each with its seq and status.
+    Items already in the feed are skipped (dedupe on source and source_id), and so are the
+    posts of forgotten authors (aggregator.forgotten); a post whose author opted out is held
+    (aggregator.consent). Returns the public form of the items that were added, each with its
+    seq and status.
     With `feed` None the items are only stored (a story may quote them), in no feed.
     """
     added: list[dict[str, Any]] = []
     now = clock.now()
     with db.write() as tx:
         mode_and_rules = moderation.rules_of(tx, feed["id"]) if feed is not None else None
+        refused = forgotten.refusal(tx)
         for item in items:
+            if refused(item.source, item.author.handle, item.author.url, item.author.name):
+                continue
             row = _item_row(item, now)
             tx.execute(
                 "INSERT INTO items ("
@@ -271,7 +278,8 @@ def store_items(
                 continue
             stored = tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item.id]).fetchone()
             public = public_item(stored)
-            public["status"], public["reason"] = moderation.verdict(*mode_and_rules, public)
+            verdict = moderation.verdict(*mode_and_rules, public)
+            public["status"], public["reason"] = consent.held(*verdict, item.opt_out)
             # A deleted post joins the feed as deleted: its one event says so, with no content.
             op = "delete" if public["deleted"] else "add"
             seq = moderation.record_item(db, tx, feed["name"], public, op, None)

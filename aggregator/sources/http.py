@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -14,7 +15,18 @@ from aggregator.sources import SourceError
 
 AUTH_RETRY = 900.0  # a rejected credential is retried after 15 minutes
 REFUSED_RETRY = 3600.0  # an address the policy refuses is tried again after an hour (DNS may change)
-DEFAULT_USER_AGENT = "Tagstory/0.1 (live hashtag aggregator; +https://github.com/tagstory)"
+VERSION = "0.1.0"  # pyproject.toml's version
+DEFAULT_CONTACT_URL = "https://github.com/tagstory/tagstory"
+
+
+def user_agent(settings: Mapping[str, Any]) -> str:
+    """How every outgoing request names Tagstory: `Tagstory/VERSION (+CONTACT_URL)`.
+
+    The one place it is made: this session, tweepy's clients, the Jetstream socket and the
+    AppView lookups all send it. USER_AGENT, when set, replaces it whole.
+    """
+    contact = settings.get("CONTACT_URL") or DEFAULT_CONTACT_URL
+    return settings.get("USER_AGENT") or f"Tagstory/{VERSION} (+{contact})"
 
 
 class Http:
@@ -26,7 +38,7 @@ class Http:
     def __init__(self, settings: dict[str, Any], what: str) -> None:
         self.what = what
         self.session = netpolicy.guarded_session(settings)
-        self.session.headers["User-Agent"] = settings.get("USER_AGENT") or DEFAULT_USER_AGENT
+        self.session.headers["User-Agent"] = user_agent(settings)
         self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
 
     def get(

@@ -25,7 +25,7 @@ from requests.adapters import HTTPAdapter
 from aggregator import netpolicy
 from aggregator.items import InvalidItem
 from aggregator.sources import Batch, SourceError
-from aggregator.sources.http import AUTH_RETRY, DEFAULT_USER_AGENT, refused
+from aggregator.sources.http import AUTH_RETRY, refused, user_agent
 from aggregator.sources.x_payload import item_from_tweet
 
 X_HOST = "https://api.twitter.com"  # where tweepy sends every request
@@ -146,7 +146,7 @@ class XSource:
         self.stream = bool(settings.get("X_STREAM"))
         self.token = token
         self.client = tweepy.Client(bearer_token=token, return_type=dict)
-        self.client.user_agent = settings.get("USER_AGENT") or DEFAULT_USER_AGENT
+        self.client.user_agent = user_agent(settings)
         self.adapter = _Rebased(
             settings.get("X_API_URL") or X_HOST,
             float(settings.get("HTTP_TIMEOUT") or 20),

@@ -1,0 +1,91 @@
+"""Bluesky authors' consent, looked up on the public AppView: `app.bsky.actor.getProfiles`.
+
+A Jetstream post carries its author's DID only, not the profile's self-labels, so before a
+batch is stored every author in it is looked up (25 DIDs per request, unauthenticated) and
+a post whose author is labelled `!no-unauthenticated` gets its `opt_out` (aggregator.consent).
+Answers are kept per DID in a bounded cache for BLUESKY_PROFILE_TTL seconds. A profile the
+AppView leaves out of its answer is treated as opted out; when the AppView does not answer
+at all, the posts are held for a curator (consent.UNCHECKED) and their authors asked again
+with the next batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from aggregator import consent
+from aggregator.items import Item
+from aggregator.sources import SourceError, http
+
+log = logging.getLogger(__name__)
+
+METHOD = "/xrpc/app.bsky.actor.getProfiles"
+MOST_ACTORS = 25  # getProfiles takes at most 25 actors per request
+_NOT_LABELLED = ""  # a cached "no signal" (None means "not cached")
+
+
+class AppViewConsent:
+    """The opt-out signal of Bluesky authors, by DID, from an AppView, cached (bounded, per process)."""
+
+    # One cache per AppView for the whole process: every feed's Bluesky loop shares it.
+    _caches: ClassVar[dict[str, OrderedDict[str, tuple[float, str]]]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.base = str(settings.get("BLUESKY_APPVIEW_URL") or "https://public.api.bsky.app").rstrip("/")
+        self.http = http.Http(settings, f"Bluesky AppView {self.base}")
+        self.ttl = float(settings.get("BLUESKY_PROFILE_TTL") or 3600.0)
+        self.limit = int(settings.get("BLUESKY_PROFILE_CACHE") or 10_000)
+        with self._lock:
+            self.cache = self._caches.setdefault(self.base, OrderedDict())
+
+    def _cached(self, did: str) -> str | None:
+        with self._lock:
+            found = self.cache.get(did)
+            if found is None or found[0] < time.monotonic():
+                return None
+            self.cache.move_to_end(did)
+            return found[1]
+
+    def _keep(self, did: str, signal: str) -> None:
+        with self._lock:
+            self.cache[did] = (time.monotonic() + self.ttl, signal)
+            self.cache.move_to_end(did)
+            while len(self.cache) > self.limit:
+                self.cache.popitem(last=False)
+
+    def _ask(self, dids: list[str]) -> None:
+        """Look `dids` up (one request per 25) and cache what each profile says."""
+        response = self.http.get(self.base + METHOD, params={"actors": dids})
+        body = self.http.json(response)
+        profiles = body.get("profiles") if isinstance(body, dict) else None
+        if not isinstance(profiles, list):
+            raise SourceError(f"{self.http.what} sent no list of profiles")
+        answered = {p.get("did"): p for p in profiles if isinstance(p, dict)}
+        for did in dids:
+            profile = answered.get(did)
+            signal = consent.bluesky_opt_out(profile) if profile else consent.HIDDEN_PROFILE
+            self._keep(did, signal or _NOT_LABELLED)
+
+    def mark(self, items: Iterable[Item]) -> None:
+        """Set `opt_out` on every Bluesky post whose author asks to stay off walls."""
+        posts = [item for item in items if item.source == "bluesky"]
+        missing = list(dict.fromkeys(_did(item) for item in posts if self._cached(_did(item)) is None))
+        try:
+            for start in range(0, len(missing), MOST_ACTORS):
+                self._ask(missing[start : start + MOST_ACTORS])
+        except SourceError as error:
+            log.warning("%s; the posts of unchecked authors are held", error)
+        for item in posts:
+            signal = self._cached(_did(item))
+            item.opt_out = (signal or None) if signal is not None else consent.UNCHECKED
+
+
+def _did(item: Item) -> str:
+    """The DID of a Bluesky post's author, from its at:// URI."""
+    return item.source_id.removeprefix("at://").split("/", 1)[0]
