@@ -10,8 +10,8 @@ from tests.sources.servers.x import RECORDED, FakeX, tweet
 
 __all__ = [
     "JETSTREAM_FIXTURE",
-    "FakeAppView",
     "RECORDED",
+    "FakeAppView",
     "FakeBlueskyApi",
     "FakeJetstream",
     "FakeMastodon",
