@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aggregator import clock, consent, eventlog, forgotten, moderation, sanitize
+from aggregator import clock, consent, forgotten, item_watchers, moderation, sanitize
 from aggregator.db import Database
 
 
@@ -349,6 +349,7 @@ def change_items(
             ).rowcount
             if found:
                 announced += _announce_in_feeds(db, tx, item.id, "update")
+                item_watchers.changed(db, tx, item.id)
         for source, source_id in deleted or []:
             item_id = tx.execute(
                 "SELECT id FROM items WHERE source = ? AND source_id = ? AND deleted = 0", [source, source_id]
@@ -360,18 +361,5 @@ def change_items(
                 [_deletion_marker(source, source_id), item_id[0]],
             )
             announced += _announce_in_feeds(db, tx, item_id[0], "delete")
-            _redact_in_stories(tx, item_id[0])
+            item_watchers.changed(db, tx, item_id[0])  # every story pinning it shows its placeholder
     return announced
-
-
-def _redact_in_stories(tx: Any, item_id: str) -> None:
-    """A post deleted at its source: the story events that pinned it carry it as it is now (emptied)."""
-    slugs = tx.execute(
-        "SELECT DISTINCT s.slug FROM elements e JOIN stories s ON s.id = e.story_id WHERE e.item_id = ?",
-        [item_id],
-    ).fetchall()
-    emptied = public_item(
-        tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item_id]).fetchone()
-    )
-    for (slug,) in slugs:
-        eventlog.redact_pinned_item(tx, eventlog.story_room(slug), item_id, emptied)

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from aggregator import eventlog
+from aggregator import eventlog, item_watchers
 from aggregator.db import Database
 
 MODES = ("auto", "manual")
@@ -162,6 +162,10 @@ def record_item(
     if previous == "approved" and (item["status"] != "approved" or item.get("deleted")):
         _redact_viewers_copies(tx, feed_name, item)
     eventlog.append(db, tx, room, "item", op, {"feed": feed_name, "item": shown}, actor)
+    if op not in ("update", "delete") and (previous == "approved") != (item["status"] == "approved"):
+        item_watchers.changed(
+            db, tx, item["id"], feed_name, item["status"]
+        )  # stories of this feed pinning it
     return item["seq"]
 
 

@@ -15,20 +15,23 @@ import sqlite_utils
 from aggregator import clock, eventlog, sanitize
 from aggregator.db import Database
 from aggregator.errors import Conflict, NotFound
-from aggregator.items import item_columns, public_item
+from stories import pins
 from stories.model import StoryError
+from stories.pins import Pin
 
 TYPES = ("item", "text", "link")
 STYLES = ("heading", "paragraph")
 MAX_TEXT = 20_000
 
 
-def _public(row: Any, item: dict[str, Any] | None) -> dict[str, Any]:
+def _public(row: Any, pin: Pin | None, for_curators: bool = False) -> dict[str, Any]:
     element = {"id": row["id"], "type": row["type"], "position": row["position"], "version": row["version"]}
     if row["type"] == "item":
+        item, removed = pin.shown(for_curators) if pin else (None, None)
         element.update(
             item_id=row["item_id"],
             item=item,
+            removed=removed,
             annotation=row["annotation"],
             annotation_html=row["annotation_html"],
         )
@@ -39,17 +42,15 @@ def _public(row: Any, item: dict[str, Any] | None) -> dict[str, Any]:
     return element
 
 
-def list_elements(db: Database, story: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every element of a story in story order, pinned items included."""
+def list_elements(db: Database, story: dict[str, Any], for_curators: bool = False) -> list[dict[str, Any]]:
+    """Every element of a story in story order, pinned items included as viewers may see them.
+
+    A pin withheld from viewers carries a placeholder (stories.pins); `for_curators` (the
+    story's own curators) keeps the post they hid in the story's feed.
+    """
     rows = db.query("SELECT * FROM elements WHERE story_id = ? ORDER BY position", [story["id"]])
-    ids = [r["item_id"] for r in rows if r["item_id"]]
-    items: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for item_row in db.query(f"SELECT {item_columns()} FROM items i WHERE i.id IN ({marks})", chunk):
-            items[item_row["id"]] = public_item(item_row)
-    return [_public(r, items.get(r["item_id"])) for r in rows]
+    found = pins.load(db, story["id"], [r["item_id"] for r in rows if r["item_id"]])
+    return [_public(r, found.get(r["item_id"]), for_curators) for r in rows]
 
 
 def _text(value: Any, name: str, required: bool = False) -> str:
@@ -114,11 +115,15 @@ def _fields_for(data: dict[str, Any], tx: sqlite_utils.Database) -> dict[str, An
     raise StoryError(f"'type' must be one of {', '.join(TYPES)}")
 
 
-def _item_of(tx: sqlite_utils.Database, row: Any) -> dict[str, Any] | None:
+def _pin_of(tx: sqlite_utils.Database, row: Any) -> Pin | None:
     if not row["item_id"]:
         return None
-    item_row = tx.execute(f"SELECT {item_columns()} FROM items i WHERE i.id = ?", [row["item_id"]]).fetchone()
-    return public_item(item_row)
+    return pins.load(tx, row["story_id"], [row["item_id"]]).get(row["item_id"])
+
+
+def viewer_element(tx: sqlite_utils.Database, row: Any, pin: Pin | None = None) -> dict[str, Any]:
+    """An element row as its story's viewers see it now (a withheld pin as its placeholder)."""
+    return _public(row, pin or _pin_of(tx, row))
 
 
 def _emit(
@@ -130,7 +135,7 @@ def _emit(
     actor: str | None,
 ) -> dict[str, Any]:
     row = tx.execute("SELECT * FROM elements WHERE id = ?", [element_id]).fetchone()
-    return _announce(db, tx, story, op, _public(row, _item_of(tx, row)), actor)
+    return _announce(db, tx, story, op, viewer_element(tx, row), actor)
 
 
 def _announce(
@@ -247,7 +252,7 @@ def _check_version(data: dict[str, Any], row: Any, tx: sqlite_utils.Database) ->
     if not isinstance(version, int) or isinstance(version, bool):
         raise StoryError("'version' must be an integer (the element's version you edited)")
     if version != row["version"]:
-        current = _public(row, _item_of(tx, row))
+        current = viewer_element(tx, row)
         raise Conflict(
             f"this element changed since you opened it (version {version}, now {row['version']}):"
             " review the current text and apply your change again",
@@ -296,4 +301,4 @@ def restate(db: Database, tx: sqlite_utils.Database, story: dict[str, Any], acto
     eventlog.story_event(db, tx, story["slug"], "reset", None, actor, meta=meta)
     rows = tx.execute("SELECT * FROM elements WHERE story_id = ? ORDER BY position", [story["id"]]).fetchall()
     for row in rows:
-        eventlog.story_event(db, tx, story["slug"], "add", _public(row, _item_of(tx, row)), actor)
+        eventlog.story_event(db, tx, story["slug"], "add", viewer_element(tx, row), actor)

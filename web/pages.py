@@ -34,6 +34,7 @@ from stories.curators import authenticate
 from stories.elements import list_elements
 from stories.export import format_when
 from stories.model import can_edit, list_stories
+from stories.pins import REMOVED_TEXTS
 from web.exports import export_response
 from web.login_throttle import LoginThrottle, keys_for
 from web.lookups import database, story_or_404
@@ -93,7 +94,11 @@ def edit(slug: str) -> Any:
     feed_found = get_feed(database(), found["feed"]) if found["feed"] else None
     items = _latest_items(feed_found) if feed_found else []
     return render_template(
-        "edit.html", story=found, elements=list_elements(database(), found), feed=feed_found, items=items
+        "edit.html",
+        story=found,
+        elements=list_elements(database(), found, for_curators=True),
+        feed=feed_found,
+        items=items,
     )
 
 
@@ -202,3 +207,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["source_label"] = source_label
     app.jinja_env.globals["source_labels"] = SOURCE_LABELS
+    app.jinja_env.globals["removed_texts"] = REMOVED_TEXTS
