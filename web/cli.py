@@ -23,6 +23,7 @@ from aggregator.feeds import (
 from aggregator.sources import SpecError
 from stories.curators import CuratorError, create_curator, create_token, list_tokens, revoke_token
 from web.archive_commands import export_command, import_command
+from web.forget_command import forget_command
 from web.lookups import database
 
 
@@ -198,5 +199,6 @@ def init_app(app: Flask) -> None:
         collect_command,
         export_command,
         import_command,
+        forget_command,
     ):
         app.cli.add_command(command)

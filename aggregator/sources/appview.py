@@ -72,6 +72,17 @@ class AppViewConsent:
             signal = consent.bluesky_opt_out(profile) if profile else consent.HIDDEN_PROFILE
             self._keep(did, signal or _NOT_LABELLED)
 
+    def did_of(self, handle: str) -> str | None:
+        """The DID a Bluesky handle names now (getProfiles takes handles too); SourceError if no answer."""
+        body = self.http.json(self.http.get(self.base + METHOD, params={"actors": [handle]}))
+        profiles = body.get("profiles") if isinstance(body, dict) else None
+        did = (
+            profiles[0].get("did")
+            if isinstance(profiles, list) and profiles and isinstance(profiles[0], dict)
+            else None
+        )
+        return did if isinstance(did, str) and did.startswith("did:") else None
+
     def mark(self, items: Iterable[Item]) -> None:
         """Set `opt_out` on every Bluesky post whose author asks to stay off walls."""
         posts = [item for item in items if item.source == "bluesky"]

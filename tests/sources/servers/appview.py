@@ -41,13 +41,14 @@ class FakeAppView:
             return _json({"error": "InvalidRequest", "message": "actors must hold 1 to 25 items"}, 400)
         return _json({"profiles": [self._profile(did) for did in actors if did not in self.hidden]})
 
-    def _profile(self, did: str) -> dict[str, Any]:
+    def _profile(self, actor: str) -> dict[str, Any]:
+        did = actor if actor.startswith("did:") else "did:plc:" + actor.split(".", 1)[0]  # a handle resolves
         uri = f"at://{did}/app.bsky.actor.profile/self"
         labels = [
             {"src": did, "uri": uri, "cid": "bafyreiprofile", "val": value, "cts": "2026-01-01T00:00:00.000Z"}
             for value in self.labels.get(did, [])
         ]
-        handle = did.rsplit(":", 1)[-1] + ".bsky.social"
+        handle = actor if not actor.startswith("did:") else did.rsplit(":", 1)[-1] + ".bsky.social"
         return {"did": did, "handle": handle, "displayName": handle, "labels": labels}
 
 
