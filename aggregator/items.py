@@ -325,10 +325,11 @@ def change_items(
     """Apply edits and deletions reported by a source to stored items, in one transaction.
 
     `changed` items replace the stored text, html and media of the item with the same
-    (source, source_id); `deleted` (source, source_id) pairs are emptied and marked
-    deleted. Every feed holding such an item gets an `item` event (op `update` or
-    `delete`) so viewers replace or drop it. Unknown items are ignored. Returns the
-    number of feed events appended.
+    (source, source_id) when they differ (the same version twice is no edit); `deleted`
+    (source, source_id) pairs are emptied and marked deleted. Every feed holding such an
+    item gets an `item` event (op `update` or `delete`) so viewers replace or drop it, and
+    every story pinning it follows (aggregator.item_watchers). Unknown items are ignored.
+    Returns the number of feed events appended.
     """
     announced = 0
     with db.write() as tx:
@@ -336,7 +337,8 @@ def change_items(
             row = _item_row(item, clock.now())
             found = tx.execute(
                 "UPDATE items SET text = ?, html = ?, media = ?, sensitive = ?, raw = ?"
-                " WHERE source = ? AND source_id = ? AND deleted = 0",
+                " WHERE source = ? AND source_id = ? AND deleted = 0"
+                " AND (text IS NOT ? OR html IS NOT ? OR media IS NOT ? OR sensitive IS NOT ?)",
                 [
                     row["text"],
                     row["html"],
@@ -345,6 +347,10 @@ def change_items(
                     row["raw"],
                     item.source,
                     item.source_id,
+                    row["text"],
+                    row["html"],
+                    row["media"],
+                    row["sensitive"],
                 ],
             ).rowcount
             if found:

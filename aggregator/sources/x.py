@@ -26,7 +26,7 @@ from aggregator import netpolicy
 from aggregator.items import InvalidItem
 from aggregator.sources import Batch, SourceError
 from aggregator.sources.http import AUTH_RETRY, refused, user_agent
-from aggregator.sources.x_payload import item_from_tweet
+from aggregator.sources.x_payload import is_edit, item_from_tweet
 
 X_HOST = "https://api.twitter.com"  # where tweepy sends every request
 PAGE = 100
@@ -214,15 +214,19 @@ class XSource:
         tweets = page.get("data") or []
         includes = page.get("includes") or {}
         items, skipped = [], []
+        edited = []
         for tweet in reversed(tweets):
             try:
                 items.append(item_from_tweet(tweet, includes))
             except (InvalidItem, KeyError, TypeError, AttributeError) as error:
                 skipped.append(f"X sent a malformed post ({type(error).__name__}: {error})")
+            else:
+                if is_edit(tweet):  # stored if new, else it replaces the version collected before
+                    edited.append(items[-1])
         meta = page.get("meta") or {}
         state["newest"] = _newer(state.get("newest"), meta.get("newest_id"))
         state["next"] = meta.get("next_token")
-        return Batch(items, None, skipped)
+        return Batch(items, None, skipped, changed=edited)
 
     def _sweep(self, state: dict[str, Any], stop: threading.Event) -> Iterator[Batch]:
         """Read the search from since_id page by page, each page sized from the budget left then."""
