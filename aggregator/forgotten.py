@@ -90,6 +90,15 @@ def item_keys(source: str, handle: str | None, url: str | None, name: str | None
     return keys
 
 
+def author_of(item: dict[str, Any]) -> Person:
+    """The Person who wrote a stored item (its public form); AuthorError when nothing names them."""
+    author = item["author"]
+    keys = item_keys(item["source"], author.get("handle"), author.get("url"), author.get("name"))
+    if not keys:
+        raise AuthorError("this post names no author that could be forgotten (no handle, no profile)")
+    return Person(item["source"], frozenset(keys))
+
+
 def _digest(network: str, key: str) -> str:
     return hashlib.sha256(f"{network}\0{key}".encode()).hexdigest()
 

@@ -9,6 +9,8 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from aggregator import eventlog
 from aggregator.errors import NotFound
 from aggregator.feeds import get_feed_item, list_items
+from aggregator.forget import forget
+from aggregator.forgotten import AuthorError, author_of
 from aggregator.moderation import ModerationError, block_author, desk_room, settings, update_settings
 from stories.curators import get_curator
 from stories.model import StoryError, can_edit
@@ -20,7 +22,7 @@ from web.security import curator_required, current_curator
 
 desk_api = Blueprint("desk_api", __name__, url_prefix="/api")
 desk_pages = Blueprint("desk", __name__)
-for domain_error in (ModerationError, StoryError):
+for domain_error in (ModerationError, StoryError, AuthorError):
     desk_api.register_error_handler(domain_error, bad_request)
 desk_api.register_error_handler(NotFound, not_found)
 
@@ -56,6 +58,18 @@ def items_block_author(name: str, item_id: str) -> Any:
     item = get_feed_item(database(), feed, item_id) or abort(404, f"no item {item_id} in feed {name}")
     author = item["author"]["handle"] or item["author"]["name"]
     return jsonify(block_author(database(), feed, author, current_curator()["name"]))
+
+
+@desk_api.post("/feeds/<name>/items/<item_id>/forget")
+@curator_required
+def items_forget(name: str, item_id: str) -> Any:
+    """Take the item's author down on their request: `flask forget` for that author (docs/consent.md)."""
+    feed = feed_or_404(name)
+    item = get_feed_item(database(), feed, item_id) or abort(404, f"no item {item_id} in feed {name}")
+    if item["deleted"]:
+        abort(400, "this post is deleted already: nothing of its author is left to forget")
+    done = forget(database(), author_of(item), current_curator()["name"])
+    return jsonify({"items": done.items, "feeds": done.feeds, "stories": done.stories})
 
 
 def _audit_entry(event: dict[str, Any]) -> dict[str, Any]:

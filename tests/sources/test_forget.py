@@ -127,3 +127,23 @@ def test_an_author_nobody_could_recognize_gets_a_clear_message(runner):
     assert result.exit_code == 1 and "names no author" in result.output
     result = runner.invoke(args=["forget", "https://example.org/about"])
     assert result.exit_code == 1 and "not a profile URL" in result.output
+
+
+def test_a_curator_can_forget_the_author_of_a_post_through_the_api(
+    db, client, curators, mastodon, collecting
+):
+    mastodon.add(_by(1, "alice"), _by(2, "bob"))
+    create_feed(db, "kc", "#kredcrew", [f"mastodon:{mastodon.url}"])
+    with collecting():
+        wait_for(lambda: len(feed_texts(db, "kc")) == 2)
+    alice = next(
+        i for i in client.get("/api/feeds/kc/items").get_json()["items"] if i["text"].startswith("alice")
+    )
+    assert client.post(f"/api/feeds/kc/items/{alice['id']}/forget").status_code == 401
+    answer = client.post(f"/api/feeds/kc/items/{alice['id']}/forget", headers=curators.token("ada"))
+    assert answer.status_code == 200 and answer.get_json() == {"items": 1, "feeds": 1, "stories": 0}
+    texts = [i["text"] for i in client.get("/api/feeds/kc/items").get_json()["items"] if not i["deleted"]]
+    assert texts == ["bob says 2 #kredcrew"]
+    assert db.query_one("SELECT actor FROM forget_log")["actor"] == "ada"
+    again = client.post(f"/api/feeds/kc/items/{alice['id']}/forget", headers=curators.token("ada"))
+    assert again.status_code == 400 and "deleted already" in again.get_json()["error"]
