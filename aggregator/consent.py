@@ -27,7 +27,7 @@ class ConsentError(ValueError):
 
 def policy(settings: Mapping[str, Any]) -> str:
     """What a feed does with an opted-out post: `skip` or `hold` (the OPT_OUT setting)."""
-    chosen = str(settings.get("OPT_OUT") or "skip").strip().lower()
+    chosen = str(settings["OPT_OUT"]).strip().lower()
     if chosen not in POLICIES:
         raise ConsentError(f"OPT_OUT must be one of {', '.join(POLICIES)}, not '{chosen}'")
     return chosen

@@ -129,7 +129,9 @@ SOURCE_SETTINGS = (
         None,
         "Replaces the whole User-Agent built from CONTACT_URL (keep Tagstory and a contact in it).",
     ),
-    Setting("HTTP_TIMEOUT", 20.0, "Seconds a source waits for a network's answer before it retries."),
+    Setting(
+        "HTTP_TIMEOUT", 20.0, "Seconds a source waits for a network's answer before it retries; 0 = no limit."
+    ),
     Setting(
         "X_BEARER_TOKEN",
         None,
@@ -193,9 +195,11 @@ SOURCE_SETTINGS = (
     Setting(
         "BLUESKY_BACKFILL_PAGES",
         10,
-        "Pages of 100 posts per hashtag a new `bluesky` source reads from search (with an app password).",
+        "Pages of 100 posts per hashtag a new `bluesky` source searches (with an app password); 0 = none.",
     ),
-    Setting("RSS_POLL_SECONDS", 300.0, "Seconds between two conditional GETs of an `rss` feed."),
+    Setting(
+        "RSS_POLL_SECONDS", 300.0, "Seconds between two conditional GETs of an `rss` feed; 0 = no pause."
+    ),
     Setting(
         "OPT_OUT",
         "skip",
@@ -207,11 +211,23 @@ SOURCE_SETTINGS = (
         "https://public.api.bsky.app",
         "Public AppView where `bluesky` sources look up each author's self-labels (getProfiles).",
     ),
-    Setting("BLUESKY_PROFILE_TTL", 3600.0, "Seconds a Bluesky author's looked-up labels are trusted."),
-    Setting("BLUESKY_PROFILE_CACHE", 10_000, "Most Bluesky authors whose labels each process keeps."),
+    Setting(
+        "BLUESKY_PROFILE_TTL",
+        3600.0,
+        "Seconds a Bluesky author's looked-up labels are trusted; 0 = ask every time.",
+    ),
+    Setting(
+        "BLUESKY_PROFILE_CACHE", 10_000, "Most Bluesky authors whose labels each process keeps; 0 = none."
+    ),
 )
 
 SETTINGS = SETTINGS + SOURCE_SETTINGS
+
+# Not settings of the app but of the server `python app.py` starts: plain variables, no TAGSTORY_.
+SERVER_VARIABLES = (
+    Setting("HOST", "127.0.0.1", "Address `python app.py` (make run) listens on."),
+    Setting("PORT", 5000, "Port `python app.py` (make run) listens on."),
+)
 
 _BOOLEAN_FALSE = {"0", "false", "no", "off", ""}
 
@@ -235,6 +251,13 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         if raw is not None:
             found[setting.name] = _coerce(raw, setting.default)
     return found
+
+
+def server_address(environ: dict[str, str] | None = None) -> tuple[str, int]:
+    """HOST and PORT for `python app.py`, from the environment or their declared defaults."""
+    environ = os.environ if environ is None else environ
+    declared = {variable.name: variable.default for variable in SERVER_VARIABLES}
+    return environ.get("HOST", declared["HOST"]), int(environ.get("PORT", declared["PORT"]))
 
 
 def defaults() -> dict[str, Any]:

@@ -37,10 +37,10 @@ class AppViewConsent:
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, settings: dict[str, Any]) -> None:
-        self.base = str(settings.get("BLUESKY_APPVIEW_URL") or "https://public.api.bsky.app").rstrip("/")
+        self.base = str(settings["BLUESKY_APPVIEW_URL"]).rstrip("/")
         self.http = http.Http(settings, f"Bluesky AppView {self.base}")
-        self.ttl = float(settings.get("BLUESKY_PROFILE_TTL") or 3600.0)
-        self.limit = int(settings.get("BLUESKY_PROFILE_CACHE") or 10_000)
+        self.ttl = float(settings["BLUESKY_PROFILE_TTL"])  # 0: asked again with every batch
+        self.limit = int(settings["BLUESKY_PROFILE_CACHE"])  # 0: nothing kept
         with self._lock:
             self.cache = self._caches.setdefault(self.base, OrderedDict())
 
@@ -59,18 +59,21 @@ class AppViewConsent:
             while len(self.cache) > self.limit:
                 self.cache.popitem(last=False)
 
-    def _ask(self, dids: list[str]) -> None:
-        """Look `dids` up (one request per 25) and cache what each profile says."""
+    def _ask(self, dids: list[str]) -> dict[str, str]:
+        """Look `dids` up (at most 25) and cache what each profile says; return it by DID."""
         response = self.http.get(self.base + METHOD, params={"actors": dids})
         body = self.http.json(response)
         profiles = body.get("profiles") if isinstance(body, dict) else None
         if not isinstance(profiles, list):
             raise SourceError(f"{self.http.what} sent no list of profiles")
         answered = {p.get("did"): p for p in profiles if isinstance(p, dict)}
+        said = {}
         for did in dids:
             profile = answered.get(did)
             signal = consent.bluesky_opt_out(profile) if profile else consent.HIDDEN_PROFILE
-            self._keep(did, signal or _NOT_LABELLED)
+            said[did] = signal or _NOT_LABELLED
+            self._keep(did, said[did])
+        return said
 
     def did_of(self, handle: str) -> str | None:
         """The DID a Bluesky handle names now (getProfiles takes handles too); SourceError if no answer."""
@@ -86,14 +89,17 @@ class AppViewConsent:
     def mark(self, items: Iterable[Item]) -> None:
         """Set `opt_out` on every Bluesky post whose author asks to stay off walls."""
         posts = [item for item in items if item.source == "bluesky"]
-        missing = list(dict.fromkeys(_did(item) for item in posts if self._cached(_did(item)) is None))
+        known = {
+            did: signal for did in {_did(item) for item in posts} if (signal := self._cached(did)) is not None
+        }
+        missing = list(dict.fromkeys(_did(item) for item in posts if _did(item) not in known))
         try:
             for start in range(0, len(missing), MOST_ACTORS):
-                self._ask(missing[start : start + MOST_ACTORS])
+                known.update(self._ask(missing[start : start + MOST_ACTORS]))
         except SourceError as error:
             log.warning("%s; the posts of unchecked authors are held", error)
         for item in posts:
-            signal = self._cached(_did(item))
+            signal = known.get(_did(item))
             item.opt_out = (signal or None) if signal is not None else consent.UNCHECKED
 
 

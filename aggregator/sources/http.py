@@ -16,7 +16,6 @@ from aggregator.sources import SourceError
 AUTH_RETRY = 900.0  # a rejected credential is retried after 15 minutes
 REFUSED_RETRY = 3600.0  # an address the policy refuses is tried again after an hour (DNS may change)
 VERSION = "0.1.0"  # pyproject.toml's version
-DEFAULT_CONTACT_URL = "https://github.com/tagstory/tagstory"
 
 
 def user_agent(settings: Mapping[str, Any]) -> str:
@@ -25,8 +24,13 @@ def user_agent(settings: Mapping[str, Any]) -> str:
     The one place it is made: this session, tweepy's clients, the Jetstream socket and the
     AppView lookups all send it. USER_AGENT, when set, replaces it whole.
     """
-    contact = settings.get("CONTACT_URL") or DEFAULT_CONTACT_URL
-    return settings.get("USER_AGENT") or f"Tagstory/{VERSION} (+{contact})"
+    return settings["USER_AGENT"] or f"Tagstory/{VERSION} (+{settings['CONTACT_URL']})"
+
+
+def timeout_seconds(settings: dict[str, Any]) -> float | None:
+    """HTTP_TIMEOUT as a socket timeout: seconds, or None (no limit) when it is 0."""
+    seconds = float(settings["HTTP_TIMEOUT"])
+    return seconds if seconds > 0 else None
 
 
 class Http:
@@ -39,7 +43,7 @@ class Http:
         self.what = what
         self.session = netpolicy.guarded_session(settings)
         self.session.headers["User-Agent"] = user_agent(settings)
-        self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
+        self.timeout = timeout_seconds(settings)
 
     def get(
         self, url: str, reset_header: str | None = None, timeout: float | None = None, **kwargs: Any
