@@ -159,3 +159,15 @@ def test_an_unknown_policy_is_refused_plainly():
 
     with pytest.raises(ConsentError, match="OPT_OUT must be one of skip, hold"):
         policy({"OPT_OUT": "maybe"})
+
+
+def test_with_no_profile_cache_every_batch_asks_and_nothing_is_held(
+    db, client, jetstream, appview, collecting
+):
+    _bluesky_feed(db, jetstream)
+    with collecting(BLUESKY_PROFILE_CACHE=0, BLUESKY_PROFILE_TTL=0):
+        jetstream.publish(post_event(LIVE_US, "one #kredcrew", "b1", did="did:plc:happy"))
+        wait_for(lambda: _viewer_texts(client, "kc") == ["one #kredcrew"])
+        jetstream.publish(post_event(LIVE_US + 1, "two #kredcrew", "b2", did="did:plc:happy"))
+        wait_for(lambda: _viewer_texts(client, "kc") == ["one #kredcrew", "two #kredcrew"])
+    assert len([actors for actors in appview.requests if "did:plc:happy" in actors]) == 2
