@@ -17,7 +17,6 @@ from typing import Any
 from aggregator import clock, eventlog, forgotten
 from aggregator.db import Database
 from aggregator.items import change_items
-from aggregator.moderation import desk_room
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def _redact_desk_copies(tx: Any, item_id: str) -> None:
     ).fetchall()
     for name, status in holding:
         tombstone = {"id": item_id, "status": status, "redacted": True, "deleted": True}
-        eventlog.redact_item(tx, desk_room(name), item_id, 0, tombstone)
+        eventlog.redact_item(tx, eventlog.desk_room(name), item_id, 0, tombstone)
 
 
 def log(db: Database, limit: int = 100) -> list[dict[str, Any]]:

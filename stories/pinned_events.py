@@ -12,7 +12,7 @@ from typing import Any
 
 from aggregator import eventlog
 from aggregator.db import Database
-from stories.elements import viewer_element
+from stories.element_rows import element_with_item
 from stories.pins import Pin, load
 
 
@@ -29,7 +29,7 @@ def follow_item(db: Database, tx: Any, item_id: str, feed_name: str | None, stat
         pin = load(tx, row["story_id"], [item_id]).get(item_id)
         if pin is not None and status is not None:
             pin = Pin(pin.item, status)  # the feed's row is written after this event
-        element = viewer_element(tx, row, pin)
+        element = element_with_item(tx, row, pin)
         room = eventlog.story_room(row["slug"])
         if element["removed"]:
             eventlog.redact_pinned_item(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aggregator.db import Database
-from aggregator.items import item_columns, public_item
+from aggregator.item_rows import item_columns, public_item
 
 REMOVED_TEXTS = {
     "author": "This post was removed by its author.",

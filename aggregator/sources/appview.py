@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 
 from aggregator import consent
 from aggregator.items import Item
-from aggregator.sources import SourceError, http
+from aggregator.sources import http
+from aggregator.sources.base import SourceError
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 
 from aggregator import netpolicy
 from aggregator.items import InvalidItem
-from aggregator.sources import Batch, SourceError
+from aggregator.sources.base import Batch, SourceError, newest_id
 from aggregator.sources.http import AUTH_RETRY, refused, timeout_seconds, user_agent
 from aggregator.sources.x_payload import is_edit, item_from_tweet
 
@@ -120,11 +120,6 @@ def _seconds_to_midnight() -> float:
     now = datetime.now(UTC)
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return max(1.0, (midnight - now).total_seconds())
-
-
-def _newer(a: str | None, b: str | None) -> str | None:
-    candidates = [x for x in (a, b) if x]
-    return max(candidates, key=lambda x: (len(x), x)) if candidates else None
 
 
 class XSource:
@@ -224,7 +219,7 @@ class XSource:
                 if is_edit(tweet):  # stored if new, else it replaces the version collected before
                     edited.append(items[-1])
         meta = page.get("meta") or {}
-        state["newest"] = _newer(state.get("newest"), meta.get("newest_id"))
+        state["newest"] = newest_id(state.get("newest"), meta.get("newest_id"))
         state["next"] = meta.get("next_token")
         return Batch(items, None, skipped, changed=edited)
 
@@ -328,7 +323,7 @@ class XSource:
                     page = {"data": [tweet], "includes": message.get("includes") or {}}
                     page["meta"] = {"newest_id": tweet.get("id")}
                     batch = self._batch(page, state)
-                    state.update(since_id=_newer(state.get("since_id"), state.pop("newest")), next=None)
+                    state.update(since_id=newest_id(state.get("since_id"), state.pop("newest")), next=None)
                     batch.cursor = json.dumps(state)
                     yield batch
         finally:
