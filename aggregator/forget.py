@@ -16,7 +16,7 @@ from typing import Any
 
 from aggregator import clock, eventlog, forgotten
 from aggregator.db import Database
-from aggregator.items import change_items
+from aggregator.items import change_items, unname_items
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,7 @@ def forget(db: Database, person: forgotten.Person, actor: str) -> Takedown:
         ids = [row["id"] for row in rows]
         reach = _reach(read, ids)
         unnamed = [(row, _unnamed_id(row["source_id"])) for row in rows]
-        for row, source_id in unnamed:  # a Mastodon uri or an X permalink names its author too
-            tx.execute(
-                "UPDATE items SET source_id = ?, url = NULL, author_name = '', author_handle = NULL,"
-                " author_url = NULL, author_avatar = NULL WHERE id = ?",
-                [source_id, row["id"]],
-            )
+        unname_items(tx, [(row["id"], source_id) for row, source_id in unnamed])
         change_items(
             db, deleted=[(row["source"], source_id) for row, source_id in unnamed if not row["deleted"]]
         )

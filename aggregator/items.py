@@ -281,3 +281,14 @@ def change_items(
             announced += membership.announce_change(db, tx, item_id[0], "delete")
             item_watchers.changed(db, tx, item_id[0])  # every story pinning it shows its placeholder
     return announced
+
+
+def unname_items(tx: sqlite_utils.Database, renamed: list[tuple[str, str]]) -> None:
+    """Erase who wrote each (item id, new source id): a forgotten author's name, handle, links
+    and the network's post id (a Mastodon uri or an X permalink names its author too)."""
+    for item_id, source_id in renamed:
+        tx.execute(
+            "UPDATE items SET source_id = ?, url = NULL, author_name = '', author_handle = NULL,"
+            " author_url = NULL, author_avatar = NULL WHERE id = ?",
+            [source_id, item_id],
+        )
