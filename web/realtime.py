@@ -228,6 +228,7 @@ def _ack(room: str, events: list[dict[str, Any]], after: int, more: bool) -> dic
         "events": [{"event": e["type"], "data": e["payload"]} for e in events],
         "last_seq": events[-1]["seq"] if events else after,
         "more": more,
+        "worker": current_app.extensions.get("tagstory.worker", 0),  # which web worker serves the socket
     }
 
 
