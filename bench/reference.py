@@ -61,9 +61,13 @@ def on_join(data: dict[str, Any]) -> dict[str, Any]:
     missed = log[after : after + PAGE + 1]
     if len(missed) > PAGE:
         events = missed[:PAGE]
-        return {"ok": True, "events": [{"event": "item", "data": e} for e in events], "more": True}
+        return {"ok": True, "events": _events(events), "last_seq": after + PAGE, "more": True}
     join_room(f"feed:{data['feed']}")
-    return {"ok": True, "events": [{"event": "item", "data": e} for e in missed], "more": False}
+    return {"ok": True, "events": _events(missed), "last_seq": after + len(missed), "more": False}
+
+
+def _events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"event": "item", "data": e} for e in events]
 
 
 def main() -> None:

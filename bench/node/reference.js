@@ -39,7 +39,8 @@ io.on("connection", (socket) => {
     const missed = log.slice(after, after + PAGE + 1);
     const more = missed.length > PAGE;
     if (!more) socket.join(`feed:${data.feed}`);
-    ack({ ok: true, more, events: missed.slice(0, PAGE).map((e) => ({ event: "item", data: e })) });
+    const events = missed.slice(0, PAGE);
+    ack({ ok: true, more, last_seq: after + events.length, events: events.map((e) => ({ event: "item", data: e })) });
   });
 });
 server.listen(Number(process.argv[2]), "127.0.0.1");
