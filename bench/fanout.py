@@ -187,8 +187,8 @@ class ProcessServer(Server):
         if self.process.poll() is not None:
             raise RuntimeError(f"reference exited: {self.log.read_text()}")
         try:
-            return requests.get(f"{self.url}/api/feeds", timeout=1).ok
-        except requests.ConnectionError:
+            return requests.get(f"{self.url}/api/feeds", timeout=5).ok
+        except requests.RequestException:
             return False
 
     def stop(self) -> None:
@@ -243,6 +243,18 @@ def affinity(cores: set[int] | None) -> Iterator[None]:
         yield
     finally:
         os.sched_setaffinity(0, before)
+
+
+def pin(pid: int, cores: set[int] | None) -> None:
+    """Every thread of `pid` and its descendants to `cores` (threads they start later inherit it)."""
+    if not cores:
+        return
+    for each in process_tree(pid):
+        for task in Path(f"/proc/{each}/task").iterdir():
+            try:
+                os.sched_setaffinity(int(task.name), cores)
+            except OSError:  # a thread that just ended
+                continue
 
 
 def core_split(pin: bool, target: str) -> tuple[set[int] | None, set[int] | None]:
@@ -387,8 +399,8 @@ def measure(
     server_cores, client_cores = core_split(args.pin, target)
     with tempfile.TemporaryDirectory(prefix="tagstory-bench-") as tmp:
         folder = Path(tmp)
-        with affinity(server_cores):
-            server = start_server(target, folder, redis_url)
+        server = start_server(target, folder, redis_url)
+        pin(server.process.pid, server_cores)  # once started: a loaded core would slow the start
         groups: dict[str, list[tuple[Any, str]]] = {}
         try:
             with affinity(client_cores):
@@ -604,7 +616,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, help="viewer processes (default 4, quick 1)")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for late deliveries")
     parser.add_argument("--join-seconds", type=float, default=60.0, help="bound on connecting viewers")
-    parser.add_argument("--frames", action="store_true", help="viewers join with frames: true")
+    parser.add_argument(
+        "--no-frames", dest="frames", action="store_false", help="viewers join without asking for frames"
+    )
     parser.add_argument("--no-pin", dest="pin", action="store_false", help="no server/client core split")
     parser.add_argument("--json", help="also write every row to this JSON file")
     args = parser.parse_args(argv)
