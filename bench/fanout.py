@@ -525,8 +525,10 @@ def with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             None,
         )
         caught = "–"
-        if row["kind"] == "storm":
-            caught = f"{row['caught_up']} in {row['caught_up_s']:.2f} s"
+        if row["kind"] == "storm" and row["caught_up_s"] != float("inf"):
+            caught = f"all {row['caught_up']:.0f} in {row['caught_up_s']:.2f} s"
+        elif row["kind"] == "storm":
+            caught = f"{row['caught_up']:.0f} of {row['joined']:.0f}"
         shown.append(
             {
                 **row,
