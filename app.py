@@ -20,20 +20,8 @@ from flask import Flask
 
 from aggregator.collector import Collector
 from aggregator.db import Database
-from web import (
-    api,
-    archive,
-    cli,
-    desk,
-    desk_events,
-    errors,
-    exports,
-    pages,
-    realtime,
-    security,
-    serving,
-    settings,
-)
+from web import accounts, archive, desk, errors, feeds, home, realtime, security, serving, settings, stories
+from web.sockets import socketio
 
 
 def _secret_key(instance: Path) -> str:
@@ -72,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["tagstory.db"] = db
     app.extensions["tagstory.broadcaster"] = broadcaster
 
-    realtime.socketio.init_app(
+    socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=queue,
@@ -82,13 +70,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     security.init_app(app)
     errors.init_app(app)
-    api.init_app(app)
-    pages.init_app(app)
-    desk.init_app(app)
-    desk_events.init_app(app)
-    archive.init_app(app)
-    exports.init_app(app)
-    cli.init_app(app)
+    home.init_app(app)
+    for feature in (accounts, feeds, stories, desk, archive):
+        feature.init_app(app)
     return app
 
 
@@ -96,9 +80,9 @@ def start_background_work(app: Flask, primary: bool = True) -> None:
     """Start the broadcaster and the doorbell listener; the `primary` process also the demo and collectors."""
     db = app.extensions["tagstory.db"]
     broadcaster = app.extensions["tagstory.broadcaster"]
-    realtime.socketio.start_background_task(broadcaster.run)
+    socketio.start_background_task(broadcaster.run)
     if app.config["MESSAGE_QUEUE"]:
-        realtime.socketio.start_background_task(broadcaster.listen, app.config["MESSAGE_QUEUE"])
+        socketio.start_background_task(broadcaster.listen, app.config["MESSAGE_QUEUE"])
     if primary and app.config["DEMO"]:
         from stories.demo import install_demo
 
@@ -106,7 +90,7 @@ def start_background_work(app: Flask, primary: bool = True) -> None:
     if primary and app.config["COLLECT"]:
         collector = Collector(db, app.config)
         app.extensions["tagstory.collector"] = collector
-        realtime.socketio.start_background_task(collector.run_forever)
+        socketio.start_background_task(collector.run_forever)
 
 
 def _worker_of(argv: list[str]) -> tuple[int | None, int]:
@@ -131,8 +115,7 @@ def main() -> None:
     if "--no-demo" in argv:
         config["DEMO"] = False
     app = create_app(config)  # the supervisor's migrates the database before any worker starts
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "5000"))
+    host, port = settings.server_address()
     workers, (index, supervisor) = app.config["WEB_WORKERS"], _worker_of(argv)
     try:
         serving.check(app.config)
@@ -146,7 +129,7 @@ def main() -> None:
         sys.exit(serving.supervise(workers, argv))
     if index is not None:
         serving.name_worker(app, index)
-        realtime.socketio.start_background_task(serving.end_with_supervisor, supervisor)
+        socketio.start_background_task(serving.end_with_supervisor, supervisor)
     start_background_work(app, primary=not index)
     if index is None:
         print(f" * Tagstory on http://{host}:{port}", flush=True)
@@ -154,7 +137,7 @@ def main() -> None:
         sock = serving.listener(host, port, reuse_port=workers > 1)
         serving.serve_gevent(app, sock, app.config["WEBSOCKET_SERVER"])
     else:  # threading (Werkzeug's server) is only for comparing async modes: make bench
-        realtime.socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
+        socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
 
 
 if __name__ == "__main__":

@@ -43,8 +43,8 @@ from typing import Any
 import requests
 
 from bench.ingest import IngestResult, ingest
+from bench.support import ROOT, LiveServer, free_port, wait_for
 from bench.viewers import MAX_ITEMS
-from tests.conftest import ROOT, LiveServer, free_port, wait_for
 
 FEED = "bench"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 import socketio
 
-from tests.conftest import ROOT, wait_for
+from bench.support import ROOT, wait_for
 from web.serving import WORKER_HEADER
 
 FEED = "keynote"
