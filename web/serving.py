@@ -113,9 +113,9 @@ def use_websocket_server(name: str) -> type:
                 selector_class=gevent.selectors.DefaultSelector,
             )
 
-        def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-            return super().__call__(environ, start_response)
+        def __call__(self, wsgi_request: dict[str, Any], start_response: Any) -> Any:
+            wsgi_request.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)  # the WSGI environ, not the process's
+            return super().__call__(wsgi_request, start_response)
 
     gevent_driver._async["websocket"] = DeflateDeclined
     return _no_delay(pywsgi.WSGIHandler)
