@@ -37,20 +37,21 @@ def frames_room(room: str, form: str) -> str:
 
 def view_item(item: dict[str, Any]) -> dict[str, Any]:
     """An item as a viewer's page renders it: its card, or the `{id, status}` that drops it."""
-    shown = {key: item[key] for key in _ITEM_FIELDS if item.get(key) not in (None, [], "")}
+    shown = {key: item[key] for key in _ITEM_FIELDS if item.get(key) is not None}
+    if not shown.get("media", True):
+        del shown["media"]  # the renderer reads a missing list as an empty one
     shown.update({flag: True for flag in _ITEM_FLAGS if item.get(flag)})
-    author = {key: value for key, value in (item.get("author") or {}).items() if value}
-    if author:
-        shown["author"] = author
+    if isinstance(item.get("author"), dict):
+        shown["author"] = {key: value for key, value in item["author"].items() if value is not None}
     return shown
 
 
 def view_element(element: dict[str, Any]) -> dict[str, Any]:
-    """A story element as the story page renders it."""
+    """A story element as the story page renders it (its item as a viewer's item)."""
     shown = {key: element[key] for key in ("id", "type", "position") if key in element}
     kind = element.get("type")
     for key in _ELEMENT_FIELDS.get(kind, ()):
-        if element.get(key) not in (None, ""):
+        if element.get(key) is not None:
             shown[key] = element[key]
     if kind == "text" and element.get("style") == "heading":  # rendered from its plain text
         shown.pop("text_html", None)
