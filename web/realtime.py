@@ -25,7 +25,7 @@ from aggregator.db import Database
 from aggregator.feeds import feed_exists
 from aggregator.moderation import desk_room
 from stories.model import can_edit, get_header, status_and_log_end
-from web import frames, socket_json
+from web import catch_up, frames, socket_json
 from web.lookups import database
 from web.security import session_curator
 
@@ -88,6 +88,7 @@ class Broadcaster:
         self.stopped = threading.Event()
         self.readers = threading.BoundedSemaphore(CATCH_UP_READERS)
         self.throttle = JoinThrottle()
+        self.pages = catch_up.Pages()
 
     def notify(self, events: list[dict[str, Any]] | None = None) -> None:
         """Something was committed: deliver it soon (the `publish` of this process)."""
@@ -215,12 +216,12 @@ def _withdraws_viewers(event: dict[str, Any]) -> bool:
     )
 
 
-def _until_withdrawn(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+def _until_withdrawn(page: list[catch_up.Missed]) -> tuple[list[catch_up.Missed], bool]:
     """Cut a catch-up after a story's return to draft: what follows it is for curators only."""
-    for index, event in enumerate(events):
-        if _withdraws_viewers(event):
-            return events[: index + 1], True
-    return events, False
+    for index, missed in enumerate(page):
+        if _withdraws_viewers(missed.event):
+            return page[: index + 1], True
+    return page, False
 
 
 def _edits_story(slug: str) -> bool:
@@ -263,12 +264,12 @@ def on_error(error: Exception) -> dict[str, Any]:
     return {"ok": False, "error": "something went wrong on our side; try again"}
 
 
-def _ack(room: str, events: list[dict[str, Any]], after: int, more: bool, form: str) -> dict[str, Any]:
+def _ack(room: str, page: list[catch_up.Missed], after: int, more: bool) -> dict[str, Any]:
     return {
         "ok": True,
         "room": room,
-        "events": frames.frame_events(events, form),
-        "last_seq": events[-1]["seq"] if events else after,
+        "events": socket_json.Encoded("[" + ",".join(missed.text for missed in page) + "]"),
+        "last_seq": page[-1].event["seq"] if page else after,
         "more": more,
     }
 
@@ -335,23 +336,25 @@ def on_join(data: Any = None) -> dict[str, Any]:
         seen = status_and_log_end(database(), slug)[1] if slug else after
         if max(seen, after) > broadcaster.delivered:
             broadcaster.deliver_pending(max(seen, after))
-        page = eventlog.catch_up(database(), room, after, broadcaster.delivered, CATCH_UP_PAGE + 1)
-    socketio.sleep(0)  # the page is encoded in another turn: no join holds the process for long
-    shape = form or frames.FULL  # per-event clients: the log's payloads, as always
+        shape = form or frames.FULL  # per-event clients: the log's payloads, as always
+        page = broadcaster.pages.read(
+            database(), room, after, broadcaster.delivered, CATCH_UP_PAGE + 1, shape
+        )
+    socketio.sleep(0)  # the page is sent in another turn: no join holds the process for long
     missed, withdrawn = _until_withdrawn(page)
     if withdrawn or len(missed) > CATCH_UP_PAGE:
-        return _ack(room, missed[:CATCH_UP_PAGE], after, True, shape)
-    start = missed[-1]["seq"] if missed else after
+        return _ack(room, missed[:CATCH_UP_PAGE], after, True)
+    start = missed[-1].event["seq"] if missed else after
     room_left = CATCH_UP_PAGE - len(missed)
     with broadcaster.lock:  # only what was delivered since the read: short, bounded by the page
-        tail = eventlog.catch_up(database(), room, start, broadcaster.delivered, room_left + 1)
+        tail = broadcaster.pages.read(database(), room, start, broadcaster.delivered, room_left + 1, shape)
         tail, withdrawn = _until_withdrawn(tail)
         more = withdrawn or len(tail) > room_left
         if not more:
             _enter(room, form)
             if curator:
                 join_room(curators_room(slug))
-    return _ack(room, missed + tail[:room_left], after, more, shape)
+    return _ack(room, missed + tail[:room_left], after, more)
 
 
 @socketio.on("leave")
