@@ -304,3 +304,20 @@ def test_a_tick_is_one_encode_whatever_the_number_of_frames_viewers(
     monkeypatch.undo()
     assert len(sent) == len(viewers) and len({id(p) for p in sent}) == 1  # one frame, encoded once
     assert all(len(frames_of(sio)) == 1 for sio in viewers)
+
+
+def test_a_page_read_before_a_redaction_is_never_served_after_it(
+    curator_client, feed, post, socket_client, deliver
+):
+    ada, headers = curator_client("ada")
+    shown = post(1, text="soon hidden")
+    deliver()
+    for frames in (True, False):  # both forms' pages are now in memory
+        caught, _ = follow(socket_client(), frames=frames, feed="demo")
+        assert "soon hidden" in json.dumps(caught)
+    ada.patch(f"/api/feeds/demo/items/{shown['id']}", json={"status": "hidden"}, headers=headers)
+    deliver()
+    for frames in (True, False):
+        caught, _ = follow(socket_client(), frames=frames, feed="demo")
+        assert "soon hidden" not in json.dumps(caught)
+        assert [e["data"]["item"]["status"] for e in caught] == ["hidden", "hidden"]
