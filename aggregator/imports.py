@@ -21,7 +21,14 @@ from aggregator.sources.jetstream_payload import item_from_jetstream_event, skip
 from aggregator.sources.mastodon_payload import item_from_status
 from aggregator.sources.x_payload import item_from_tweet
 
-FORMATS = ("jsonl", "twarc", "mastodon", "jetstream")
+# The feed import formats, each with what it holds (the one declaration: the form and the CLI list these).
+FORMAT_LABELS = {
+    "jsonl": "Posts: Tagstory items, one a line (JSONL)",
+    "twarc": "Posts: twarc2 / X API v2 responses (JSONL)",
+    "mastodon": "Posts: Mastodon statuses (JSON array or JSONL)",
+    "jetstream": "Posts: Bluesky Jetstream events (JSONL)",
+}
+FORMATS = tuple(FORMAT_LABELS)
 MAX_LINE = 10_000_000  # characters; a longer line is not a post
 
 

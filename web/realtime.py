@@ -18,23 +18,18 @@ import time
 from typing import Any
 
 from flask import current_app, request
-from flask_socketio import SocketIO, join_room, leave_room
+from flask_socketio import join_room, leave_room
 
 from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import feed_exists
-from aggregator.moderation import desk_room
 from stories.model import can_edit, get_header, status_and_log_end
 from web import catch_up, frames, socket_json
 from web.lookups import database
 from web.security import session_curator
+from web.sockets import socketio
 
 log = logging.getLogger(__name__)
-
-# Each connection's events are handled one after another by the greenlet that reads it: a
-# client that sends a thousand joins at once queues them on its own connection (backpressure)
-# instead of spawning a thousand handlers that every other request waits behind.
-socketio = SocketIO(async_handlers=False, json=socket_json)
 
 CATCH_UP_PAGE = 100  # events per acknowledgement; a longer gap is fetched in pages (`more`)
 CATCH_UP_READERS = 2  # joins reading a page at once in this process; the others wait their turn
@@ -128,7 +123,7 @@ class Broadcaster:
         """A story became a draft: only its curators' sockets stay in its rooms (lock held)."""
         room = eventlog.story_room(slug)
         manager = socketio.server.manager
-        curators = {sid for sid, _ in manager.get_participants("/", curators_room(slug))}
+        curators = {sid for sid, _ in manager.get_participants("/", eventlog.story_curators_room(slug))}
         withdrawn: set[str] = set()
         for target in (room, *(frames.frames_room(room, form) for form in frames.FORMS)):
             for sid, _ in list(manager.get_participants("/", target)):
@@ -203,11 +198,6 @@ def _send_frames(room: str, events: list[dict[str, Any]]) -> None:
             socketio.emit("frame", frame, to=target, ignore_queue=True)
 
 
-def curators_room(slug: str) -> str:
-    """Marks the sockets in a story's room that may stay when it goes back to draft."""
-    return f"{eventlog.story_room(slug)}:curators"
-
-
 def _withdraws_viewers(event: dict[str, Any]) -> bool:
     """Whether `event` puts a story back into draft."""
     payload = event["payload"]
@@ -245,7 +235,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
         if data.get("desk") is True:
             if session_curator() is None:
                 return None, "only curators can follow a feed's moderation desk"
-            return desk_room(data["feed"]), None
+            return eventlog.desk_room(data["feed"]), None
         return eventlog.feed_room(data["feed"]), None
     if isinstance(data.get("story"), str):
         status, _seen = status_and_log_end(db, data["story"])
@@ -353,7 +343,7 @@ def on_join(data: Any = None) -> dict[str, Any]:
         if not more:
             _enter(room, form)
             if curator:
-                join_room(curators_room(slug))
+                join_room(eventlog.story_curators_room(slug))
     return _ack(room, missed + tail[:room_left], after, more)
 
 

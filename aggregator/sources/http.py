@@ -10,11 +10,16 @@ from typing import Any
 import requests
 
 from aggregator import netpolicy
-from aggregator.sources import SourceError
+from aggregator.sources.base import SourceError
 
 AUTH_RETRY = 900.0  # a rejected credential is retried after 15 minutes
 REFUSED_RETRY = 3600.0  # an address the policy refuses is tried again after an hour (DNS may change)
-DEFAULT_USER_AGENT = "Tagstory/0.1 (live hashtag aggregator; +https://github.com/tagstory)"
+
+
+def timeout_seconds(settings: dict[str, Any]) -> float | None:
+    """HTTP_TIMEOUT as a socket timeout: seconds, or None (no limit) when it is 0."""
+    seconds = float(settings["HTTP_TIMEOUT"])
+    return seconds if seconds > 0 else None
 
 
 class Http:
@@ -26,18 +31,20 @@ class Http:
     def __init__(self, settings: dict[str, Any], what: str) -> None:
         self.what = what
         self.session = netpolicy.guarded_session(settings)
-        self.session.headers["User-Agent"] = settings.get("USER_AGENT") or DEFAULT_USER_AGENT
-        self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
+        self.session.headers["User-Agent"] = settings["USER_AGENT"]
+        self.timeout = timeout_seconds(settings)
 
     def get(
         self, url: str, reset_header: str | None = None, timeout: float | None = None, **kwargs: Any
     ) -> requests.Response:
-        """GET `url` (see `get`); `timeout` overrides HTTP_TIMEOUT (a stream's read timeout)."""
-        return get(self.session, url, self.what, reset_header, timeout=timeout or self.timeout, **kwargs)
+        """GET `url` (see `send`); `timeout` overrides HTTP_TIMEOUT (a stream's read timeout)."""
+        return send(
+            self.session, "GET", url, self.what, reset_header, timeout=timeout or self.timeout, **kwargs
+        )
 
     def post(self, url: str, **kwargs: Any) -> requests.Response:
         """POST to `url`, with the same error handling as `get`."""
-        return get(self.session, url, self.what, timeout=self.timeout, method="POST", **kwargs)
+        return send(self.session, "POST", url, self.what, timeout=self.timeout, **kwargs)
 
     def json(self, response: requests.Response) -> Any:
         """The JSON body of `response` (see `json_body`)."""
@@ -66,16 +73,16 @@ def retry_after(response: requests.Response, reset_header: str | None = None) ->
     return None
 
 
-def get(
+def send(
     client: requests.Session,
+    method: str,
     url: str,
     what: str,
     reset_header: str | None = None,
     timeout: float = 20.0,
-    method: str = "GET",
     **kwargs: Any,
 ) -> requests.Response:
-    """GET `url`; turn network failures and error statuses into SourceError with a plain message."""
+    """Send one request; turn network failures and error statuses into SourceError with a plain message."""
     try:
         response = client.request(method, url, timeout=timeout, **kwargs)
     except netpolicy.AddressRefused as error:

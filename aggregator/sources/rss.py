@@ -19,7 +19,8 @@ import feedparser
 
 from aggregator import clock, sanitize
 from aggregator.items import Author, Item, Media
-from aggregator.sources import Batch, SourceError, http
+from aggregator.sources import http
+from aggregator.sources.base import Batch, SourceError
 from aggregator.sources.query import contains_any, hashtags
 
 
@@ -79,7 +80,7 @@ class RssSource:
         self.url = url
         self.everything = option == "all"
         self.tags = hashtags(query)
-        self.poll_seconds = float(settings.get("RSS_POLL_SECONDS") or 300)
+        self.poll_seconds = float(settings["RSS_POLL_SECONDS"])
         self.http = http.Http(settings, f"RSS feed {url}")
 
     def _wanted(self, entry: Any, item: Item) -> bool:
