@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["REPLAY_ROOT"] = app.config["REPLAY_ROOT"] or app.root_path
 
     db = Database(app.config["DATABASE"])
-    broadcaster = realtime.Broadcaster(db, app.config["POLL_SECONDS"])
+    broadcaster = realtime.Broadcaster(db, app.config["POLL_SECONDS"], app.config["FRAME_TICK_MS"] / 1000)
     queue = app.config["MESSAGE_QUEUE"]
     doorbell = realtime.redis_doorbell(queue) if queue else None
 

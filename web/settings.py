@@ -127,6 +127,11 @@ SETTINGS = (
         1.0,
         "How often each web process checks the event log for writes from other processes.",
     ),
+    Setting(
+        "FRAME_TICK_MS",
+        40,
+        "Milliseconds between two deliveries of a web process: what arrives meanwhile is one frame per room.",
+    ),
 )
 
 SOURCE_SETTINGS = (
