@@ -56,7 +56,7 @@ class Source(Protocol):
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """A parsed SPEC: `kind` (x, mastodon, bluesky, rss, replay) and its `target`."""
+    """A parsed SPEC: `kind` (x, mastodon, bluesky, rss, threads, youtube, instagram, replay), `target`."""
 
     kind: str
     target: str
@@ -92,8 +92,12 @@ def parse_spec(spec: Any, settings: Mapping[str, Any] | None = None) -> SourceSp
         raise SpecError("rss needs the feed's http(s) URL: rss:URL")
     if kind == "bluesky" and target and not re.match(r"^wss?://[^\s]+$", target.strip()):
         raise SpecError("bluesky takes a Jetstream websocket URL: bluesky:wss://HOST/subscribe")
-    if kind == "x" and target:
-        raise SpecError("x takes no target: its search is the feed's query")
+    if kind in ("x", "threads", "instagram") and target:
+        raise SpecError(f"{kind} takes no target: its search is the feed's query")
+    if kind == "youtube":
+        from aggregator.sources.youtube import parse_target as youtube_target
+
+        youtube_target(target)
     parsed = SourceSpec(kind, target.strip())
     if settings is not None:
         check_allowed(parsed, settings)
@@ -166,6 +170,24 @@ def _open_x(target: str, query: str, settings: dict[str, Any]) -> Source:
     return XSource(query, settings)
 
 
+def _open_threads(target: str, query: str, settings: dict[str, Any]) -> Source:
+    from aggregator.sources.threads import ThreadsSource
+
+    return ThreadsSource(query, settings)
+
+
+def _open_youtube(target: str, query: str, settings: dict[str, Any]) -> Source:
+    from aggregator.sources.youtube import YouTubeSource
+
+    return YouTubeSource(target, query, settings)
+
+
+def _open_instagram(target: str, query: str, settings: dict[str, Any]) -> Source:
+    from aggregator.sources.instagram import InstagramSource
+
+    return InstagramSource(query, settings)
+
+
 # Each network's module is imported only when a source of that kind runs.
 # How each source is named to people ("via X"); a source not listed shows its own name.
 SOURCE_LABELS = {
@@ -173,6 +195,9 @@ SOURCE_LABELS = {
     "mastodon": "Mastodon",
     "bluesky": "Bluesky",
     "rss": "RSS",
+    "threads": "Threads",
+    "youtube": "YouTube",
+    "instagram": "Instagram",
     "api": "API",
     "storify": "Storify",
 }
@@ -189,4 +214,7 @@ OPENERS = {
     "bluesky": _open_bluesky,
     "rss": _open_rss,
     "x": _open_x,
+    "threads": _open_threads,
+    "youtube": _open_youtube,
+    "instagram": _open_instagram,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -30,10 +31,16 @@ class Http:
         self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
 
     def get(
-        self, url: str, reset_header: str | None = None, timeout: float | None = None, **kwargs: Any
+        self,
+        url: str,
+        reset_header: str | None = None,
+        timeout: float | None = None,
+        explain: Explain | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
         """GET `url` (see `get`); `timeout` overrides HTTP_TIMEOUT (a stream's read timeout)."""
-        return get(self.session, url, self.what, reset_header, timeout=timeout or self.timeout, **kwargs)
+        timeout = timeout or self.timeout
+        return get(self.session, url, self.what, reset_header, timeout=timeout, explain=explain, **kwargs)
 
     def post(self, url: str, **kwargs: Any) -> requests.Response:
         """POST to `url`, with the same error handling as `get`."""
@@ -42,6 +49,10 @@ class Http:
     def json(self, response: requests.Response) -> Any:
         """The JSON body of `response` (see `json_body`)."""
         return json_body(response, self.what)
+
+
+Explain = Callable[[requests.Response], "SourceError | None"]
+"""Reads a network's own error body (Google's `errors[].reason`, Meta's `error.code`) into a SourceError."""
 
 
 def retry_after(response: requests.Response, reset_header: str | None = None) -> float | None:
@@ -73,9 +84,14 @@ def get(
     reset_header: str | None = None,
     timeout: float = 20.0,
     method: str = "GET",
+    explain: Explain | None = None,
     **kwargs: Any,
 ) -> requests.Response:
-    """GET `url`; turn network failures and error statuses into SourceError with a plain message."""
+    """GET `url`; turn network failures and error statuses into SourceError with a plain message.
+
+    `explain` sees every error status first: a network whose error body says more than its
+    status (a quota, an ended chat) turns it into its own SourceError.
+    """
     try:
         response = client.request(method, url, timeout=timeout, **kwargs)
     except netpolicy.AddressRefused as error:
@@ -84,6 +100,10 @@ def get(
         raise SourceError(f"{what} did not answer in time") from error
     except requests.RequestException as error:
         raise SourceError(f"{what} is unreachable: {type(error).__name__}") from error
+    if explain is not None and response.status_code >= 400:
+        explained = explain(response)
+        if explained is not None:
+            raise explained
     if response.status_code == 429:
         wait = retry_after(response, reset_header) or 60.0
         raise SourceError(f"{what} rate limit reached (429); waiting {wait:.0f} s", retry_after=wait)
