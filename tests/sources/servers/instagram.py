@@ -29,7 +29,7 @@ from tests.sources.servers.threads import graph_error, rate_limited
 def ig_media(number: int, tag: str = "kredcrew", caption: str = "") -> dict[str, Any]:
     """An IG Media object with the fields a hashtag's recent_media returns; one second apart each."""
     return {
-        "id": str(17900000000000000 + number),
+        "id": str(17900000000000000 + 100000 * (sum(map(ord, tag)) % 1000) + number),
         "caption": caption or f"photo {number} #{tag}",
         "media_type": "IMAGE",
         "media_url": f"https://scontent.cdninstagram.com/v/photo{number}.jpg",

@@ -90,6 +90,7 @@ class FakeYouTube:
         self.key = key
         self.video = "kredLive001"
         self.chat = "Cg0KC2tyZWRjcmV3MjAyNg"
+        self.advertised_chat: str | None = None  # what videos.list names, when not `chat`
         self.channel = "UCkredcrew000000000000A"
         self.live = True  # the channel is live on `video`
         self.ended = False  # the chat has ended
@@ -141,7 +142,7 @@ class FakeYouTube:
             if self.ended:
                 details["actualEndTime"] = "2026-11-25T14:00:00Z"
             else:
-                details["activeLiveChatId"] = self.chat
+                details["activeLiveChatId"] = self.advertised_chat or self.chat
             return {
                 "kind": "youtube#videoListResponse",
                 "items": [{"id": self.video, "liveStreamingDetails": details}],
