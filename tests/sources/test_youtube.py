@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from itertools import pairwise
 
 import pytest
 
@@ -32,7 +33,9 @@ PAID = [
         "superStickerMetadata": {"stickerId": "s1", "altText": "a waving cat", "language": "en"},
         "amountDisplayString": "€2.00", "tier": 1,
     }),
-    chat_message(103, kind="newSponsorEvent", newSponsorDetails={"memberLevelName": "Crew", "isUpgrade": False}),
+    chat_message(103, kind="newSponsorEvent", newSponsorDetails={
+        "memberLevelName": "Crew", "isUpgrade": False,
+    }),
     chat_message(104, kind="memberMilestoneChatEvent", memberMilestoneChatDetails={
         "userComment": "still here", "memberMonth": 6, "memberLevelName": "Crew",
     }),
@@ -75,7 +78,7 @@ def test_history_then_new_messages_at_the_interval_the_api_returns(db, youtube_a
     tokens = [r.get("pageToken") for r in youtube_api.chat_requests()]
     assert tokens[0] is None and tokens[1] == "GO3"  # each poll goes on from the last nextPageToken
     polls = [at for at, path, _ in youtube_api.requests if path.endswith("/liveChat/messages")]
-    assert all(later - earlier >= 0.3 for earlier, later in zip(polls, polls[1:]))  # pollingIntervalMillis
+    assert all(later - earlier >= 0.3 for earlier, later in pairwise(polls))  # pollingIntervalMillis
     health = sources_of(db, source_row(db, "kc")["feed_id"])[0]
     assert health["quota"]["limit"] == 10000 and health["quota"]["used"] >= 1 + 5 * len(polls)
 
