@@ -159,3 +159,20 @@ def test_a_collector_killed_mid_sweep_resumes_without_gap_or_duplicate(instagram
     adds = db.query_one("SELECT count(*) AS n FROM events WHERE type = 'item' AND op = 'add'")["n"]
     assert adds == total
     db.close()
+
+
+def test_curators_see_the_limit_and_the_24_hours_in_the_api_page_and_cli(
+    client, curators, db, instagram_api, collecting, runner
+):
+    instagram_api.media["kredcrew"] = [ig_media(0)]
+    create_feed(db, "kc", "#kredcrew", ["instagram"])
+    with collecting(**_settings(instagram_api)):
+        wait_for(lambda: len(feed_texts(db, "kc")) == 1)
+    source = client.get("/api/feeds/kc", headers=curators.token()).get_json()["sources"][0]
+    assert (source["quota"]["used"], source["quota"]["limit"]) == (1, 30)
+    assert "quota" not in client.get("/api/feeds/kc").get_json()["sources"][0]  # not for anonymous readers
+    curators.login(client)
+    page = client.get("/feeds/kc").get_data(as_text=True)
+    assert "1 of 30 per 7 days" in page and "only the last 24 hours" in page
+    listed = runner.invoke(args=["feed", "sources", "kc"]).output
+    assert "used 1 of 30 per 7 days" in listed and "only the last 24 hours" in listed
