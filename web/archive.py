@@ -37,6 +37,9 @@ IMPORT_FORMATS = {
     "twarc": "Posts: twarc2 / X API v2 responses (JSONL)",
     "mastodon": "Posts: Mastodon statuses (JSON array or JSONL)",
     "jetstream": "Posts: Bluesky Jetstream events (JSONL)",
+    "threads": "Posts: Threads keyword-search answers or posts (JSONL)",
+    "youtube": "Posts: YouTube live chat answers or messages (JSONL)",
+    "instagram": "Posts: Instagram recent_media answers or media (JSONL)",
 }
 
 
