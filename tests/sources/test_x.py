@@ -108,6 +108,7 @@ def test_the_read_budget_holds_across_collector_restarts(x_api, tmp_path):
         "TAGSTORY_X_BEARER_TOKEN": x_api.token,
         "TAGSTORY_X_DAILY_READ_BUDGET": "400",
         "TAGSTORY_X_POLL_SECONDS": "0.05",
+        "TAGSTORY_FETCH_ALLOW_PRIVATE": "1",  # the fake X listens on 127.0.0.1
     }
     process = _collect(database, tmp_path, "first", **env)
     try:
