@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
+import time
 
 import aggregator.collector as collector_module
 from aggregator.db import Database
@@ -147,3 +149,16 @@ def test_a_collector_killed_mid_backfill_resumes_without_gap_or_duplicate(thread
     texts = [r["text"] for r in db.query("SELECT i.text FROM feed_items m JOIN items i ON i.id = m.item_id")]
     assert sorted(texts) == sorted(f"thread {n} #kredcrew" for n in range(total))
     db.close()
+
+
+def test_queries_older_than_24_hours_leave_the_budget(db, threads_api, collecting):
+    threads_api.posts = [thread(n) for n in range(5)]
+    create_feed(db, "kc", "#kredcrew", ["threads"])
+    now = time.time()
+    spent = [[now - 25 * 3600, 3], [now - 3600, 2]]  # three queries a day ago, two an hour ago
+    with db.write() as tx:
+        tx.execute("UPDATE sources SET cursor = ?", [json.dumps({"spent": spent})])
+    with collecting(**_settings(threads_api, THREADS_DAILY_QUERY_BUDGET=3)):
+        row = wait_for(lambda: "budget" in ((r := source_row(db, "kc"))["last_error"] or "") and r)
+    assert threads_api.counted == 1 and len(feed_texts(db, "kc")) == 5  # 2 still counted + 1 = 3
+    assert "3 of 3 queries" in row["last_error"] and _health(db)["quota"]["resumes_at"]
