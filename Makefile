@@ -1,15 +1,19 @@
-# Tagstory: `make run` serves the demo, `make test` runs every test. See README.md.
+# Tagstory: `make run` serves the demo, `make check` runs the fast tests, `make test` runs every test
+# and the lint. See README.md.
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 5000
 PYTHON ?= python3
 
-.PHONY: run test lint format bench setup clean
+.PHONY: run check test lint format bench setup clean
 
 run: $(VENV)/.runtime static/vendor/.installed  ## serve the demo on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(PY) app.py
 
-test: $(VENV)/.dev static/vendor/.installed system-packages  ## install what the tests need, run them all
+check: $(VENV)/.dev static/vendor/.installed  ## the fast loop: the unit tier (no server process, no browser)
+	$(PY) -m pytest -m "not process and not browser"
+
+test: $(VENV)/.dev static/vendor/.installed system-packages lint  ## install what the tests need, lint, run them all
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev  ## ruff check and format check

@@ -125,8 +125,7 @@ def main() -> None:
         config["DEMO"] = False
     app = create_app(config)
     start_background_work(app)
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "5000"))
+    host, port = settings.server_address()
     print(f" * Tagstory on http://{host}:{port}", flush=True)
     if config["ASYNC_MODE"] == "gevent":
         serve_gevent(app, host, port)

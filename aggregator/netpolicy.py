@@ -35,7 +35,7 @@ class AddressRefused(ValueError):
 
 def allow_private(settings: Mapping[str, Any]) -> bool:
     """Whether the settings allow private addresses (FETCH_ALLOW_PRIVATE)."""
-    return bool(settings.get("FETCH_ALLOW_PRIVATE"))
+    return bool(settings["FETCH_ALLOW_PRIVATE"])
 
 
 def _embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:

@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aggregator.db import Database  # noqa: E402
+from bench.synthetic import synthetic_archive  # noqa: E402
 from stories.archive import from_archive  # noqa: E402
 from stories.formats import export_story, read_story_archive  # noqa: E402
-from tests.archive.synthetic import synthetic_archive  # noqa: E402
 
 
 def timed(label: str, action: Callable[[], Any], results: dict[str, dict[str, float]]) -> Any:

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aggregator.db import Database  # noqa: E402
+from bench.support import free_port, wait_for  # noqa: E402
+from bench.synthetic import synthetic_archive  # noqa: E402
 from stories.archive import from_archive  # noqa: E402
-from tests.archive.synthetic import synthetic_archive  # noqa: E402
-from tests.conftest import free_port, wait_for  # noqa: E402
 
 
 def _answers(url: str) -> bool:

@@ -27,8 +27,8 @@ from typing import Any
 import requests
 
 from bench.ingest import ingest
+from bench.support import ROOT, LiveServer
 from bench.viewers import MAX_ITEMS
-from tests.conftest import ROOT, LiveServer
 
 FEED = "bench"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -7,38 +7,42 @@ own process with `live_server`, on a free port and a temporary database.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
-from web.realtime import socketio  # noqa: E402
+from app import create_app
+from bench.support import ROOT, LiveServer, free_port, wait_for
+from web.realtime import socketio
 
 PASSWORD = "correct horse battery"
 
+# The test tiers (pyproject.toml): `make check` runs `unit` only, `make test` runs all three.
+BROWSER_FIXTURES = {"browser"}  # Chromium, and the live server every browser test talks to
+PROCESS_FIXTURES = {"live_server", "redis_url", "shared_site", "demo_site"}  # `python app.py`, redis-server
 
-def wait_for(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s: {condition}")
-        time.sleep(interval)
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it starts: `browser`, `process` (another process), else `unit`.
+
+    Fixture use decides (with everything the test's fixtures use in turn); a test that starts
+    a process by hand says so with an explicit `process` mark.
+    """
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        elif used & PROCESS_FIXTURES:
+            item.add_marker(pytest.mark.process)
+        if not (item.get_closest_marker("browser") or item.get_closest_marker("process")):
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture
@@ -134,74 +138,6 @@ def socket_client(app: Any, client: Any) -> Callable[..., Any]:
 def deliver(app: Any) -> Callable[[], int]:
     """Run the broadcaster once (in tests it has no background loop): push what was committed."""
     return app.extensions["tagstory.broadcaster"].deliver_pending
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class LiveServer:
-    """`python app.py` in its own process, as `make run` starts it, on a free port."""
-
-    def __init__(self, tmp: Path, env: dict[str, str] | None = None, args: list[str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.database = str(tmp / "live.sqlite")
-        self.log = tmp / f"server-{self.port}.log"
-        environment = {
-            **os.environ,
-            "PORT": str(self.port),
-            "TAGSTORY_DATABASE": self.database,
-            "TAGSTORY_SECRET_KEY": "live-test",
-            "TAGSTORY_DEMO": "0",
-            "TAGSTORY_REPLAY_SPEED": "0",
-            **(env or {}),
-        }
-        self.command = [sys.executable, str(ROOT / "app.py"), *(args or [])]
-        self.environment = environment
-        self._start()
-
-    def _start(self) -> None:
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT
-            )
-        wait_for(self._answers, timeout=30)
-
-    def _answers(self) -> bool:
-        if self.process.poll() is not None:
-            raise AssertionError(f"server exited: {self.log.read_text()}")
-        try:
-            return requests.get(self.url + "/api/feeds", timeout=1).ok
-        except requests.ConnectionError:
-            return False
-
-    def cli(self, *args: str) -> str:
-        """Run `flask --app app ARGS` against this server's database; return its output."""
-        result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", *args],
-            cwd=ROOT,
-            env={**os.environ, "TAGSTORY_DATABASE": self.database, "TAGSTORY_DEMO": "0"},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return result.stdout
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def restart(self) -> None:
-        """Stop the process and start a new one on the same port and database (cuts every socket)."""
-        self.stop()
-        self._start()
 
 
 @pytest.fixture

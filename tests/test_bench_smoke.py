@@ -1,6 +1,10 @@
 """Keep `make bench` from rotting: the whole fan-out bench at a tiny size (no timing asserts)."""
 
+import pytest
+
 from bench import fanout
+
+pytestmark = pytest.mark.process  # the bench starts its own servers and viewer processes
 
 
 def test_fanout_bench_delivers_every_item_once_to_every_viewer(capsys):

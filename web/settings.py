@@ -123,7 +123,9 @@ SOURCE_SETTINGS = (
         "Tagstory/0.1 (live hashtag aggregator)",
         "How the collectors introduce themselves to every network; add a contact URL or e-mail.",
     ),
-    Setting("HTTP_TIMEOUT", 20.0, "Seconds a source waits for a network's answer before it retries."),
+    Setting(
+        "HTTP_TIMEOUT", 20.0, "Seconds a source waits for a network's answer before it retries; 0 = no limit."
+    ),
     Setting(
         "X_BEARER_TOKEN",
         None,
@@ -187,9 +189,11 @@ SOURCE_SETTINGS = (
     Setting(
         "BLUESKY_BACKFILL_PAGES",
         10,
-        "Pages of 100 posts per hashtag a new `bluesky` source reads from search (with an app password).",
+        "Pages of 100 posts per hashtag a new `bluesky` source searches (with an app password); 0 = none.",
     ),
-    Setting("RSS_POLL_SECONDS", 300.0, "Seconds between two conditional GETs of an `rss` feed."),
+    Setting(
+        "RSS_POLL_SECONDS", 300.0, "Seconds between two conditional GETs of an `rss` feed; 0 = no pause."
+    ),
     Setting(
         "THREADS_ACCESS_TOKEN",
         None,
@@ -242,6 +246,12 @@ SOURCE_SETTINGS = (
 
 SETTINGS = SETTINGS + SOURCE_SETTINGS
 
+# Not settings of the app but of the server `python app.py` starts: plain variables, no TAGSTORY_.
+SERVER_VARIABLES = (
+    Setting("HOST", "127.0.0.1", "Address `python app.py` (make run) listens on."),
+    Setting("PORT", 5000, "Port `python app.py` (make run) listens on."),
+)
+
 _BOOLEAN_FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -264,6 +274,13 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         if raw is not None:
             found[setting.name] = _coerce(raw, setting.default)
     return found
+
+
+def server_address(environ: dict[str, str] | None = None) -> tuple[str, int]:
+    """HOST and PORT for `python app.py`, from the environment or their declared defaults."""
+    environ = os.environ if environ is None else environ
+    declared = {variable.name: variable.default for variable in SERVER_VARIABLES}
+    return environ.get("HOST", declared["HOST"]), int(environ.get("PORT", declared["PORT"]))
 
 
 def defaults() -> dict[str, Any]:

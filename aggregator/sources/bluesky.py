@@ -50,15 +50,15 @@ class BlueskySource:
         self.tags = hashtags(query)
         if not self.tags:
             raise SourceError(f"the query '{query}' has no hashtag for Bluesky to follow")
-        instances = [u.strip() for u in (settings.get("JETSTREAM_URLS") or "").split(",") if u.strip()]
+        instances = [u.strip() for u in (settings["JETSTREAM_URLS"] or "").split(",") if u.strip()]
         self.instances = [target] if target else instances
         if not self.instances:
             raise SourceError(
                 "Bluesky needs a Jetstream URL: set TAGSTORY_JETSTREAM_URLS or use bluesky:WS-URL"
             )
-        self.rewind_us = int(float(settings.get("JETSTREAM_REWIND_SECONDS") or 5) * 1_000_000)
-        self.user_agent = settings.get("USER_AGENT") or "Tagstory"
-        self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
+        self.rewind_us = int(float(settings["JETSTREAM_REWIND_SECONDS"]) * 1_000_000)
+        self.user_agent = settings["USER_AGENT"]
+        self.timeout = http.timeout_seconds(settings)
         self.allowed_private = netpolicy.allow_private(settings)
         self.key = f"{target}|{query}"
         self.search = BlueskySearch.from_settings(self.tags, settings)

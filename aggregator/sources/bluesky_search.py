@@ -48,16 +48,16 @@ class BlueskySearch:
         self.api = api.rstrip("/")
         self.handle = handle
         self.password = password
-        self.pages = int(settings.get("BLUESKY_BACKFILL_PAGES") or 10)
+        self.pages = int(settings["BLUESKY_BACKFILL_PAGES"])
         self.http = http.Http(settings, f"Bluesky API {self.api}")
 
     @classmethod
     def from_settings(cls, tags: list[str], settings: dict[str, Any]) -> BlueskySearch | None:
-        """A search when the account is configured, else None."""
-        handle, password = settings.get("BLUESKY_HANDLE"), settings.get("BLUESKY_APP_PASSWORD")
-        if not handle or not password:
+        """A search when the account is configured and BLUESKY_BACKFILL_PAGES is not 0, else None."""
+        handle, password = settings["BLUESKY_HANDLE"], settings["BLUESKY_APP_PASSWORD"]
+        if not handle or not password or int(settings["BLUESKY_BACKFILL_PAGES"]) == 0:
             return None
-        return cls(tags, settings.get("BLUESKY_API_URL") or "https://bsky.social", handle, password, settings)
+        return cls(tags, settings["BLUESKY_API_URL"], handle, password, settings)
 
     def _log_in(self) -> None:
         try:

@@ -15,7 +15,12 @@ from aggregator.sources import SourceError
 
 AUTH_RETRY = 900.0  # a rejected credential is retried after 15 minutes
 REFUSED_RETRY = 3600.0  # an address the policy refuses is tried again after an hour (DNS may change)
-DEFAULT_USER_AGENT = "Tagstory/0.1 (live hashtag aggregator; +https://github.com/tagstory)"
+
+
+def timeout_seconds(settings: dict[str, Any]) -> float | None:
+    """HTTP_TIMEOUT as a socket timeout: seconds, or None (no limit) when it is 0."""
+    seconds = float(settings["HTTP_TIMEOUT"])
+    return seconds if seconds > 0 else None
 
 
 class Http:
@@ -27,8 +32,8 @@ class Http:
     def __init__(self, settings: dict[str, Any], what: str) -> None:
         self.what = what
         self.session = netpolicy.guarded_session(settings)
-        self.session.headers["User-Agent"] = settings.get("USER_AGENT") or DEFAULT_USER_AGENT
-        self.timeout = float(settings.get("HTTP_TIMEOUT") or 20.0)
+        self.session.headers["User-Agent"] = settings["USER_AGENT"]
+        self.timeout = timeout_seconds(settings)
 
     def get(
         self,

@@ -117,7 +117,7 @@ def server_url(target: str) -> str:
 
 def tokens(settings: dict[str, Any]) -> dict[str, str]:
     """MASTODON_TOKENS `host=token,host=token` as a dict (never logged)."""
-    pairs = (part.split("=", 1) for part in (settings.get("MASTODON_TOKENS") or "").split(",") if "=" in part)
+    pairs = (part.split("=", 1) for part in (settings["MASTODON_TOKENS"] or "").split(",") if "=" in part)
     return {host.strip().lower(): token.strip() for host, token in pairs}
 
 
@@ -136,9 +136,9 @@ class MastodonSource:
         self.tags = hashtags(query)
         if not self.tags:
             raise SourceError(f"the query '{query}' has no hashtag for Mastodon to follow")
-        self.poll_seconds = float(settings.get("MASTODON_POLL_SECONDS") or 20)
-        self.backfill_pages = int(settings.get("MASTODON_BACKFILL_PAGES") or 0)
-        self.per_window = int(settings.get("MASTODON_REQUESTS_PER_5_MINUTES") or 300)
+        self.poll_seconds = float(settings["MASTODON_POLL_SECONDS"])
+        self.backfill_pages = int(settings["MASTODON_BACKFILL_PAGES"])
+        self.per_window = int(settings["MASTODON_REQUESTS_PER_5_MINUTES"])
         self.what = f"Mastodon server {self.host}"
         self.http = http.Http(settings, self.what)
         token = tokens(settings).get(self.host)

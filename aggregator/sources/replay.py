@@ -57,7 +57,7 @@ def parse_target(target: str) -> tuple[str, float | None]:
 
 def replay_path(file: str, settings: dict[str, Any]) -> Path:
     """Where `file` is, resolved inside the replay folder; SpecError when it leads outside."""
-    root = Path(settings.get("REPLAY_ROOT") or ".").resolve()
+    root = Path(settings["REPLAY_ROOT"]).resolve()
     path = (root / file).resolve()
     if not path.is_relative_to(root):
         raise SpecError(f"replay:{file} leads outside the replay folder (a link or '..'); refused")
@@ -79,7 +79,7 @@ class ReplaySource:
             path = replay_path(file, settings)
         except SpecError as error:
             raise SourceError(str(error), retry_after=3600.0, rate_limited=False) from error
-        return cls(path, float(settings.get("REPLAY_SPEED", 60)) if speed is None else speed)
+        return cls(path, float(settings["REPLAY_SPEED"]) if speed is None else speed)
 
     def _delay(self, previous: str | None, current: str) -> float:
         if not self.speed or previous is None:

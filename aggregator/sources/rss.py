@@ -79,7 +79,7 @@ class RssSource:
         self.url = url
         self.everything = option == "all"
         self.tags = hashtags(query)
-        self.poll_seconds = float(settings.get("RSS_POLL_SECONDS") or 300)
+        self.poll_seconds = float(settings["RSS_POLL_SECONDS"])
         self.http = http.Http(settings, f"RSS feed {url}")
 
     def _wanted(self, entry: Any, item: Item) -> bool:

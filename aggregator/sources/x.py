@@ -25,7 +25,7 @@ from requests.adapters import HTTPAdapter
 from aggregator import netpolicy
 from aggregator.items import InvalidItem
 from aggregator.sources import Batch, SourceError
-from aggregator.sources.http import AUTH_RETRY, DEFAULT_USER_AGENT, refused
+from aggregator.sources.http import AUTH_RETRY, refused, timeout_seconds
 from aggregator.sources.x_payload import item_from_tweet
 
 X_HOST = "https://api.twitter.com"  # where tweepy sends every request
@@ -46,7 +46,7 @@ MEDIA_FIELDS = ["type", "url", "preview_image_url", "alt_text", "width", "height
 class _Rebased(netpolicy.GuardedAdapter):
     """Sends tweepy's requests to X_API_URL (a local server in tests) with a timeout, within the policy."""
 
-    def __init__(self, base: str, timeout: float, allowed_private: bool) -> None:
+    def __init__(self, base: str, timeout: float | None, allowed_private: bool) -> None:
         super().__init__(allowed_private)
         self.base = base.rstrip("/")
         self.timeout = timeout
@@ -131,7 +131,7 @@ class XSource:
     """The feed's query on X's recent search, polled with since_id within a daily read budget."""
 
     def __init__(self, query: str, settings: dict[str, Any]) -> None:
-        token = settings.get("X_BEARER_TOKEN")
+        token = settings["X_BEARER_TOKEN"]
         if not token:
             raise SourceError(
                 "X needs TAGSTORY_X_BEARER_TOKEN (an X API bearer token)",
@@ -139,17 +139,17 @@ class XSource:
                 rate_limited=False,
             )
         self.query = query
-        self.budget = int(settings.get("X_DAILY_READ_BUDGET") or 0)
-        self.poll_seconds = float(settings.get("X_POLL_SECONDS") or 60)
-        self.backfill = bool(settings.get("X_BACKFILL", True))
+        self.budget = int(settings["X_DAILY_READ_BUDGET"])
+        self.poll_seconds = float(settings["X_POLL_SECONDS"])
+        self.backfill = bool(settings["X_BACKFILL"])
         logging.getLogger("tweepy.client").setLevel(logging.INFO)  # its DEBUG lines carry the bearer token
-        self.stream = bool(settings.get("X_STREAM"))
+        self.stream = bool(settings["X_STREAM"])
         self.token = token
         self.client = tweepy.Client(bearer_token=token, return_type=dict)
-        self.client.user_agent = settings.get("USER_AGENT") or DEFAULT_USER_AGENT
+        self.client.user_agent = settings["USER_AGENT"]
         self.adapter = _Rebased(
-            settings.get("X_API_URL") or X_HOST,
-            float(settings.get("HTTP_TIMEOUT") or 20),
+            settings["X_API_URL"],
+            timeout_seconds(settings),
             netpolicy.allow_private(settings),
         )
         self.client.session.mount(X_HOST, self.adapter)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from aggregator.feeds import create_feed
-from tests.archive.synthetic import synthetic_archive
+from bench.synthetic import synthetic_archive
 from tests.factories import cheap_passwords
 
 pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)

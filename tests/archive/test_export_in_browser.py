@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.synthetic import synthetic_archive
 from stories.archive import from_archive
 from stories.formats import export_story
 from stories.media import MediaFetcher
 from tests.archive.conftest import curated_story
-from tests.archive.synthetic import synthetic_archive
 from tests.conftest import ARTIFACTS
 
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from aggregator.feeds import create_feed, get_feed, list_items
+from bench.synthetic import synthetic_archive
 from stories.archive import to_archive
 from stories.model import get_header
 from tests.archive.conftest import FIXTURES, curated_story
-from tests.archive.synthetic import synthetic_archive
 from tests.factories import cheap_passwords
 
 pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)

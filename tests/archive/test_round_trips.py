@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from bench.synthetic import synthetic_archive
 from stories.archive import archive_from_text, from_archive, to_archive
 from stories.formats import export_story
 from stories.formats.markdown import escape
 from stories.model import get_header
 from tests.archive.conftest import curated_story
-from tests.archive.synthetic import synthetic_archive
 
 
 def comparable(archive: dict[str, Any]) -> dict[str, Any]:

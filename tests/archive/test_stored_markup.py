@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from aggregator.feeds import create_feed
+from bench.synthetic import synthetic_archive
 from tests.archive.conftest import FIXTURES
-from tests.archive.synthetic import synthetic_archive
 
 HOSTILE = '<p onclick="steal()">Hi <script>alert(1)</script><a href="javascript:alert(2)">there</a></p>'
 NEEDLES = ("<script", "onclick", "javascript:")

@@ -1,4 +1,4 @@
-"""Helpers for the desk's tests: feeds with items, stories, and logged-in curators."""
+"""The desk's fixtures: feeds with items, stories, logged-in curators (built by tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from aggregator.feeds import create_feed, get_feed
-from aggregator.items import item_from_dict, store_items
+from aggregator.feeds import get_feed
 from stories.curators import create_curator, get_curator, session_generation
+from tests import factories
 
 
 @pytest.fixture
 def feed(db: Any) -> dict[str, Any]:
     """An empty feed named `demo`."""
-    return create_feed(db, "demo", "#demo", [])
+    return factories.feed(db)
 
 
 @pytest.fixture
@@ -24,14 +24,12 @@ def post(db: Any, feed: dict[str, Any]) -> Callable[..., dict[str, Any]]:
     """Store one item into `demo` through the pipeline: post(n, text=..., author=..., **fields)."""
 
     def make(n: int, text: str | None = None, author: str = "Tess", **fields: Any) -> dict[str, Any]:
-        data = {
-            "source": "test",
-            "source_id": str(n),
-            "text": text or f"post {n}",
-            "author": {"name": author, "handle": author.lower()},
-            **fields,
-        }
-        return store_items(db, get_feed(db, "demo"), [item_from_dict(data)])[0]
+        author_fields = {"name": author, "handle": author.lower()}
+        stored = factories.post(
+            db, get_feed(db, "demo"), n, text=text or f"post {n}", author=author_fields, **fields
+        )
+        assert stored, f"post {n} was a duplicate"
+        return stored
 
     return make
 
@@ -63,7 +61,5 @@ def events_named(sio: Any, name: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def story(db: Any, feed: dict[str, Any], curator_client: Any) -> dict[str, Any]:
     """A draft story `s` on the `demo` feed, owned by curator `owner`."""
-    from stories.model import create_story
-
     curator_client("owner")
-    return create_story(db, "S", feed["id"], get_curator(db, "owner"), slug="s")
+    return factories.story(db, get_curator(db, "owner"), "S", status="draft", slug="s")

@@ -17,6 +17,8 @@ from tests.conftest import ROOT
 from tests.sources.conftest import wait_for
 from tests.sources.servers import status
 
+pytestmark = pytest.mark.process  # each test starts `flask collect` (and a web server) by hand
+
 
 @pytest.fixture(autouse=True)
 def _allow_private(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 
+import pytest
+
 import aggregator.collector as collector_module
 from aggregator.db import Database
 from aggregator.feeds import create_feed, sources_of
@@ -123,6 +125,7 @@ def test_503_and_truncated_json_are_retried_without_loss(db, instagram_api, coll
     assert len(set(feed_texts(db, "kc"))) == 120 == len(feed_texts(db, "kc"))
 
 
+@pytest.mark.process  # starts `flask collect` twice, killing the first
 def test_a_collector_killed_mid_sweep_resumes_without_gap_or_duplicate(instagram_api, tmp_path):
     from tests.sources.test_collect_process import _collect, _stop
 

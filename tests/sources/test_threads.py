@@ -7,6 +7,8 @@ import logging
 import signal
 import time
 
+import pytest
+
 import aggregator.collector as collector_module
 from aggregator.db import Database
 from aggregator.feeds import create_feed, sources_of
@@ -115,6 +117,7 @@ def test_503_timeout_and_truncated_json_are_retried_without_loss(db, threads_api
     assert len(set(feed_texts(db, "kc"))) == 120 == len(feed_texts(db, "kc"))
 
 
+@pytest.mark.process  # starts `flask collect` twice, killing the first
 def test_a_collector_killed_mid_backfill_resumes_without_gap_or_duplicate(threads_api, tmp_path):
     from tests.sources.test_collect_process import _collect, _stop
 

@@ -95,6 +95,7 @@ def test_the_read_budget_holds_on_the_filtered_stream(db, x_api, collecting):
     assert len(feed_texts(db, "kc")) == 40 + sum(1 for n in range(100, number) if n % 3)
 
 
+@pytest.mark.process  # starts `flask collect` three times
 def test_the_read_budget_holds_across_collector_restarts(x_api, tmp_path):
     from aggregator.db import Database
     from tests.sources.test_collect_process import _collect, _stop

@@ -169,6 +169,7 @@ def test_truncated_json_and_503_are_retried_from_the_same_page(db, youtube_api, 
     assert feed_texts(db, "kc") == [f"chat {n} #kredcrew" for n in range(5)]
 
 
+@pytest.mark.process  # starts `flask collect` twice, killing the first
 def test_a_collector_killed_mid_chat_resumes_from_its_page_token(youtube_api, tmp_path):
     from tests.sources.test_collect_process import _collect, _stop
 

@@ -1,0 +1,100 @@
+"""What the tests and the bench share: a live `python app.py` on a free port, condition waits.
+
+It lives in bench/ because the bench runs without the tests (bench/ never imports tests/),
+while the tests may use the bench (tests/conftest.py builds its fixtures on this module).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {condition}")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    """`python app.py` in its own process, as `make run` starts it, on a free port."""
+
+    def __init__(self, tmp: Path, env: dict[str, str] | None = None, args: list[str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database = str(tmp / "live.sqlite")
+        self.log = tmp / f"server-{self.port}.log"
+        environment = {
+            **os.environ,
+            "PORT": str(self.port),
+            "TAGSTORY_DATABASE": self.database,
+            "TAGSTORY_SECRET_KEY": "live-test",
+            "TAGSTORY_DEMO": "0",
+            "TAGSTORY_REPLAY_SPEED": "0",
+            **(env or {}),
+        }
+        self.command = [sys.executable, str(ROOT / "app.py"), *(args or [])]
+        self.environment = environment
+        self._start()
+
+    def _start(self) -> None:
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_for(self._answers, timeout=30)
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"server exited: {self.log.read_text()}")
+        try:
+            return requests.get(self.url + "/api/feeds", timeout=1).ok
+        except requests.ConnectionError:
+            return False
+
+    def cli(self, *args: str) -> str:
+        """Run `flask --app app ARGS` against this server's database; return its output."""
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", *args],
+            cwd=ROOT,
+            env={**os.environ, "TAGSTORY_DATABASE": self.database, "TAGSTORY_DEMO": "0"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def restart(self) -> None:
+        """Stop the process and start a new one on the same port and database (cuts every socket)."""
+        self.stop()
+        self._start()
