@@ -46,7 +46,7 @@ class InstagramSource:
     """The feed's hashtags on Instagram, through a business or creator account."""
 
     def __init__(self, query: str, settings: dict[str, Any]) -> None:
-        user, token = settings.get("INSTAGRAM_USER_ID"), settings.get("INSTAGRAM_ACCESS_TOKEN")
+        user, token = settings["INSTAGRAM_USER_ID"], settings["INSTAGRAM_ACCESS_TOKEN"]
         if not user or not token:
             raise SourceError(
                 "Instagram needs TAGSTORY_INSTAGRAM_USER_ID (the Instagram business or creator account's id)"

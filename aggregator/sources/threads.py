@@ -46,7 +46,7 @@ class ThreadsSource:
     """The feed's hashtags on the Threads keyword search (topic tags, most recent first)."""
 
     def __init__(self, query: str, settings: dict[str, Any]) -> None:
-        token = settings.get("THREADS_ACCESS_TOKEN")
+        token = settings["THREADS_ACCESS_TOKEN"]
         if not token:
             raise SourceError(
                 "Threads needs TAGSTORY_THREADS_ACCESS_TOKEN (a Threads user access token"

@@ -123,7 +123,7 @@ class YouTubeSource:
 
     def __init__(self, target: str, query: str, settings: dict[str, Any]) -> None:
         self.kind, self.name = parse_target(target)
-        key, token = settings.get("YOUTUBE_API_KEY"), settings.get("YOUTUBE_OAUTH_TOKEN")
+        key, token = settings["YOUTUBE_API_KEY"], settings["YOUTUBE_OAUTH_TOKEN"]
         if not key and not token:
             raise SourceError(
                 "YouTube needs TAGSTORY_YOUTUBE_API_KEY (a Google Cloud API key with the YouTube"
@@ -132,7 +132,7 @@ class YouTubeSource:
                 rate_limited=False,
             )
         self.base = str(settings["YOUTUBE_API_URL"]).rstrip("/")
-        self.tags = hashtags(query) if settings.get("YOUTUBE_HASHTAG_ONLY") else []
+        self.tags = hashtags(query) if settings["YOUTUBE_HASHTAG_ONLY"] else []
         self.recheck = float(settings["YOUTUBE_CHANNEL_RECHECK_SECONDS"])
         self.daily_units = int(settings["YOUTUBE_DAILY_QUOTA_UNITS"])
         self.http = http.Http(settings, "YouTube")
