@@ -20,7 +20,8 @@ from flask import Flask
 
 from aggregator.collector import Collector
 from aggregator.db import Database
-from web import api, archive, cli, desk, desk_events, errors, exports, pages, realtime, security, settings
+from web import accounts, archive, desk, errors, feeds, home, realtime, security, settings, stories
+from web.sockets import socketio
 
 
 def _secret_key(instance: Path) -> str:
@@ -59,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["tagstory.db"] = db
     app.extensions["tagstory.broadcaster"] = broadcaster
 
-    realtime.socketio.init_app(
+    socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=queue,
@@ -68,13 +69,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     security.init_app(app)
     errors.init_app(app)
-    api.init_app(app)
-    pages.init_app(app)
-    desk.init_app(app)
-    desk_events.init_app(app)
-    archive.init_app(app)
-    exports.init_app(app)
-    cli.init_app(app)
+    home.init_app(app)
+    for feature in (accounts, feeds, stories, desk, archive):
+        feature.init_app(app)
     return app
 
 
@@ -82,9 +79,9 @@ def start_background_work(app: Flask) -> None:
     """Start the broadcaster, the doorbell listener, the demo and the collectors of a serving process."""
     db = app.extensions["tagstory.db"]
     broadcaster = app.extensions["tagstory.broadcaster"]
-    realtime.socketio.start_background_task(broadcaster.run)
+    socketio.start_background_task(broadcaster.run)
     if app.config["MESSAGE_QUEUE"]:
-        realtime.socketio.start_background_task(broadcaster.listen, app.config["MESSAGE_QUEUE"])
+        socketio.start_background_task(broadcaster.listen, app.config["MESSAGE_QUEUE"])
     if app.config["DEMO"]:
         from stories.demo import install_demo
 
@@ -92,7 +89,7 @@ def start_background_work(app: Flask) -> None:
     if app.config["COLLECT"]:
         collector = Collector(db, app.config)
         app.extensions["tagstory.collector"] = collector
-        realtime.socketio.start_background_task(collector.run_forever)
+        socketio.start_background_task(collector.run_forever)
 
 
 def serve_gevent(app: Flask, host: str, port: int) -> None:
@@ -130,7 +127,7 @@ def main() -> None:
     if config["ASYNC_MODE"] == "gevent":
         serve_gevent(app, host, port)
     else:  # threading (Werkzeug's server) is only for comparing async modes: make bench
-        realtime.socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
+        socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
 
 
 if __name__ == "__main__":

@@ -433,7 +433,7 @@ def test_a_lone_surrogate_in_a_socket_join_gets_an_error_ack(world, socket_clien
 
 
 def test_the_story_history_keeps_its_cap_and_refuses_bad_limits(app, client, world):
-    from web.desk import HISTORY_LIMIT
+    from web.desk.api import HISTORY_LIMIT
 
     headers = world["headers"]
     for n in range(HISTORY_LIMIT + 5):

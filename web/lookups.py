@@ -1,5 +1,5 @@
-"""What views need from the request, written once: the database, the JSON body, and a
-feed or a story by name — or the 4xx that says why not."""
+"""What views need from the request, written once: the database, the JSON body, a feed or
+a story by name — or the 4xx that says why not — and what the asker may see of them."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from flask import abort, current_app, request
 
 from aggregator import eventlog, jsontext
 from aggregator.db import Database
-from aggregator.feeds import get_feed
-from stories.model import can_edit, get_header
+from aggregator.feeds import get_feed, list_items
+from stories.model import can_edit, get_header, list_stories
 from web.security import current_curator
+
+FIRST_PAGE = 100  # items a feed page shows before live ones arrive
 
 
 def database() -> Database:
@@ -69,3 +71,16 @@ def editable_story(slug: str) -> dict[str, Any]:
     if not can_edit(database(), story, current_curator()):
         abort(403, f"only the curators of '{slug}' can change it")
     return story
+
+
+def visible_stories() -> list[dict[str, Any]]:
+    """Every story the asker may see: all but drafts, and the drafts they are a curator of."""
+    db, curator = database(), current_curator()
+    return [s for s in list_stories(db) if s["status"] != "draft" or can_edit(db, s, curator)]
+
+
+def latest_items(feed: dict[str, Any]) -> list[dict[str, Any]]:
+    """The newest FIRST_PAGE items a feed's page shows before live ones arrive (deleted ones left out)."""
+    return [
+        item for item in list_items(database(), feed, limit=FIRST_PAGE, newest=True) if not item["deleted"]
+    ]

@@ -16,23 +16,18 @@ import time
 from typing import Any
 
 from flask import current_app, request
-from flask_socketio import SocketIO, join_room, leave_room
+from flask_socketio import join_room, leave_room
 
 from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import feed_exists
 from aggregator.moderation import desk_room
 from stories.model import can_edit, get_header, status_and_log_end
-from web import socket_json
 from web.lookups import database
 from web.security import session_curator
+from web.sockets import socketio
 
 log = logging.getLogger(__name__)
-
-# Each connection's events are handled one after another by the greenlet that reads it: a
-# client that sends a thousand joins at once queues them on its own connection (backpressure)
-# instead of spawning a thousand handlers that every other request waits behind.
-socketio = SocketIO(async_handlers=False, json=socket_json)
 
 CATCH_UP_PAGE = 100  # events per acknowledgement; a longer gap is fetched in pages (`more`)
 CATCH_UP_READERS = 2  # joins reading a page at once in this process; the others wait their turn

@@ -1,15 +1,13 @@
-"""The JSON API under /api: feeds, items and stories (see docs/api.md)."""
+"""The feeds' JSON API under /api: feeds, their sources and their items (see docs/api.md)."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
-from aggregator.errors import Conflict, NotFound
 from aggregator.feeds import (
-    FeedError,
     StreamFilter,
     add_source,
     create_feed,
@@ -24,41 +22,15 @@ from aggregator.feeds import (
     set_source_state,
     sources_of,
 )
-from aggregator.items import InvalidItem, item_from_dict, store_items
-from aggregator.sources import SpecError
-from stories.elements import add_element, list_elements, remove_element, update_element
-from stories.model import StoryError, can_edit, create_story, list_stories, update_meta
-from web.lookups import database, editable_story, feed_or_404, int_arg, json_body, story_or_404
+from aggregator.items import item_from_dict, store_items
+from web.errors import answer_domain_errors
+from web.feeds.collecting import refresh_collector
+from web.lookups import database, feed_or_404, int_arg, json_body, story_or_404
 from web.security import curator_required, current_curator
 
-api = Blueprint("api", __name__, url_prefix="/api")
+api = answer_domain_errors(Blueprint("feeds_api", __name__, url_prefix="/api"))
 
 MAX_PAGE = 500
-
-
-def _collector() -> Any:
-    return current_app.extensions.get("tagstory.collector")
-
-
-@api.errorhandler(FeedError)
-@api.errorhandler(SpecError)
-@api.errorhandler(StoryError)
-@api.errorhandler(InvalidItem)
-def bad_request(error: ValueError) -> Any:
-    """A domain rule refused the request: 400 with its reason."""
-    return jsonify(error=str(error)), 400
-
-
-@api.errorhandler(NotFound)
-def not_found(error: NotFound) -> Any:
-    """A missing element or item: 404 with its reason."""
-    return jsonify(error=str(error)), 404
-
-
-@api.errorhandler(Conflict)
-def conflict(error: Conflict) -> Any:
-    """A change based on a stale version: 409 with the current state, nothing overwritten."""
-    return jsonify(error=str(error), current=error.current), 409
 
 
 @api.get("/feeds")
@@ -76,7 +48,7 @@ def feeds_create() -> Any:
     feed = create_feed(
         database(), data.get("name"), data.get("query"), data.get("sources") or [], current_app.config
     )
-    _refresh_collector()
+    refresh_collector()
     return jsonify(feed), 201
 
 
@@ -107,11 +79,6 @@ def _stream_filter() -> StreamFilter:
     )
 
 
-def _refresh_collector() -> None:
-    if _collector():
-        _collector().refresh()
-
-
 @api.post("/feeds/<name>/sources")
 @curator_required
 def sources_create(name: str) -> Any:
@@ -119,7 +86,7 @@ def sources_create(name: str) -> Any:
     feed = feed_or_404(name)
     spec = json_body().get("spec")
     add_source(database(), feed, spec, current_app.config)
-    _refresh_collector()
+    refresh_collector()
     return jsonify(find_source(database(), feed, spec)), 201
 
 
@@ -129,7 +96,7 @@ def sources_update(name: str, source_id: str) -> Any:
     """Pause or resume a source: {state: paused|running}."""
     feed = feed_or_404(name)
     source = set_source_state(database(), feed, source_id, json_body().get("state"))
-    _refresh_collector()
+    refresh_collector()
     return jsonify(source)
 
 
@@ -182,78 +149,3 @@ def items_moderate(name: str, item_id: str) -> Any:
     feed = feed_or_404(name)
     item = set_item_status(database(), feed, item_id, json_body().get("status"), current_curator()["name"])
     return jsonify(item)
-
-
-@api.get("/stories")
-def stories_index() -> Any:
-    """Every story a viewer may see (drafts only to their curators)."""
-    curator = current_curator()
-    visible = [
-        s for s in list_stories(database()) if s["status"] != "draft" or can_edit(database(), s, curator)
-    ]
-    return jsonify(visible)
-
-
-@api.post("/stories")
-@curator_required
-def stories_create() -> Any:
-    """Create a story: {title, feed, description?, slug?, status?}."""
-    data = json_body()
-    feed = feed_or_404(data["feed"]) if isinstance(data.get("feed"), str) else None
-    if data.get("feed") is not None and feed is None:
-        abort(400, "'feed' must be a feed name")
-    story = create_story(
-        database(),
-        data.get("title"),
-        feed["id"] if feed else None,
-        current_curator(),
-        slug=data.get("slug"),
-        description=data.get("description") or "",
-        status=data.get("status") or "draft",
-    )
-    return jsonify({**story, "elements": []}), 201
-
-
-@api.get("/stories/<slug>")
-def stories_show(slug: str) -> Any:
-    """A story with its elements in story order."""
-    story = story_or_404(slug)
-    return jsonify({**story, "elements": list_elements(database(), story)})
-
-
-@api.patch("/stories/<slug>")
-@curator_required
-def stories_update(slug: str) -> Any:
-    """Change a story's title, description, cover, status or byline."""
-    story = editable_story(slug)
-    return jsonify(update_meta(database(), story, json_body(), current_curator()["name"]))
-
-
-@api.post("/stories/<slug>/elements")
-@curator_required
-def elements_create(slug: str) -> Any:
-    """Pin an item, or add a text block or a link, at `position` (default: the end)."""
-    story = editable_story(slug)
-    return jsonify(add_element(database(), story, json_body(), current_curator()["name"])), 201
-
-
-@api.patch("/stories/<slug>/elements/<element_id>")
-@curator_required
-def elements_update(slug: str, element_id: str) -> Any:
-    """Move (position) or edit (annotation, text, style, title) an element."""
-    story = editable_story(slug)
-    return jsonify(update_element(database(), story, element_id, json_body(), current_curator()["name"]))
-
-
-@api.delete("/stories/<slug>/elements/<element_id>")
-@curator_required
-def elements_delete(slug: str, element_id: str) -> Any:
-    """Remove an element from the story."""
-    story = editable_story(slug)
-    remove_element(database(), story, element_id, current_curator()["name"])
-    return "", 204
-
-
-def init_app(app: Any) -> None:
-    """Mount the API."""
-    app.register_blueprint(api)

@@ -99,3 +99,6 @@ def import_command(file: Path, fmt: str, feed_name: str | None, slug: str | None
             f"{file}: not UTF-8 text ({error.reason}); nothing was imported"
         ) from error
     click.echo(summary.describe())
+
+
+COMMANDS = (export_command, import_command)

@@ -17,8 +17,8 @@ from flask_socketio import join_room
 
 from stories.model import can_edit, get_header
 from web.lookups import database
-from web.realtime import socketio
 from web.security import session_curator
+from web.sockets import socketio
 
 
 def editing_room(slug: str) -> str:

@@ -1,4 +1,4 @@
-"""Archive pages: a story's JSON and Markdown downloads, and the curators' import form."""
+"""Archive pages: a story's downloads (one HTML file, JSON, Markdown) and the curators' import form."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -23,10 +23,10 @@ from aggregator.feeds import list_feeds
 from aggregator.imports import ImportFileError, created_feed_note, import_file
 from stories.archive import ArchiveError, from_archive
 from stories.formats import STORY_IMPORT_FORMATS, read_story_archive
+from web.archive.cache import export_response
 from web.errors import handle_error
-from web.exports import export_response
 from web.lookups import database, story_or_404
-from web.security import csrf_ok, current_curator
+from web.security import EXPORT_CSP, content_security_policy, csrf_ok, current_curator, login_first
 
 archive = Blueprint("archive", __name__)
 
@@ -41,6 +41,13 @@ IMPORT_FORMATS = {
     "youtube": "Posts: YouTube live chat answers or messages (JSONL)",
     "instagram": "Posts: Instagram recent_media answers or media (JSONL)",
 }
+
+
+@archive.get("/stories/<slug>/export.html")
+@content_security_policy(EXPORT_CSP)
+def export_html(slug: str) -> Response:
+    """The story as one self-contained HTML file (its own inline CSS, no script)."""
+    return export_response(database(), story_or_404(slug), "html")
 
 
 @archive.get("/stories/<slug>/export.<any(json, md):fmt>")
@@ -62,11 +69,12 @@ def import_page() -> Any:
     """Curators upload a story (Tagstory, Storify) or a file of posts for a feed."""
     curator = current_curator()
     if curator is None:
-        return redirect(url_for("pages.login", next=request.path))
+        return login_first()
     if request.method == "GET":
         return _form()
     # Uploads may be bigger than other requests (MAX_CONTENT_LENGTH): set before the body is read.
     request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+    g.size_setting = "IMPORT_MAX_BYTES"  # what a 413 names as the limit
     if not csrf_ok():
         abort(400, "The form expired; reload the page and try again.")
     try:
@@ -94,20 +102,20 @@ def _import_upload(curator: dict[str, Any]) -> Any:
             if story.get("created_feed"):
                 flash(created_feed_note(**story["created_feed"]))
             flash(f"Imported the story '{story['title']}'.")
-            return redirect(url_for("pages.edit", slug=story["slug"]))
+            return redirect(url_for("stories.edit", slug=story["slug"]))
         summary = import_file(database(), feed_name, io.StringIO(text), fmt)
     except (ArchiveError, ImportFileError) as error:
         raise UploadRefused(f"{upload.filename}: {error}. Nothing was imported.") from error
     except UnicodeDecodeError as error:
         raise UploadRefused(f"{upload.filename} is not UTF-8 text. Nothing was imported.") from error
     flash(summary.describe())
-    return redirect(url_for("pages.feed", name=feed_name))
+    return redirect(url_for("feeds.feed", name=feed_name))
 
 
 def too_large(error: RequestEntityTooLarge) -> Any:
     """A 413 that says what the limit is, and which setting sets it."""
     limit = request.max_content_length or 0
-    setting = "IMPORT_MAX_BYTES" if request.endpoint == "archive.import_page" else "MAX_CONTENT_LENGTH"
+    setting = g.get("size_setting", "MAX_CONTENT_LENGTH")
     hint = " Import big files with `flask --app app import`." if setting == "IMPORT_MAX_BYTES" else ""
     return handle_error(
         RequestEntityTooLarge(
@@ -115,9 +123,3 @@ def too_large(error: RequestEntityTooLarge) -> Any:
             f" the {setting} setting).{hint}"
         )
     )
-
-
-def init_app(app: Flask) -> None:
-    """Mount the archive downloads and the import form."""
-    app.register_blueprint(archive)
-    app.register_error_handler(413, too_large)

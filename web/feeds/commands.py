@@ -1,4 +1,4 @@
-"""The `flask --app app …` commands: accounts, feeds, collecting, export and import."""
+"""`flask --app app feed …` (feeds and their sources) and `collect` (run the collectors)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import signal
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from aggregator.collector import Collector
@@ -21,63 +21,7 @@ from aggregator.feeds import (
     sources_of,
 )
 from aggregator.sources import SpecError
-from stories.curators import CuratorError, create_curator, create_token, list_tokens, revoke_token
-from web.archive_commands import export_command, import_command
 from web.lookups import database
-
-
-@click.command("create-curator")
-@with_appcontext
-@click.argument("name")
-@click.option("--password", help="Password for logging in (8+ characters); omit for a token-only account.")
-def create_curator_command(name: str, password: str | None) -> None:
-    """Create a curator account NAME."""
-    try:
-        create_curator(database(), name, password)
-    except CuratorError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"Created curator {name}.")
-
-
-@click.command("create-token")
-@with_appcontext
-@click.argument("name")
-def create_token_command(name: str) -> None:
-    """Create an API token for curator NAME; the token is printed alone on the last line."""
-    try:
-        token = create_token(database(), name)
-    except CuratorError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"API token for {name} (shown once; send it as 'Authorization: Bearer TOKEN'):")
-    click.echo(token)
-
-
-@click.command("tokens")
-@with_appcontext
-@click.argument("name")
-def tokens_command(name: str) -> None:
-    """List the API tokens of curator NAME: id and creation time (the tokens are never shown again)."""
-    try:
-        tokens = list_tokens(database(), name)
-    except CuratorError as error:
-        raise click.ClickException(str(error)) from error
-    if not tokens:
-        click.echo(f"Curator {name} has no API token.")
-    for token in tokens:
-        click.echo(f"{token['id']:>4}  created {token['created_at']}")
-
-
-@click.command("revoke-token")
-@with_appcontext
-@click.argument("name")
-@click.argument("token_id", type=int)
-def revoke_token_command(name: str, token_id: int) -> None:
-    """Revoke API token TOKEN_ID (from `tokens NAME`) of curator NAME; it stops working at once."""
-    try:
-        revoke_token(database(), name, token_id)
-    except CuratorError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"Revoked token {token_id} of {name}.")
 
 
 @click.group("feed", cls=AppGroup)
@@ -138,6 +82,29 @@ def feed_add_source_command(name: str, spec: str) -> None:
     click.echo(f"Feed {name} follows {spec}.")
 
 
+# feed COMMAND NAME SOURCE: (COMMAND, its help, the state it sets or "remove", what it says after)
+SOURCE_CHANGES = (
+    (
+        "pause",
+        "Pause SOURCE (its id or spec) of feed NAME; the collected items stay.",
+        "paused",
+        "Paused {spec} of feed {feed}.",
+    ),
+    (
+        "resume",
+        "Resume SOURCE (its id or spec) of feed NAME where it stopped.",
+        "running",
+        "Resumed {spec} of feed {feed}.",
+    ),
+    (
+        "remove-source",
+        "Stop following SOURCE (its id or spec) in feed NAME; the collected items stay.",
+        "remove",
+        "Removed {spec} from feed {feed}; its {items} items stay.",
+    ),
+)
+
+
 def _change_source(name: str, source: str, change: str) -> dict[str, Any]:
     feed = _feed_named(name)
     try:
@@ -148,31 +115,19 @@ def _change_source(name: str, source: str, change: str) -> dict[str, Any]:
         raise click.ClickException(str(error)) from error
 
 
-@feed_group.command("pause")
-@click.argument("name")
-@click.argument("source")
-def feed_pause_command(name: str, source: str) -> None:
-    """Pause SOURCE (its id or spec) of feed NAME; the collected items stay."""
-    found = _change_source(name, source, "paused")
-    click.echo(f"Paused {found['spec']} of feed {name}.")
+def _source_command(command: str, help_text: str, change: str, done: str) -> None:
+    """Register `feed COMMAND NAME SOURCE`, which applies `change` and says `done`."""
+
+    @feed_group.command(command, help=help_text)
+    @click.argument("name")
+    @click.argument("source")
+    def run(name: str, source: str) -> None:
+        found = _change_source(name, source, change)
+        click.echo(done.format(spec=found["spec"], feed=name, items=found["items"]))
 
 
-@feed_group.command("resume")
-@click.argument("name")
-@click.argument("source")
-def feed_resume_command(name: str, source: str) -> None:
-    """Resume SOURCE (its id or spec) of feed NAME where it stopped."""
-    found = _change_source(name, source, "running")
-    click.echo(f"Resumed {found['spec']} of feed {name}.")
-
-
-@feed_group.command("remove-source")
-@click.argument("name")
-@click.argument("source")
-def feed_remove_source_command(name: str, source: str) -> None:
-    """Stop following SOURCE (its id or spec) in feed NAME; the collected items stay."""
-    found = _change_source(name, source, "remove")
-    click.echo(f"Removed {found['spec']} from feed {name}; its {found['items']} items stay.")
+for source_change in SOURCE_CHANGES:
+    _source_command(*source_change)
 
 
 @click.command("collect")
@@ -191,16 +146,4 @@ def collect_command() -> None:
         collector.stop()
 
 
-def init_app(app: Flask) -> None:
-    """Register every command on the app."""
-    for command in (
-        create_curator_command,
-        create_token_command,
-        tokens_command,
-        revoke_token_command,
-        feed_group,
-        collect_command,
-        export_command,
-        import_command,
-    ):
-        app.cli.add_command(command)
+COMMANDS = (feed_group, collect_command)

@@ -1,46 +1,35 @@
-"""The curator's desk over HTTP: moderation, story roles, history, and the moderation page."""
+"""The desk's JSON API under /api: a feed's moderation and audit, a story's editors and history."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify
 
 from aggregator import eventlog
-from aggregator.errors import NotFound
-from aggregator.feeds import get_feed_item, list_items
-from aggregator.moderation import ModerationError, block_author, desk_room, settings, update_settings
+from aggregator.feeds import get_feed_item
+from aggregator.moderation import block_author, desk_room, settings, update_settings
 from stories.curators import get_curator
-from stories.model import StoryError, can_edit
-from stories.roles import NotOwner, add_editor, remove_editor
-from web.api import bad_request, not_found
-from web.desk_events import revoke
+from stories.model import can_edit
+from stories.roles import add_editor, remove_editor
+from web.desk.events import revoke
+from web.errors import answer_domain_errors
 from web.lookups import database, editable_story, feed_or_404, int_arg, json_body, story_or_404
 from web.security import curator_required, current_curator
 
-desk_api = Blueprint("desk_api", __name__, url_prefix="/api")
-desk_pages = Blueprint("desk", __name__)
-for domain_error in (ModerationError, StoryError):
-    desk_api.register_error_handler(domain_error, bad_request)
-desk_api.register_error_handler(NotFound, not_found)
+api = answer_domain_errors(Blueprint("desk_api", __name__, url_prefix="/api"))
 
 HISTORY_LIMIT = 200
 
 
-@desk_api.errorhandler(NotOwner)
-def not_owner(error: NotOwner) -> Any:
-    """Only the owner may change a story's editors: 403 with the reason."""
-    return jsonify(error=str(error)), 403
-
-
-@desk_api.get("/feeds/<name>/moderation")
+@api.get("/feeds/<name>/moderation")
 @curator_required
 def moderation_show(name: str) -> Any:
     """A feed's moderation mode, rules and counts (curators only: rules are not for trolls)."""
     return jsonify(settings(database(), feed_or_404(name)))
 
 
-@desk_api.patch("/feeds/<name>")
+@api.patch("/feeds/<name>")
 @curator_required
 def feeds_update(name: str) -> Any:
     """Change a feed's moderation: {moderation: auto|manual, rules: {...}}."""
@@ -48,7 +37,7 @@ def feeds_update(name: str) -> Any:
     return jsonify(update_settings(database(), feed, json_body(), current_curator()["name"]))
 
 
-@desk_api.post("/feeds/<name>/items/<item_id>/block-author")
+@api.post("/feeds/<name>/items/<item_id>/block-author")
 @curator_required
 def items_block_author(name: str, item_id: str) -> Any:
     """Block the author of an item: their items are hidden now (pinned ones kept) and later."""
@@ -75,7 +64,7 @@ def _is_decision(event: dict[str, Any]) -> bool:
     return bool(event["actor"] or (event["payload"].get("item") or {}).get("reason"))
 
 
-@desk_api.get("/feeds/<name>/audit")
+@api.get("/feeds/<name>/audit")
 @curator_required
 def feeds_audit(name: str) -> Any:
     """Who decided what about the feed's items, and when (newest first); a rule has no actor."""
@@ -89,7 +78,7 @@ def feeds_audit(name: str) -> Any:
     return jsonify([_audit_entry(e) for e in decisions[:HISTORY_LIMIT]])
 
 
-@desk_api.post("/stories/<slug>/editors")
+@api.post("/stories/<slug>/editors")
 @curator_required
 def editors_add(slug: str) -> Any:
     """Invite a curator as an editor: {name} (owner only)."""
@@ -97,7 +86,7 @@ def editors_add(slug: str) -> Any:
     return jsonify(add_editor(database(), story, json_body().get("name"), current_curator())), 201
 
 
-@desk_api.delete("/stories/<slug>/editors/<name>")
+@api.delete("/stories/<slug>/editors/<name>")
 @curator_required
 def editors_remove(slug: str, name: str) -> Any:
     """Remove an editor (owner only); their open editor sockets are cut at once."""
@@ -117,7 +106,7 @@ def _history_entry(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-@desk_api.get("/stories/<slug>/history")
+@api.get("/stories/<slug>/history")
 @curator_required
 def stories_history(slug: str) -> Any:
     """The story's changes, newest first: who, what, when (from the event log)."""
@@ -125,27 +114,3 @@ def stories_history(slug: str) -> Any:
     limit = int_arg("limit", HISTORY_LIMIT, HISTORY_LIMIT) or HISTORY_LIMIT
     events = eventlog.history(database(), eventlog.story_room(story["slug"]), limit=limit, with_payload=True)
     return jsonify([_history_entry(e) for e in events])
-
-
-@desk_pages.get("/feeds/<name>/moderate")
-def moderate(name: str) -> Any:
-    """The moderation desk: the pending queue, counts, rules and recent decisions, live."""
-    if current_curator() is None:
-        return redirect(url_for("pages.login", next=request.path))
-    feed = feed_or_404(name)
-    queue = list_items(database(), feed, limit=200, statuses=("pending",))
-    latest = {"limit": 30, "before": feed["last_seq"] + 1}
-    return render_template(
-        "moderate.html",
-        feed=feed,
-        queue=queue,
-        approved=list_items(database(), feed, statuses=("approved",), **latest)[::-1],
-        hidden=list_items(database(), feed, statuses=("hidden",), **latest)[::-1],
-        settings=settings(database(), feed),
-    )
-
-
-def init_app(app: Any) -> None:
-    """Mount the desk's API routes and pages."""
-    app.register_blueprint(desk_api)
-    app.register_blueprint(desk_pages)

@@ -1,0 +1,15 @@
+"""The curator's desk: moderation (page and API), a story's editors and history (API),
+and who is editing which story (socket events)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from web.desk import api, events, pages
+
+
+def init_app(app: Flask) -> None:
+    """Mount the desk's page and API; give the app its registry of who is editing what."""
+    app.register_blueprint(api.api)
+    app.register_blueprint(pages.pages)
+    events.init_app(app)
