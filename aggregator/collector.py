@@ -12,10 +12,10 @@ import random
 import threading
 from typing import Any
 
-from aggregator import clock
+from aggregator import clock, feed_sources
 from aggregator.db import Database
 from aggregator.items import change_items, store_items
-from aggregator.sources import SourceError, open_source, parse_spec
+from aggregator.sources import SourceError, SourceState, open_source, parse_spec
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ class Collector:
     def __init__(self, db: Database, settings: dict[str, Any]) -> None:
         self.db = db
         self.settings = settings
+        self.source_state = SourceState()  # what its sources share across reconnects
         self.stop_event = threading.Event()
         self._threads: dict[int, threading.Thread] = {}
         self._lock = threading.Lock()
@@ -69,9 +70,7 @@ class Collector:
         )
 
     def _set_state(self, source_id: int, **fields: Any) -> None:
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        with self.db.write() as tx:
-            tx.execute(f"UPDATE sources SET {assignments} WHERE id = ?", [*fields.values(), source_id])
+        feed_sources.set_fields(self.db, source_id, **fields)
 
     def run_source(self, source_id: int) -> None:
         """Collect from one source until it ends, is paused or removed, or the collector stops."""
@@ -108,7 +107,7 @@ class Collector:
 
     def _consume(self, row: Any) -> bool:
         """Store batches until the source ends (True) or is paused (False)."""
-        source = open_source(parse_spec(row["spec"]), row["query"], self.settings)
+        source = open_source(parse_spec(row["spec"]), row["query"], self.settings, self.source_state)
         feed = {"id": row["feed_id"], "name": row["feed_name"], "moderation": row["moderation"]}
         self._set_state(row["id"], state="running", rate_limit_reset=None)
         for batch in source.batches(row["cursor"], self.stop_event):
@@ -118,12 +117,7 @@ class Collector:
             for reason in batch.skipped:
                 log.warning("source %s (%s) skipped a payload: %s", row["id"], row["spec"], reason)
             if batch.skipped:
-                with self.db.write() as tx:
-                    tx.execute(
-                        "UPDATE sources SET skipped = skipped + ?, last_error = ?,"
-                        " last_error_at = ? WHERE id = ?",
-                        [len(batch.skipped), batch.skipped[-1], clock.now(), row["id"]],
-                    )
+                feed_sources.record_skipped(self.db, row["id"], batch.skipped)
             current = self._source_row(row["id"])
             if current is None or current["state"] == "paused":
                 return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ import sqlite_utils
 from aggregator.migrations import migrations
 
 Publish = Callable[[list[dict[str, Any]]], None]
+# How many values one `IN (...)` query binds at most (SQLite's default limit is far above it).
+IN_CHUNK = 500
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -93,3 +95,10 @@ class Database:
         """Close both connections."""
         self._writer.close()
         self._reader.close()
+
+
+def in_chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[tuple[list[Any], str]]:
+    """`values` in chunks of at most `size`, each with its `?, ?, ...` placeholders for `IN (...)`."""
+    for start in range(0, len(values), size):
+        chunk = list(values[start : start + size])
+        yield chunk, ", ".join("?" * len(chunk))

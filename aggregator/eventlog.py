@@ -1,7 +1,8 @@
 """The append-only event log: every change gets its `seq` here before anyone sees it.
 
-Rooms are `feed:<name>` and `story:<slug>`. An event's public form is its payload
-plus `seq`; it is published only after the transaction that wrote it commits.
+Rooms are `feed:<name>`, `feed:<name>:desk` and `story:<slug>`, named only here. An
+event's public form is its payload plus `seq`; it is published only after the transaction
+that wrote it commits.
 """
 
 from __future__ import annotations
@@ -22,9 +23,24 @@ def feed_room(name: str) -> str:
     return f"feed:{name}"
 
 
+def desk_room(feed_name: str) -> str:
+    """The curators' room of a feed: pending and hidden items, and settings changes."""
+    return f"{feed_room(feed_name)}:desk"
+
+
 def story_room(slug: str) -> str:
     """The room of a story's live changes."""
     return f"story:{slug}"
+
+
+def story_editing_room(slug: str) -> str:
+    """The socket room of the curators who have a story's editor open (presence, no log)."""
+    return f"{story_room(slug)}:editing"
+
+
+def story_curators_room(slug: str) -> str:
+    """Marks the sockets in a story's room that may stay when it goes back to draft (no log)."""
+    return f"{story_room(slug)}:curators"
 
 
 def next_seq(tx: sqlite_utils.Database) -> int:

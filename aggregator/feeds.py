@@ -8,14 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aggregator import clock, moderation
+import sqlite_utils
+
+from aggregator import clock, eventlog, feed_sources, membership
 from aggregator.db import Database
 from aggregator.errors import NotFound
-from aggregator.items import item_columns, public_item
+from aggregator.item_rows import item_columns, public_item
+from aggregator.moderation import MODERATION_STATUSES, Rules
 from aggregator.sources import parse_spec
 
 FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-STATUSES = ("approved", "pending", "hidden")
 # What anyone may see of a source; its spec, last error and usage are for curators only.
 PUBLIC_SOURCE_FIELDS = ("id", "network", "state", "last_success", "items", "rate_limit_reset")
 
@@ -48,10 +50,7 @@ def create_feed(
             [name, query.strip(), now],
         ).lastrowid
         for spec in dict.fromkeys(s.spec for s in parsed):
-            tx.execute(
-                "INSERT INTO sources (feed_id, spec, created_at) VALUES (?, ?, ?)",
-                [feed_id, spec, now],
-            )
+            feed_sources.add(tx, feed_id, spec)
     return get_feed(db, name)
 
 
@@ -61,11 +60,7 @@ def add_source(
     """Add a source to a feed (a no-op when the feed has it already); `settings` as in create_feed."""
     parsed = parse_spec(spec, settings)
     with db.write() as tx:
-        tx.execute(
-            "INSERT INTO sources (feed_id, spec, created_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (feed_id, spec) DO NOTHING",
-            [feed["id"], parsed.spec, clock.now()],
-        )
+        feed_sources.add(tx, feed["id"], parsed.spec)
 
 
 def _feed_summary(db: Database, row: Any) -> dict[str, Any]:
@@ -244,25 +239,13 @@ def set_item_status(
     db: Database, feed: dict[str, Any], item_id: str, status: str, actor: str | None = None
 ) -> dict[str, Any]:
     """Moderate an item: approve, hold or hide it; viewers and the desk follow through its events."""
-    if status not in STATUSES:
-        raise FeedError(f"status must be one of {', '.join(STATUSES)}")
+    if status not in MODERATION_STATUSES:
+        raise FeedError(f"status must be one of {', '.join(MODERATION_STATUSES)}")
     with db.write() as tx:
-        row = tx.execute(
-            f"SELECT {item_columns()}, f.seq, f.status FROM feed_items f JOIN items i ON i.id = f.item_id"
-            " WHERE f.feed_id = ? AND f.item_id = ?",
-            [feed["id"], item_id],
-        ).fetchone()
-        if row is None:
+        found = membership.member_items(tx, feed["id"], " AND f.item_id = ?", (item_id,))
+        if not found:
             raise NotFound(f"no item {item_id} in feed {feed['name']}")
-        item = public_item(row)
-        previous = item["status"]
-        item.update(status=status, reason=None)
-        seq = moderation.record_item(db, tx, feed["name"], item, "status", previous, actor)
-        tx.execute(
-            "UPDATE feed_items SET seq = ?, status = ?, reason = NULL WHERE feed_id = ? AND item_id = ?",
-            [seq, status, feed["id"], item_id],
-        )
-    return item
+        return membership.set_status(db, tx, feed, found[0], status, None, actor)
 
 
 def find_source(db: Database, feed: dict[str, Any], source: Any) -> dict[str, Any]:
@@ -285,17 +268,24 @@ def set_source_state(db: Database, feed: dict[str, Any], source: Any, state: Any
     if state not in ("paused", "running"):
         raise FeedError("state must be 'paused' or 'running'")
     found = find_source(db, feed, source)
-    with db.write() as tx:
-        tx.execute(
-            "UPDATE sources SET state = ? WHERE id = ?",
-            ["paused" if state == "paused" else "idle", found["id"]],
-        )
+    feed_sources.set_fields(db, found["id"], state="paused" if state == "paused" else "idle")
     return find_source(db, feed, found["id"])
 
 
 def remove_source(db: Database, feed: dict[str, Any], source: Any) -> dict[str, Any]:
     """Stop following a source; what it collected stays in the feed."""
     found = find_source(db, feed, source)
-    with db.write() as tx:
-        tx.execute("DELETE FROM sources WHERE id = ?", [found["id"]])
+    feed_sources.remove(db, found["id"])
     return found
+
+
+def save_rules(
+    db: Database, tx: sqlite_utils.Database, feed: dict[str, Any], mode: str, rules: Rules, actor: str | None
+) -> None:
+    """Store a feed's mode and rules; the desk gets a `feed` event (the audit trail)."""
+    tx.execute(
+        "UPDATE feeds SET moderation = ?, rules = ? WHERE id = ?",
+        [mode, json.dumps(rules.as_dict(), ensure_ascii=False), feed["id"]],
+    )
+    payload = {"feed": feed["name"], "moderation": mode, "rules": rules.as_dict()}
+    eventlog.append(db, tx, eventlog.desk_room(feed["name"]), "feed", "settings", payload, actor)

@@ -23,7 +23,17 @@ from aggregator.sources.jetstream_payload import item_from_jetstream_event, skip
 from aggregator.sources.mastodon_payload import item_from_status
 from aggregator.sources.x_payload import item_from_tweet
 
-FORMATS = ("jsonl", "twarc", "mastodon", "jetstream", "threads", "youtube", "instagram")
+# The feed import formats, each with what it holds (the one declaration: the form and the CLI list these).
+FORMAT_LABELS = {
+    "jsonl": "Posts: Tagstory items, one a line (JSONL)",
+    "twarc": "Posts: twarc2 / X API v2 responses (JSONL)",
+    "mastodon": "Posts: Mastodon statuses (JSON array or JSONL)",
+    "jetstream": "Posts: Bluesky Jetstream events (JSONL)",
+    "threads": "Posts: Threads keyword-search answers or posts (JSONL)",
+    "youtube": "Posts: YouTube live chat answers or messages (JSONL)",
+    "instagram": "Posts: Instagram recent_media answers or media (JSONL)",
+}
+FORMATS = tuple(FORMAT_LABELS)
 MAX_LINE = 10_000_000  # characters; a longer line is not a post
 
 

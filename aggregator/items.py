@@ -12,8 +12,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aggregator import clock, eventlog, moderation, sanitize
+import sqlite_utils
+
+from aggregator import clock, eventlog, feed_sources, membership, moderation, sanitize
 from aggregator.db import Database
+from aggregator.feed_rules import rules_of
+from aggregator.item_rows import stored_item
 
 
 class InvalidItem(ValueError):
@@ -56,8 +60,6 @@ class Item:
     # How to build `html`: untrusted HTML from the source, or link spans over `text`.
     source_html: str | None = None
     links: list[tuple[int, int, str]] | None = None
-    mention_url: str | None = None
-    hashtag_url: str | None = None
     # Set only when an archive is imported, so the original collection time survives.
     collected_at: str | None = None
     # False for HTML that a Tagstory sanitizer already linked (archives): cleaned, not re-linked.
@@ -75,7 +77,7 @@ class Item:
         """The safe HTML of this item: sanitized source HTML, or escaped and linked text."""
         if self.source_html is not None:
             return sanitize.clean_html(self.source_html, linkify=self.linkify)
-        return sanitize.text_to_html(self.text, self.links, self.mention_url, self.hashtag_url)
+        return sanitize.text_to_html(self.text, self.links)
 
 
 def _string(data: dict, key: str, required: bool = False, limit: int = 100_000) -> str | None:
@@ -139,70 +141,6 @@ def item_from_dict(data: Any, source: str | None = None) -> Item:
     )
 
 
-ITEM_COLUMNS = (
-    "id",
-    "source",
-    "source_id",
-    "url",
-    "author_name",
-    "author_handle",
-    "author_url",
-    "author_avatar",
-    "text",
-    "html",
-    "media",
-    "created_at",
-    "collected_at",
-    "reply_to",
-    "repost_of",
-    "lang",
-    "sensitive",
-    "synthetic",
-    "deleted",
-)
-
-
-def item_columns(alias: str = "i") -> str:
-    """The SELECT list of an item's public columns, prefixed with a table alias."""
-    return ", ".join(f"{alias}.{column}" for column in ITEM_COLUMNS)
-
-
-def public_item(row: Any, with_raw: bool = False) -> dict[str, Any]:
-    """An item row as the API and the sockets show it."""
-    keys = row.keys()
-    item = {
-        "id": row["id"],
-        "source": row["source"],
-        "source_id": row["source_id"],
-        "url": row["url"],
-        "author": {
-            "name": row["author_name"],
-            "handle": row["author_handle"],
-            "url": row["author_url"],
-            "avatar": row["author_avatar"],
-        },
-        "text": row["text"],
-        "html": row["html"],
-        "media": json.loads(row["media"]),
-        "created_at": row["created_at"],
-        "collected_at": row["collected_at"],
-        "reply_to": row["reply_to"],
-        "repost_of": row["repost_of"],
-        "lang": row["lang"],
-        "sensitive": bool(row["sensitive"]),
-        "synthetic": bool(row["synthetic"]),
-        "deleted": bool(row["deleted"]),
-    }
-    if "seq" in keys:
-        item["seq"] = row["seq"]
-        item["status"] = row["status"]
-    if "reason" in keys:
-        item["reason"] = row["reason"]
-    if with_raw and "raw" in keys:
-        item["raw"] = json.loads(row["raw"])
-    return item
-
-
 def _deletion_marker(source: str, source_id: str) -> str:
     """The `raw` of a post deleted at its source: which post it was, nothing of what it said."""
     return json.dumps({"deleted": True, "source": source, "source_id": source_id})
@@ -235,6 +173,15 @@ def _item_row(item: Item, collected_at: str) -> dict[str, Any]:
     return row
 
 
+def _insert(tx: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    """Store an item's row unless an item with its (source, source_id) is stored already."""
+    tx.execute(
+        f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+        " ON CONFLICT (source, source_id) DO NOTHING",
+        list(row.values()),
+    )
+
+
 def store_items(
     db: Database,
     feed: dict[str, Any] | None,
@@ -251,62 +198,18 @@ def store_items(
     added: list[dict[str, Any]] = []
     now = clock.now()
     with db.write() as tx:
-        mode_and_rules = moderation.rules_of(tx, feed["id"]) if feed is not None else None
+        mode, rules = rules_of(tx, feed["id"]) if feed is not None else (None, None)
         for item in items:
-            row = _item_row(item, now)
-            tx.execute(
-                "INSERT INTO items ("
-                + ", ".join(row)
-                + ") VALUES ("
-                + ", ".join("?" * len(row))
-                + ") ON CONFLICT (source, source_id) DO NOTHING",
-                list(row.values()),
-            )
-            if feed is None:
+            _insert(tx, _item_row(item, now))
+            if feed is None or membership.is_member(tx, feed["id"], item.id):
                 continue
-            exists = tx.execute(
-                "SELECT 1 FROM feed_items WHERE feed_id = ? AND item_id = ?", [feed["id"], item.id]
-            ).fetchone()
-            if exists:
-                continue
-            stored = tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item.id]).fetchone()
-            public = public_item(stored)
-            public["status"], public["reason"] = moderation.verdict(*mode_and_rules, public)
-            # A deleted post joins the feed as deleted: its one event says so, with no content.
-            op = "delete" if public["deleted"] else "add"
-            seq = moderation.record_item(db, tx, feed["name"], public, op, None)
-            tx.execute(
-                "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status, reason)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [feed["id"], item.id, seq, seq, public["status"], public["reason"]],
-            )
+            public = stored_item(tx, item.id)
+            public["status"], public["reason"] = moderation.verdict(mode, rules, public)
+            membership.join(db, tx, feed, public)
             added.append(public)
         if source_row_id is not None:
-            tx.execute(
-                "UPDATE sources SET cursor = coalesce(?, cursor), items = items + ?,"
-                " last_success = ? WHERE id = ?",
-                [cursor, len(added), now, source_row_id],
-            )
+            feed_sources.record_collected(tx, source_row_id, cursor, len(added), now)
     return added
-
-
-def _announce_in_feeds(db: Database, tx: Any, item_id: str, op: str) -> int:
-    """Give the item a new seq in every feed holding it and append its `item` event to each.
-
-    The event goes where the item's status allows (moderation.record_item): an edit of a
-    pending or hidden item reaches the curators' desk, never the viewers.
-    """
-    memberships = tx.execute(
-        "SELECT f.id, f.name, m.status, m.reason FROM feed_items m JOIN feeds f ON f.id = m.feed_id"
-        " WHERE m.item_id = ?",
-        [item_id],
-    ).fetchall()
-    stored = tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item_id]).fetchone()
-    for feed_id, feed_name, status, reason in memberships:
-        public = {**public_item(stored), "status": status, "reason": reason}
-        seq = moderation.record_item(db, tx, feed_name, public, op, status)
-        tx.execute("UPDATE feed_items SET seq = ? WHERE feed_id = ? AND item_id = ?", [seq, feed_id, item_id])
-    return len(memberships)
 
 
 def change_items(
@@ -340,7 +243,7 @@ def change_items(
                 ],
             ).rowcount
             if found:
-                announced += _announce_in_feeds(db, tx, item.id, "update")
+                announced += membership.announce_change(db, tx, item.id, "update")
         for source, source_id in deleted or []:
             item_id = tx.execute(
                 "SELECT id FROM items WHERE source = ? AND source_id = ? AND deleted = 0", [source, source_id]
@@ -351,19 +254,17 @@ def change_items(
                 "UPDATE items SET deleted = 1, text = '', html = '', media = '[]', raw = ? WHERE id = ?",
                 [_deletion_marker(source, source_id), item_id[0]],
             )
-            announced += _announce_in_feeds(db, tx, item_id[0], "delete")
-            _redact_in_stories(tx, item_id[0])
+            announced += membership.announce_change(db, tx, item_id[0], "delete")
+            _redact_in_stories(db, tx, item_id[0])
     return announced
 
 
-def _redact_in_stories(tx: Any, item_id: str) -> None:
+def _redact_in_stories(db: Database, tx: sqlite_utils.Database, item_id: str) -> None:
     """A post deleted at its source: the story events that pinned it carry it as it is now (emptied)."""
     slugs = tx.execute(
         "SELECT DISTINCT s.slug FROM elements e JOIN stories s ON s.id = e.story_id WHERE e.item_id = ?",
         [item_id],
     ).fetchall()
-    emptied = public_item(
-        tx.execute(f"SELECT {item_columns()} FROM items i WHERE id = ?", [item_id]).fetchone()
-    )
+    emptied = stored_item(tx, item_id)
     for (slug,) in slugs:
         eventlog.redact_pinned_item(tx, eventlog.story_room(slug), item_id, emptied)

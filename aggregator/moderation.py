@@ -1,10 +1,7 @@
-"""Moderation per feed: its mode, the rules applied at ingest, and who sees which item event.
+"""Moderation rules, pure: a feed's mode and rules decide the status of an item; nothing is written here.
 
-Viewers follow `feed:<name>` and see only what they may: approved items, and a bare
-`{id, status}` when an approved item leaves. Pending and hidden items (with the rule that
-hid them) and settings changes go to the desk room `feed:<name>:desk`, which only curators
-may join; the desk follows both rooms. Every change is one event in the one log, so
-catch-up is exact for each room.
+Where a decision goes (the item's membership, its events) is `aggregator.membership`;
+a curator's changes of mode and rules are `aggregator.curation`.
 """
 
 from __future__ import annotations
@@ -15,12 +12,9 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import sqlite_utils
-
-from aggregator import eventlog
-from aggregator.db import Database
-
 MODES = ("auto", "manual")
+# The statuses of an item in a feed (a story's statuses are stories.model.STORY_STATUSES).
+MODERATION_STATUSES = ("approved", "pending", "hidden")
 MAX_RULE_ENTRIES = 500
 
 
@@ -70,21 +64,15 @@ def parse_rules(data: Any, base: Rules | None = None) -> Rules:
         else:
             fields[key] = _strings(value, key)
     if fields["blocked_authors"]:
-        fields["blocked_authors"] = tuple(_author_key(a) for a in fields["blocked_authors"])
+        fields["blocked_authors"] = tuple(author_key(a) for a in fields["blocked_authors"])
     if fields["languages"]:
         fields["languages"] = tuple(lang.lower() for lang in fields["languages"])
     return Rules(**fields)
 
 
-def _author_key(name: str) -> str:
+def author_key(name: str) -> str:
+    """How a blocked author is compared: without '@', case-insensitive."""
     return name.strip().lstrip("@").lower()
-
-
-def rules_of(tx: Any, feed_id: int) -> tuple[str, Rules]:
-    """A feed's moderation mode and rules, read inside `tx` (or from a Database)."""
-    read = tx.query_one if isinstance(tx, Database) else lambda sql, p: tx.execute(sql, p).fetchone()
-    row = read("SELECT moderation, rules FROM feeds WHERE id = ?", [feed_id])
-    return row["moderation"], parse_rules(json.loads(row["rules"] or "{}"))
 
 
 @functools.lru_cache(maxsize=64)
@@ -107,7 +95,7 @@ def hiding_rule(rules: Rules, item: dict[str, Any]) -> str | None:
     """The rule that hides `item` (its public form), said for people, or None."""
     author = item["author"]
     for key in (author.get("handle"), author.get("name")):
-        if key and _author_key(key) in rules.blocked_authors:
+        if key and author_key(key) in rules.blocked_authors:
             return f"blocked author: {key}"
     if word := _blocked_word(rules, f"{item['text']} {author.get('name') or ''}"):
         return f"blocked word: {word}"
@@ -131,146 +119,6 @@ def verdict(mode: str, rules: Rules, item: dict[str, Any]) -> tuple[str, str | N
     return ("pending" if mode == "manual" else "approved"), None
 
 
-def viewer_item(item: dict[str, Any]) -> dict[str, Any]:
-    """What a viewer may see of an item: without the moderation reason."""
-    return {key: value for key, value in item.items() if key != "reason"}
-
-
-def record_item(
-    db: Database,
-    tx: sqlite_utils.Database,
-    feed_name: str,
-    item: dict[str, Any],
-    op: str,
-    previous: str | None,
-    actor: str | None = None,
-) -> int:
-    """Append an item's one event, to the room that may see it; return the item's new seq.
-
-    `item` carries its new `status` (and `reason`); `previous` is its status before (None
-    when new). Approved items go to the viewers' room; an approved item that leaves goes
-    there bare (`{id, status}`: viewers drop it, the desk has its content already); every
-    other item, with the rule that hid it, goes to the curators' desk room only.
-    """
-    item["seq"] = eventlog.next_seq(tx)
-    if item["status"] == "approved":
-        room, shown = eventlog.feed_room(feed_name), viewer_item(item)
-    elif previous == "approved":
-        room, shown = eventlog.feed_room(feed_name), {"id": item["id"], "status": item["status"]}
-    else:
-        room, shown = desk_room(feed_name), item
-    if previous == "approved" and (item["status"] != "approved" or item.get("deleted")):
-        _redact_viewers_copies(tx, feed_name, item)
-    eventlog.append(db, tx, room, "item", op, {"feed": feed_name, "item": shown}, actor)
-    return item["seq"]
-
-
-def _redact_viewers_copies(tx: sqlite_utils.Database, feed_name: str, item: dict[str, Any]) -> None:
-    """An item leaves the viewers: the earlier events that showed it to them show it no more.
-
-    The event appended next (the bare `{id, status}`, or the emptied deleted item) still
-    tells the viewers who follow now to drop it; approving it again appends a new event
-    that carries it, so a later catch-up shows it again.
-    """
-    added = tx.execute(
-        "SELECT m.added_seq FROM feed_items m JOIN feeds f ON f.id = m.feed_id"
-        " WHERE f.name = ? AND m.item_id = ?",
-        [feed_name, item["id"]],
-    ).fetchone()
-    tombstone = {"id": item["id"], "status": item["status"], "redacted": True}
-    if item.get("deleted"):
-        tombstone["deleted"] = True
-    eventlog.redact_item(tx, eventlog.feed_room(feed_name), item["id"], added[0] if added else 0, tombstone)
-
-
-def desk_room(feed_name: str) -> str:
-    """The curators' room of a feed: pending and hidden items, and settings changes."""
-    return f"{eventlog.feed_room(feed_name)}:desk"
-
-
-def counts(db: Database, feed_id: int) -> dict[str, int]:
-    """How many items of a feed are approved, pending and hidden."""
-    rows = db.query(
-        "SELECT status, count(*) AS n FROM feed_items WHERE feed_id = ? GROUP BY status", [feed_id]
-    )
-    found = {row["status"]: row["n"] for row in rows}
-    return {status: found.get(status, 0) for status in ("approved", "pending", "hidden")}
-
-
-def settings(db: Database, feed: dict[str, Any]) -> dict[str, Any]:
-    """A feed's mode, rules and counts, for its curators."""
-    mode, rules = rules_of(db, feed["id"])
-    return {
-        "feed": feed["name"],
-        "moderation": mode,
-        "rules": rules.as_dict(),
-        "counts": counts(db, feed["id"]),
-    }
-
-
-def update_settings(db: Database, feed: dict[str, Any], data: Any, actor: str | None) -> dict[str, Any]:
-    """Change a feed's mode and/or rules; the desk gets a `feed` event (the audit trail)."""
-    if not isinstance(data, dict) or not ({"moderation", "rules"} & data.keys()):
-        raise ModerationError("send 'moderation' (auto or manual) and/or 'rules'")
-    if "moderation" in data and data["moderation"] not in MODES:
-        raise ModerationError(f"'moderation' must be one of {', '.join(MODES)}")
-    with db.write() as tx:
-        mode, rules = rules_of(tx, feed["id"])
-        mode = data.get("moderation", mode)
-        if "rules" in data:
-            rules = parse_rules(data["rules"], rules)
-        _save(db, tx, feed, mode, rules, actor)
-    return settings(db, feed)
-
-
-def _save(
-    db: Database, tx: sqlite_utils.Database, feed: dict[str, Any], mode: str, rules: Rules, actor: str | None
-) -> None:
-    tx.execute(
-        "UPDATE feeds SET moderation = ?, rules = ? WHERE id = ?",
-        [mode, json.dumps(rules.as_dict(), ensure_ascii=False), feed["id"]],
-    )
-    payload = {"feed": feed["name"], "moderation": mode, "rules": rules.as_dict()}
-    eventlog.append(db, tx, desk_room(feed["name"]), "feed", "settings", payload, actor)
-
-
-def pinned_item_ids(tx: sqlite_utils.Database) -> set[str]:
-    """Items pinned in a story: rules never take them away without a curator deciding."""
-    rows = tx.execute("SELECT DISTINCT item_id FROM elements WHERE item_id IS NOT NULL").fetchall()
-    return {row[0] for row in rows}
-
-
-def block_author(db: Database, feed: dict[str, Any], author: Any, actor: str | None) -> dict[str, Any]:
-    """Block an author: a rule for what comes, and their visible items hidden now (unless pinned)."""
-    if not isinstance(author, str) or not _author_key(author):
-        raise ModerationError("'author' must be a handle or a name")
-    from aggregator.items import item_columns, public_item  # items imports this module
-
-    hidden, kept = [], []
-    with db.write() as tx:
-        mode, rules = rules_of(tx, feed["id"])
-        rules = parse_rules({"blocked_authors": [*rules.blocked_authors, author]}, rules)
-        _save(db, tx, feed, mode, rules, actor)
-        pinned = pinned_item_ids(tx)
-        rows = tx.execute(
-            f"SELECT {item_columns()}, f.seq, f.status FROM feed_items f JOIN items i ON i.id = f.item_id"
-            " WHERE f.feed_id = ? AND f.status != 'hidden'",
-            [feed["id"]],
-        ).fetchall()
-        for row in rows:
-            item = public_item(row)
-            reason = hiding_rule(rules, item)
-            if not reason or not reason.startswith("blocked author"):
-                continue
-            if item["id"] in pinned:
-                kept.append(item["id"])
-                continue
-            previous, item["status"], item["reason"] = item["status"], "hidden", reason
-            seq = record_item(db, tx, feed["name"], item, "status", previous, actor)
-            tx.execute(
-                "UPDATE feed_items SET seq = ?, status = 'hidden', reason = ?"
-                " WHERE feed_id = ? AND item_id = ?",
-                [seq, reason, feed["id"], item["id"]],
-            )
-            hidden.append(item["id"])
-    return {**settings(db, feed), "hidden": hidden, "kept_pinned": kept}
+def parse_stored_rules(text: str | None) -> Rules:
+    """The rules as stored in `feeds.rules` (JSON text, maybe empty)."""
+    return parse_rules(json.loads(text or "{}"))

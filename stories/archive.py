@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -16,9 +15,10 @@ from aggregator import clock, jsontext, sanitize
 from aggregator.db import Database
 from aggregator.feeds import FeedError, get_feed
 from aggregator.imports import feed_for_import
-from aggregator.items import InvalidItem, Item, item_columns, item_from_dict, public_item, store_items
-from stories.elements import MAX_TEXT, STYLES, list_elements
-from stories.model import STATUSES, get_header, slugify
+from aggregator.item_rows import items_by_id
+from aggregator.items import InvalidItem, Item, item_from_dict, store_items
+from stories.elements import MAX_TEXT, element_fields, insert_element, list_elements
+from stories.model import STORY_STATUSES, StoryError, get_header, insert_story, slugify
 
 FORMAT = "tagstory-archive"
 VERSION = 1
@@ -48,7 +48,7 @@ def no_progress(iterable: Iterable[T]) -> Iterable[T]:
 def to_archive(db: Database, story: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
     """The story as a Tagstory archive (a JSON-ready dict): header, elements in order, items with `raw`."""
     elements = list_elements(db, story)
-    raws = _raw_items(db, [e["item_id"] for e in elements if e["type"] == "item"])
+    raws = items_by_id(db, [e["item_id"] for e in elements if e["type"] == "item"], with_raw=True)
     out_elements: list[dict[str, Any]] = []
     items: dict[str, dict[str, Any]] = {}
     timestamps = {
@@ -87,18 +87,6 @@ def _described_feed(db: Database, name: str | None) -> dict[str, str] | None:
     """The story's feed as an import can make it again: its name and query (never its sources)."""
     feed = get_feed(db, name) if name else None
     return {"name": feed["name"], "query": feed["query"]} if feed else None
-
-
-def _raw_items(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        rows = db.query(f"SELECT {item_columns()}, i.raw FROM items i WHERE i.id IN ({marks})", chunk)
-        for row in rows:
-            found[row["id"]] = public_item(row, with_raw=True)
-    return found
 
 
 def dumps(archive: dict[str, Any], indent: int | None = 1) -> str:
@@ -153,8 +141,8 @@ def _check_header(data: Any) -> dict[str, Any]:
             raise ArchiveError(f"story '{name}' is longer than {MAX_TEXT} characters")
     if not (story.get("title") or "").strip():
         raise ArchiveError("story 'title' must not be empty")
-    if (story.get("status") or "draft") not in STATUSES:
-        raise ArchiveError(f"story 'status' must be one of {', '.join(STATUSES)}")
+    if (story.get("status") or "draft") not in STORY_STATUSES:
+        raise ArchiveError(f"story 'status' must be one of {', '.join(STORY_STATUSES)}")
     for name in ("elements", "items"):
         if not isinstance(data.get(name, []), list):
             raise ArchiveError(f"'{name}' must be a list")
@@ -182,7 +170,8 @@ def _archived_item(data: Any, number: int) -> Item:
     return item
 
 
-def _element_row(data: Any, number: int, item_ids: dict[str, str]) -> dict[str, Any]:
+def _element(data: Any, number: int, item_ids: dict[str, str]) -> tuple[str, dict[str, Any], str, str]:
+    """An archive's element checked by the editor's own validator: (type, fields, created_at, updated_at)."""
     if not isinstance(data, dict):
         raise ArchiveError(f"element {number}: must be an object")
     kind = data.get("type")
@@ -194,41 +183,24 @@ def _element_row(data: Any, number: int, item_ids: dict[str, str]) -> dict[str, 
             raise ArchiveError(f"element {number}: '{name}' must be a string")
         if value is not None and len(value) > MAX_TEXT:
             raise ArchiveError(f"element {number}: '{name}' is longer than {MAX_TEXT} characters")
-    now = clock.now()
-    row: dict[str, Any] = {
-        "id": secrets.token_hex(8),
-        "position": number - 1,
-        "type": kind,
-        "created_at": _timestamp(data.get("created_at")) or now,
-        "updated_at": _timestamp(data.get("updated_at")) or now,
-    }
+    if kind == "item" and data.get("item") not in item_ids:
+        raise ArchiveError(f"element {number}: 'item' must name one of the archive's items")
+    wanted = {name: data.get(name) for name in ELEMENT_FIELDS[kind]}
     if kind == "item":
-        if data.get("item") not in item_ids:
-            raise ArchiveError(f"element {number}: 'item' must name one of the archive's items")
-        annotation = sanitize.clean_markup(data.get("annotation") or "")
-        row.update(item_id=item_ids[data["item"]], annotation=annotation, annotation_html=_clean(annotation))
-    elif kind == "text":
-        text, style = sanitize.clean_markup(data.get("text") or ""), data.get("style") or "paragraph"
-        if not text.strip():
-            raise ArchiveError(f"element {number}: 'text' must not be empty")
-        if style not in STYLES:
-            raise ArchiveError(f"element {number}: 'style' must be one of {', '.join(STYLES)}")
-        row.update(text=text, text_html=_clean(text), style=style)
-    else:
-        url = sanitize.clean_url(data.get("url"))
-        if url is None:
-            raise ArchiveError(f"element {number}: 'url' must be an absolute http(s) URL")
-        row.update(url=url, title=data.get("title") or url, text=data.get("text") or "")
-    return row
+        wanted["item_id"] = item_ids[wanted.pop("item")]
+    if kind == "text":
+        wanted["style"] = wanted["style"] or "paragraph"
+    try:
+        fields = element_fields({"type": kind, **wanted})
+    except StoryError as error:
+        raise ArchiveError(f"element {number}: {error}") from error
+    now = clock.now()
+    return kind, fields, _timestamp(data.get("created_at")) or now, _timestamp(data.get("updated_at")) or now
 
 
 def _timestamp(value: Any) -> str | None:
     """`value` as written if it is an ISO 8601 timestamp (its offset kept), else None."""
     return value if isinstance(value, str) and clock.normalize(value) else None
-
-
-def _clean(text: str) -> str:
-    return sanitize.clean_html(text) if text else ""
 
 
 def _free_slug(tx: Any, wanted: str) -> str:
@@ -264,38 +236,33 @@ def from_archive(
         item_ids[str(entry.get("id") or item.id)] = item.id
         item_ids.setdefault(item.id, item.id)
     # Checked and sanitized before the transaction, so the writer is held only to write.
-    rows = [
-        _element_row(entry, number, item_ids)
+    elements = [
+        _element(entry, number, item_ids)
         for number, entry in enumerate(progress(data.get("elements", [])), start=1)
     ]
     with db.write() as tx:
         feed, created = _feed_of_import(db, tx, data, feed_name)
         store_items(db, feed if feed_name else None, items)  # a stored post keeps its own state
         chosen = _free_slug(tx, slug or story.get("slug") or slugify(story["title"]))
-        now = clock.now()
-        cursor = tx.execute(
-            "INSERT INTO stories (slug, title, description, cover, status, feed_id, owner_id, byline,"
-            " open_to_curators, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                chosen,
-                story["title"].strip(),
-                story.get("description") or "",
-                sanitize.clean_url(story.get("cover")),
-                story.get("status") or "draft",
+        try:
+            story_id, chosen = insert_story(
+                tx,
+                story["title"],
                 feed["id"] if feed else None,
-                owner["id"] if owner else None,
-                story.get("byline") or (owner["name"] if owner else ""),
-                int(owner is None),
-                _timestamp(story.get("created_at")) or now,
-                _timestamp(story.get("updated_at")) or now,
-            ],
-        )
-        for row in rows:
-            row["story_id"] = cursor.lastrowid
-            tx.execute(
-                f"INSERT INTO elements ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                list(row.values()),
+                owner,
+                slug=chosen,
+                description=story.get("description") or "",
+                status=story.get("status") or "draft",
+                byline=story.get("byline"),
+                open_to_curators=owner is None,
+                created_at=_timestamp(story.get("created_at")),
+                cover=sanitize.clean_url(story.get("cover")),
+                updated_at=_timestamp(story.get("updated_at")),
             )
+        except StoryError as error:
+            raise ArchiveError(str(error)) from error
+        for position, (kind, fields, created_at, updated_at) in enumerate(elements):
+            insert_element(tx, story_id, position, kind, fields, created_at, updated_at)
     header = get_header(db, chosen)
     if created:
         header["created_feed"] = {"name": feed["name"], "query": feed["query"]}

@@ -55,4 +55,5 @@ def install_demo(db: Database) -> None:
                 "item_id": posts[(element["source"], element["source_id"])].id,
             }
         add_element(db, story, element, actor=spec["byline"])
-    assert len(list_elements(db, story)) == len(spec["elements"])
+    if len(list_elements(db, story)) != len(spec["elements"]):
+        raise RuntimeError(f"the demo story '{story['slug']}' lost elements while it was installed")

@@ -15,41 +15,20 @@ import sqlite_utils
 from aggregator import clock, eventlog, sanitize
 from aggregator.db import Database
 from aggregator.errors import Conflict, NotFound
-from aggregator.items import item_columns, public_item
-from stories.model import StoryError
+from aggregator.item_rows import items_by_id
+from stories.element_rows import element_with_item, public_element
+from stories.model import StoryError, touch
 
 TYPES = ("item", "text", "link")
 STYLES = ("heading", "paragraph")
 MAX_TEXT = 20_000
 
 
-def _public(row: Any, item: dict[str, Any] | None) -> dict[str, Any]:
-    element = {"id": row["id"], "type": row["type"], "position": row["position"], "version": row["version"]}
-    if row["type"] == "item":
-        element.update(
-            item_id=row["item_id"],
-            item=item,
-            annotation=row["annotation"],
-            annotation_html=row["annotation_html"],
-        )
-    elif row["type"] == "text":
-        element.update(text=row["text"], text_html=row["text_html"], style=row["style"])
-    else:
-        element.update(url=row["url"], title=row["title"], text=row["text"])
-    return element
-
-
 def list_elements(db: Database, story: dict[str, Any]) -> list[dict[str, Any]]:
     """Every element of a story in story order, pinned items included."""
     rows = db.query("SELECT * FROM elements WHERE story_id = ? ORDER BY position", [story["id"]])
-    ids = [r["item_id"] for r in rows if r["item_id"]]
-    items: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for item_row in db.query(f"SELECT {item_columns()} FROM items i WHERE i.id IN ({marks})", chunk):
-            items[item_row["id"]] = public_item(item_row)
-    return [_public(r, items.get(r["item_id"])) for r in rows]
+    items = items_by_id(db, [r["item_id"] for r in rows if r["item_id"]])
+    return [public_element(r, items.get(r["item_id"])) for r in rows]
 
 
 def _text(value: Any, name: str, required: bool = False) -> str:
@@ -81,18 +60,20 @@ def _position(value: Any, count: int) -> int:
     return min(value, count)
 
 
-def _fields_for(data: dict[str, Any], tx: sqlite_utils.Database) -> dict[str, Any]:
+def element_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Check and sanitize a new element's fields (the editor's and the importer's one validator).
+
+    `data` has a `type` (item, text or link) and that type's fields; an item's `item_id`
+    must be a string (that it names a stored item is checked where it is inserted).
+    Raises StoryError naming the field at fault.
+    """
     kind = data.get("type")
     if kind == "item":
-        item_id = data.get("item_id")
-        if (
-            not isinstance(item_id, str)
-            or not tx.execute("SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone()
-        ):
+        if not isinstance(data.get("item_id"), str):
             raise StoryError("'item_id' must name an existing item")
         annotation = _markup(data.get("annotation"), "annotation")
         return {
-            "item_id": item_id,
+            "item_id": data["item_id"],
             "annotation": annotation,
             "annotation_html": sanitize.clean_html(annotation),
         }
@@ -114,14 +95,37 @@ def _fields_for(data: dict[str, Any], tx: sqlite_utils.Database) -> dict[str, An
     raise StoryError(f"'type' must be one of {', '.join(TYPES)}")
 
 
-def _item_of(tx: sqlite_utils.Database, row: Any) -> dict[str, Any] | None:
-    if not row["item_id"]:
-        return None
-    item_row = tx.execute(f"SELECT {item_columns()} FROM items i WHERE i.id = ?", [row["item_id"]]).fetchone()
-    return public_item(item_row)
+def insert_element(
+    tx: sqlite_utils.Database,
+    story_id: int,
+    position: int,
+    kind: str,
+    fields: dict[str, Any],
+    created_at: str | None = None,
+    updated_at: str | None = None,
+) -> str:
+    """Store a checked element (`element_fields`) at `position`, inside `tx`; return its id.
+
+    The caller makes room at `position` first; an archive keeps its elements' own times.
+    """
+    now = clock.now()
+    row = {
+        "id": secrets.token_hex(8),
+        "story_id": story_id,
+        "position": position,
+        "type": kind,
+        "created_at": created_at or now,
+        "updated_at": updated_at or now,
+        **fields,
+    }
+    tx.execute(
+        f"INSERT INTO elements ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
+    return row["id"]
 
 
-def _emit(
+def _announce_row(
     db: Database,
     tx: sqlite_utils.Database,
     story: dict[str, Any],
@@ -129,8 +133,9 @@ def _emit(
     element_id: str,
     actor: str | None,
 ) -> dict[str, Any]:
+    """Announce the element `element_id` as it is now stored (op add, update or move)."""
     row = tx.execute("SELECT * FROM elements WHERE id = ?", [element_id]).fetchone()
-    return _announce(db, tx, story, op, _public(row, _item_of(tx, row)), actor)
+    return _announce(db, tx, story, op, element_with_item(tx, row), actor)
 
 
 def _announce(
@@ -142,7 +147,7 @@ def _announce(
     actor: str | None,
 ) -> dict[str, Any]:
     """Mark the story updated and append the element's event to its room."""
-    tx.execute("UPDATE stories SET updated_at = ? WHERE id = ?", [clock.now(), story["id"]])
+    touch(tx, story["id"])
     eventlog.story_event(db, tx, story["slug"], op, element, actor)
     return element
 
@@ -153,29 +158,20 @@ def add_element(
     """Insert an item, text or link element at `position` (default: the end)."""
     if not isinstance(data, dict):
         raise StoryError("an element must be a JSON object")
+    fields = element_fields(data)
     with db.write() as tx:
-        fields = _fields_for(data, tx)
+        if (
+            "item_id" in fields
+            and not tx.execute("SELECT 1 FROM items WHERE id = ?", [fields["item_id"]]).fetchone()
+        ):
+            raise StoryError("'item_id' must name an existing item")
         position = _position(data.get("position"), _count(tx, story["id"]))
         tx.execute(
             "UPDATE elements SET position = position + 1 WHERE story_id = ? AND position >= ?",
             [story["id"], position],
         )
-        element_id = secrets.token_hex(8)
-        now = clock.now()
-        row = {
-            "id": element_id,
-            "story_id": story["id"],
-            "position": position,
-            "type": data["type"],
-            "created_at": now,
-            "updated_at": now,
-            **fields,
-        }
-        tx.execute(
-            f"INSERT INTO elements ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-            list(row.values()),
-        )
-        return _emit(db, tx, story, "add", element_id, actor)
+        element_id = insert_element(tx, story["id"], position, data["type"], fields)
+        return _announce_row(db, tx, story, "add", element_id, actor)
 
 
 def _existing(tx: sqlite_utils.Database, story: dict[str, Any], element_id: str) -> Any:
@@ -226,7 +222,7 @@ def update_element(
                 f"UPDATE elements SET {assignments}, version = version + 1, updated_at = ? WHERE id = ?",
                 [*changes.values(), clock.now(), element_id],
             )
-            element = _emit(db, tx, story, "update", element_id, actor)
+            element = _announce_row(db, tx, story, "update", element_id, actor)
         if moving:
             target = _position(data["position"], _count(tx, story["id"]) - 1)
             if target != row["position"]:
@@ -235,8 +231,8 @@ def update_element(
                     "UPDATE elements SET position = ?, version = version + 1 WHERE id = ?",
                     [target, element_id],
                 )
-                element = _emit(db, tx, story, "move", element_id, actor)
-        return element or _emit(db, tx, story, "update", element_id, actor)
+                element = _announce_row(db, tx, story, "move", element_id, actor)
+        return element or _announce_row(db, tx, story, "update", element_id, actor)
 
 
 def _check_version(data: dict[str, Any], row: Any, tx: sqlite_utils.Database) -> None:
@@ -247,7 +243,7 @@ def _check_version(data: dict[str, Any], row: Any, tx: sqlite_utils.Database) ->
     if not isinstance(version, int) or isinstance(version, bool):
         raise StoryError("'version' must be an integer (the element's version you edited)")
     if version != row["version"]:
-        current = _public(row, _item_of(tx, row))
+        current = element_with_item(tx, row)
         raise Conflict(
             f"this element changed since you opened it (version {version}, now {row['version']}):"
             " review the current text and apply your change again",
@@ -274,26 +270,10 @@ def remove_element(db: Database, story: dict[str, Any], element_id: str, actor: 
     """Remove an element and close the gap it leaves."""
     with db.write() as tx:
         row = _existing(tx, story, element_id)
-        element = _public(row, None)
+        element = public_element(row, None)
         tx.execute("DELETE FROM elements WHERE id = ?", [element_id])
         tx.execute(
             "UPDATE elements SET position = position - 1 WHERE story_id = ? AND position > ?",
             [story["id"], row["position"]],
         )
         _announce(db, tx, story, "remove", element, actor)
-
-
-def restate(db: Database, tx: sqlite_utils.Database, story: dict[str, Any], actor: str | None) -> None:
-    """A draft is published: a `reset` (its header) then one `add` per element, in story order.
-
-    Every catch-up starts at the latest `reset`, so what was written while the story was a
-    draft (elements added and removed, earlier texts) never reaches a viewer.
-    """
-    header = tx.execute(
-        "SELECT title, description, cover, status, byline FROM stories WHERE id = ?", [story["id"]]
-    ).fetchone()
-    meta = {name: header[name] for name in ("title", "description", "cover", "status", "byline")}
-    eventlog.story_event(db, tx, story["slug"], "reset", None, actor, meta=meta)
-    rows = tx.execute("SELECT * FROM elements WHERE story_id = ? ORDER BY position", [story["id"]]).fetchall()
-    for row in rows:
-        eventlog.story_event(db, tx, story["slug"], "add", _public(row, _item_of(tx, row)), actor)

@@ -6,10 +6,14 @@ import re
 import unicodedata
 from typing import Any
 
+import sqlite_utils
+
 from aggregator import clock, eventlog, sanitize
 from aggregator.db import Database
+from stories.element_rows import element_with_item
 
-STATUSES = ("draft", "live", "published")
+# The statuses of a story (an item's statuses in a feed are aggregator.moderation.MODERATION_STATUSES).
+STORY_STATUSES = ("draft", "live", "published")
 META_FIELDS = ("title", "description", "cover", "status", "byline")
 
 
@@ -35,8 +39,8 @@ def _check_meta(fields: dict[str, Any]) -> dict[str, Any]:
             raise StoryError("'cover' must be an absolute http(s) URL")
         if name == "title" and not (value or "").strip():
             raise StoryError("'title' must not be empty")
-        if name == "status" and value not in STATUSES:
-            raise StoryError(f"'status' must be one of {', '.join(STATUSES)}")
+        if name == "status" and value not in STORY_STATUSES:
+            raise StoryError(f"'status' must be one of {', '.join(STORY_STATUSES)}")
         if value is not None and len(value) > 20_000:
             raise StoryError(f"'{name}' is too long")
         clean[name] = value.strip() if isinstance(value, str) and name != "description" else value
@@ -44,7 +48,19 @@ def _check_meta(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_story(
-    db: Database,
+    db: Database, title: str, feed_id: int | None, owner: dict[str, Any] | None, **options: Any
+) -> dict[str, Any]:
+    """Create a story with a unique slug in its own transaction; return its header.
+
+    `options` are `insert_story`'s (slug, description, status, byline, open_to_curators, ...).
+    """
+    with db.write() as tx:
+        _, slug = insert_story(tx, title, feed_id, owner, **options)
+    return get_header(db, slug)
+
+
+def insert_story(
+    tx: sqlite_utils.Database,
     title: str,
     feed_id: int | None,
     owner: dict[str, Any] | None,
@@ -54,37 +70,42 @@ def create_story(
     byline: str | None = None,
     open_to_curators: bool = False,
     created_at: str | None = None,
-) -> dict[str, Any]:
-    """Create a story with a unique slug; return its header."""
-    meta = _check_meta({"title": title, "description": description or "", "status": status})
+    cover: str | None = None,
+    updated_at: str | None = None,
+) -> tuple[int, str]:
+    """Store a new story inside `tx` (the API's and the importer's one way); return its id and slug.
+
+    A `slug` asked for must be free; without one the title's slug gets a number when taken.
+    """
+    meta = _check_meta({"title": title, "description": description or "", "status": status, "cover": cover})
     if slug is not None and not (isinstance(slug, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug)):
         raise StoryError("slug must be lowercase letters, digits and '-'")
     base = slug or slugify(title)
     now = clock.now()
-    with db.write() as tx:
-        candidate, number = base, 1
-        while tx.execute("SELECT 1 FROM stories WHERE slug = ?", [candidate]).fetchone():
-            if slug is not None:
-                raise StoryError(f"a story with slug '{slug}' exists already")
-            number += 1
-            candidate = f"{base}-{number}"
-        tx.execute(
-            "INSERT INTO stories (slug, title, description, status, feed_id, owner_id, byline,"
-            " open_to_curators, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                candidate,
-                meta["title"],
-                meta["description"],
-                meta["status"],
-                feed_id,
-                owner["id"] if owner else None,
-                byline or (owner["name"] if owner else ""),
-                int(open_to_curators),
-                created_at or now,
-                now,
-            ],
-        )
-    return get_header(db, candidate)
+    candidate, number = base, 1
+    while tx.execute("SELECT 1 FROM stories WHERE slug = ?", [candidate]).fetchone():
+        if slug is not None:
+            raise StoryError(f"a story with slug '{slug}' exists already")
+        number += 1
+        candidate = f"{base}-{number}"
+    story_id = tx.execute(
+        "INSERT INTO stories (slug, title, description, cover, status, feed_id, owner_id, byline,"
+        " open_to_curators, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            candidate,
+            meta["title"],
+            meta["description"],
+            meta["cover"],
+            meta["status"],
+            feed_id,
+            owner["id"] if owner else None,
+            byline or (owner["name"] if owner else ""),
+            int(open_to_curators),
+            created_at or now,
+            updated_at or now,
+        ],
+    ).lastrowid
+    return story_id, candidate
 
 
 def get_header(db: Database, slug: str) -> dict[str, Any] | None:
@@ -152,8 +173,6 @@ def update_meta(
         )
         eventlog.story_event(db, tx, story["slug"], "meta", None, actor, meta=changes)
         if was == "draft" and changes.get("status", "draft") != "draft":
-            from stories.elements import restate  # elements imports this module
-
             restate(db, tx, story, actor)
     return get_header(db, story["slug"])
 
@@ -166,3 +185,24 @@ def status_and_log_end(db: Database, slug: str) -> tuple[str | None, int]:
         [slug],
     )
     return row["status"], row["seq"]
+
+
+def restate(db: Database, tx: sqlite_utils.Database, story: dict[str, Any], actor: str | None) -> None:
+    """A draft is published: a `reset` (its header) then one `add` per element, in story order.
+
+    Every catch-up starts at the latest `reset`, so what was written while the story was a
+    draft (elements added and removed, earlier texts) never reaches a viewer.
+    """
+    header = tx.execute(
+        "SELECT title, description, cover, status, byline FROM stories WHERE id = ?", [story["id"]]
+    ).fetchone()
+    meta = {name: header[name] for name in META_FIELDS}
+    eventlog.story_event(db, tx, story["slug"], "reset", None, actor, meta=meta)
+    rows = tx.execute("SELECT * FROM elements WHERE story_id = ? ORDER BY position", [story["id"]]).fetchall()
+    for row in rows:
+        eventlog.story_event(db, tx, story["slug"], "add", element_with_item(tx, row), actor)
+
+
+def touch(tx: sqlite_utils.Database, story_id: int) -> None:
+    """Mark a story updated now (an element of it changed), inside `tx`."""
+    tx.execute("UPDATE stories SET updated_at = ? WHERE id = ?", [clock.now(), story_id])

@@ -21,8 +21,7 @@ def _check_owner(story: dict[str, Any], actor: dict[str, Any] | None) -> None:
 
 
 def _announce(db: Database, tx: Any, story: dict[str, Any], curators: list[str], actor: str) -> None:
-    payload = {"story": story["slug"], "op": "meta", "element": None, "meta": {"curators": curators}}
-    eventlog.append(db, tx, eventlog.story_room(story["slug"]), "story", "meta", payload, actor)
+    eventlog.story_event(db, tx, story["slug"], "meta", None, actor, meta={"curators": curators})
 
 
 def _curators_after(db: Database, tx: Any, story: dict[str, Any]) -> list[str]:

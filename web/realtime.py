@@ -21,7 +21,6 @@ from flask_socketio import join_room, leave_room
 from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import feed_exists
-from aggregator.moderation import desk_room
 from stories.model import can_edit, get_header, status_and_log_end
 from web.lookups import database
 from web.security import session_curator
@@ -104,7 +103,10 @@ class Broadcaster:
     def _withdraw_viewers(self, slug: str) -> None:
         """A story became a draft: only its curators' sockets stay in its room (lock held)."""
         room = eventlog.story_room(slug)
-        curators = {sid for sid, _ in socketio.server.manager.get_participants("/", curators_room(slug))}
+        curators = {
+            sid
+            for sid, _ in socketio.server.manager.get_participants("/", eventlog.story_curators_room(slug))
+        }
         for sid, _ in list(socketio.server.manager.get_participants("/", room)):
             if sid not in curators:
                 socketio.server.leave_room(sid, room, namespace="/")
@@ -155,11 +157,6 @@ def redis_doorbell(redis_url: str) -> Any:
 DRAFT = "this story is a draft: only its curators can follow it"
 
 
-def curators_room(slug: str) -> str:
-    """Marks the sockets in a story's room that may stay when it goes back to draft."""
-    return f"{eventlog.story_room(slug)}:curators"
-
-
 def _withdraws_viewers(event: dict[str, Any]) -> bool:
     """Whether `event` puts a story back into draft."""
     payload = event["payload"]
@@ -197,7 +194,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
         if data.get("desk") is True:
             if session_curator() is None:
                 return None, "only curators can follow a feed's moderation desk"
-            return desk_room(data["feed"]), None
+            return eventlog.desk_room(data["feed"]), None
         return eventlog.feed_room(data["feed"]), None
     if isinstance(data.get("story"), str):
         status, _seen = status_and_log_end(db, data["story"])
@@ -275,7 +272,7 @@ def on_join(data: Any = None) -> dict[str, Any]:
         if not more:
             join_room(room)
             if slug and _edits_story(slug):
-                join_room(curators_room(slug))
+                join_room(eventlog.story_curators_room(slug))
     return _ack(room, missed + tail[:room_left], after, more)
 
 

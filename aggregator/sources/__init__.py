@@ -7,51 +7,33 @@ batch together with its cursor, so a killed collector resumes where it stopped.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
-from aggregator.items import Item
+from aggregator import netpolicy
+from aggregator.sources.base import Batch, Source, SourceError, SpecError
+from aggregator.sources.bluesky import BlueskySource
+from aggregator.sources.instagram import InstagramSource
+from aggregator.sources.mastodon import MastodonSource, ServerPace, server_url
+from aggregator.sources.replay import ReplaySource, parse_target, replay_path
+from aggregator.sources.rss import RssSource
+from aggregator.sources.threads import ThreadsSource
+from aggregator.sources.x import XSource
+from aggregator.sources.youtube import YouTubeSource
+from aggregator.sources.youtube import parse_target as youtube_target
 
-
-class SpecError(ValueError):
-    """A source spec that Tagstory cannot follow; the message says why."""
-
-
-class SourceError(RuntimeError):
-    """A source failed; `retry_after` (seconds) says when trying again makes sense.
-
-    `rate_limited` (default: whether `retry_after` is given) shows the wait as the
-    source's rate-limit reset; a missing credential waits without being a rate limit.
-    """
-
-    def __init__(
-        self, message: str, retry_after: float | None = None, rate_limited: bool | None = None
-    ) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.rate_limited = retry_after is not None if rate_limited is None else rate_limited
-
-
-@dataclass
-class Batch:
-    """Items that arrived together, and the cursor that comes after them."""
-
-    items: list[Item]
-    cursor: str | None
-    skipped: list[str] = field(default_factory=list)  # why each malformed payload was skipped
-    changed: list[Item] = field(default_factory=list)  # edits of items collected before
-    deleted: list[tuple[str, str]] = field(default_factory=list)  # (source, source_id) deleted at the source
-
-
-class Source(Protocol):
-    """What the collector needs from a network."""
-
-    def batches(self, cursor: str | None, stop: threading.Event) -> Iterator[Batch]:
-        """Yield batches from `cursor` on until `stop` is set or the source is exhausted."""
-        ...
+__all__ = [
+    "Batch",
+    "Source",
+    "SourceError",
+    "SourceSpec",
+    "SourceState",
+    "SpecError",
+    "open_source",
+    "parse_spec",
+]
 
 
 @dataclass(frozen=True)
@@ -81,12 +63,8 @@ def parse_spec(spec: Any, settings: Mapping[str, Any] | None = None) -> SourceSp
         known = ", ".join(sorted(OPENERS))
         raise SpecError(f"unknown source '{kind}' in '{spec}' (this server knows: {known})")
     if kind == "replay":
-        from aggregator.sources.replay import parse_target
-
         parse_target(target.strip())
     if kind == "mastodon":
-        from aggregator.sources.mastodon import server_url
-
         target = server_url(target).removeprefix("https://")
     if kind == "rss" and not re.match(r"^https?://[^\s]+$", target.strip()):
         raise SpecError("rss needs the feed's http(s) URL: rss:URL")
@@ -95,8 +73,6 @@ def parse_spec(spec: Any, settings: Mapping[str, Any] | None = None) -> SourceSp
     if kind in ("x", "threads", "instagram") and target:
         raise SpecError(f"{kind} takes no target: its search is the feed's query")
     if kind == "youtube":
-        from aggregator.sources.youtube import parse_target as youtube_target
-
         youtube_target(target)
     parsed = SourceSpec(kind, target.strip())
     if settings is not None:
@@ -122,11 +98,7 @@ def check_allowed(spec: SourceSpec, settings: Mapping[str, Any]) -> None:
     A name that only resolves to a refused address is refused when it is fetched, in the
     source's health: resolving here would be no guarantee, since a name can change its answer.
     """
-    from aggregator import netpolicy
-
     if spec.kind == "replay":
-        from aggregator.sources.replay import parse_target, replay_path
-
         replay_path(parse_target(spec.target)[0], dict(settings))
         return
     host = spec_host(spec)
@@ -135,60 +107,56 @@ def check_allowed(spec: SourceSpec, settings: Mapping[str, Any]) -> None:
         raise SpecError(f"{spec.kind}:{spec.target}: {reason} (see FETCH_ALLOW_PRIVATE)")
 
 
-def open_source(spec: SourceSpec, query: str, settings: dict[str, Any]) -> Source:
-    """Build the source object for a parsed spec."""
-    return OPENERS[spec.kind](spec.target, query, settings)
+@dataclass
+class SourceState:
+    """What the sources of one collector share across their lifetimes, owned by that collector.
+
+    A source object lives for one connection or poll loop; the collector opens a new one
+    after each failure. The Mastodon pace (one per server) and which Jetstream instance
+    each Bluesky source tries next outlive them here, and die with their collector.
+    """
+
+    mastodon_pace: ServerPace = field(default_factory=ServerPace)
+    bluesky_turns: dict[str, int] = field(default_factory=dict)
 
 
-def _open_replay(target: str, query: str, settings: dict[str, Any]) -> Source:
-    from aggregator.sources.replay import ReplaySource
+def open_source(spec: SourceSpec, query: str, settings: dict[str, Any], state: SourceState) -> Source:
+    """Build the source object for a parsed spec; `state` is its collector's."""
+    return OPENERS[spec.kind](spec.target, query, settings, state)
 
+
+def _open_replay(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
     return ReplaySource.from_target(target, settings)
 
 
-def _open_mastodon(target: str, query: str, settings: dict[str, Any]) -> Source:
-    from aggregator.sources.mastodon import MastodonSource
-
-    return MastodonSource(target, query, settings)
+def _open_mastodon(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
+    return MastodonSource(target, query, settings, state.mastodon_pace)
 
 
-def _open_bluesky(target: str, query: str, settings: dict[str, Any]) -> Source:
-    from aggregator.sources.bluesky import BlueskySource
-
-    return BlueskySource(target, query, settings)
+def _open_bluesky(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
+    return BlueskySource(target, query, settings, state.bluesky_turns)
 
 
-def _open_rss(target: str, query: str, settings: dict[str, Any]) -> Source:
-    from aggregator.sources.rss import RssSource
-
+def _open_rss(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
     return RssSource(target, query, settings)
 
 
-def _open_x(target: str, query: str, settings: dict[str, Any]) -> Source:
-    from aggregator.sources.x import XSource
-
+def _open_x(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
     return XSource(query, settings)
 
 
-def _open_threads(target: str, query: str, settings: dict[str, Any]) -> Source:
-    from aggregator.sources.threads import ThreadsSource
-
+def _open_threads(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
     return ThreadsSource(query, settings)
 
 
-def _open_youtube(target: str, query: str, settings: dict[str, Any]) -> Source:
-    from aggregator.sources.youtube import YouTubeSource
-
+def _open_youtube(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
     return YouTubeSource(target, query, settings)
 
 
-def _open_instagram(target: str, query: str, settings: dict[str, Any]) -> Source:
-    from aggregator.sources.instagram import InstagramSource
-
+def _open_instagram(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
     return InstagramSource(query, settings)
 
 
-# Each network's module is imported only when a source of that kind runs.
 # How each source is named to people ("via X"); a source not listed shows its own name.
 SOURCE_LABELS = {
     "x": "X",

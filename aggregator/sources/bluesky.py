@@ -13,14 +13,15 @@ import json
 import threading
 import time
 from collections.abc import Generator
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlencode
 
 import websocket
 
 from aggregator import netpolicy
 from aggregator.items import InvalidItem
-from aggregator.sources import Batch, SourceError, http
+from aggregator.sources import http
+from aggregator.sources.base import Batch, SourceError
 from aggregator.sources.bluesky_search import BlueskySearch
 from aggregator.sources.jetstream_payload import POST, item_from_commit, post_uri
 from aggregator.sources.query import contains_any, hashtags
@@ -44,9 +45,8 @@ def facet_tags(record: dict[str, Any]) -> set[str]:
 class BlueskySource:
     """Posts carrying the feed's hashtags, live from a Jetstream instance."""
 
-    _turn: ClassVar[dict[str, int]] = {}  # which public instance each query tries next
-
-    def __init__(self, target: str, query: str, settings: dict[str, Any]) -> None:
+    def __init__(self, target: str, query: str, settings: dict[str, Any], turns: dict[str, int]) -> None:
+        self.turns = turns  # its collector's: which instance each target and query tries next
         self.tags = hashtags(query)
         if not self.tags:
             raise SourceError(f"the query '{query}' has no hashtag for Bluesky to follow")
@@ -64,7 +64,7 @@ class BlueskySource:
         self.search = BlueskySearch.from_settings(self.tags, settings)
 
     def _url(self, cursor: str | None) -> str:
-        turn = self._turn.get(self.key, 0) % len(self.instances)
+        turn = self.turns.get(self.key, 0) % len(self.instances)
         params = {"wantedCollections": POST}
         if cursor:
             params["cursor"] = str(max(0, int(cursor) - self.rewind_us))
@@ -78,10 +78,10 @@ class BlueskySource:
                 url, timeout=self.timeout, header=[f"User-Agent: {self.user_agent}"], socket=sock
             )
         except netpolicy.AddressRefused as error:
-            self._turn[self.key] = self._turn.get(self.key, 0) + 1
+            self.turns[self.key] = self.turns.get(self.key, 0) + 1
             raise http.refused(f"Jetstream {url.split('?')[0]}", error) from error
         except (OSError, websocket.WebSocketException) as error:
-            self._turn[self.key] = self._turn.get(self.key, 0) + 1  # the next attempt tries another instance
+            self.turns[self.key] = self.turns.get(self.key, 0) + 1  # the next attempt tries another instance
             raise SourceError(
                 f"Jetstream {url.split('?')[0]} is unreachable: {type(error).__name__}"
             ) from error

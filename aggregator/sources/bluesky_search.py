@@ -15,7 +15,8 @@ from typing import Any
 
 from aggregator import sanitize
 from aggregator.items import Author, InvalidItem, Item
-from aggregator.sources import Batch, SourceError, http
+from aggregator.sources import http
+from aggregator.sources.base import Batch, SourceError
 from aggregator.sources.jetstream_payload import item_from_record
 
 PAGE = 100

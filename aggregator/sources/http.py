@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from aggregator import netpolicy
-from aggregator.sources import SourceError
+from aggregator.sources.base import SourceError
 
 AUTH_RETRY = 900.0  # a rejected credential is retried after 15 minutes
 REFUSED_RETRY = 3600.0  # an address the policy refuses is tried again after an hour (DNS may change)
@@ -43,13 +43,15 @@ class Http:
         explain: Explain | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """GET `url` (see `get`); `timeout` overrides HTTP_TIMEOUT (a stream's read timeout)."""
+        """GET `url` (see `send`); `timeout` overrides HTTP_TIMEOUT (a stream's read timeout)."""
         timeout = timeout or self.timeout
-        return get(self.session, url, self.what, reset_header, timeout=timeout, explain=explain, **kwargs)
+        return send(
+            self.session, "GET", url, self.what, reset_header, timeout=timeout, explain=explain, **kwargs
+        )
 
     def post(self, url: str, **kwargs: Any) -> requests.Response:
         """POST to `url`, with the same error handling as `get`."""
-        return get(self.session, url, self.what, timeout=self.timeout, method="POST", **kwargs)
+        return send(self.session, "POST", url, self.what, timeout=self.timeout, **kwargs)
 
     def json(self, response: requests.Response) -> Any:
         """The JSON body of `response` (see `json_body`)."""
@@ -82,17 +84,17 @@ def retry_after(response: requests.Response, reset_header: str | None = None) ->
     return None
 
 
-def get(
+def send(
     client: requests.Session,
+    method: str,
     url: str,
     what: str,
     reset_header: str | None = None,
     timeout: float = 20.0,
-    method: str = "GET",
     explain: Explain | None = None,
     **kwargs: Any,
 ) -> requests.Response:
-    """GET `url`; turn network failures and error statuses into SourceError with a plain message.
+    """Send one request; turn network failures and error statuses into SourceError with a plain message.
 
     `explain` sees every error status first: a network whose error body says more than its
     status (a quota, an ended chat) turns it into its own SourceError.

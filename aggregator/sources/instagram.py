@@ -24,7 +24,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from aggregator.items import Item
-from aggregator.sources import Batch, SourceError, http
+from aggregator.sources import http
+from aggregator.sources.base import Batch, SourceError
 from aggregator.sources.instagram_payload import items_from_page
 from aggregator.sources.meta_graph import explainer
 from aggregator.sources.query import hashtags

@@ -56,8 +56,6 @@ def item_from_media(post: Any) -> Item:
         created_at=clock.normalize(post.get("timestamp")) or "",
         media=media,
         raw=post,
-        mention_url="https://www.instagram.com/{}/",
-        hashtag_url="https://www.instagram.com/explore/tags/{}/",
     )
 
 

@@ -22,7 +22,8 @@ from urllib.parse import parse_qs, quote, urlparse
 import requests
 
 from aggregator.items import InvalidItem
-from aggregator.sources import Batch, SourceError, SpecError, http
+from aggregator.sources import http
+from aggregator.sources.base import Batch, SourceError, SpecError, newest_id
 from aggregator.sources.mastodon_payload import item_from_status
 from aggregator.sources.query import hashtags
 
@@ -35,7 +36,7 @@ TURN_POLL = 0.5  # seconds between two looks at `stop` while another loop has th
 
 
 class ServerPace:
-    """The pace of requests to each Mastodon server, shared by every loop of the process.
+    """The pace of requests to each Mastodon server, shared by every loop of one collector.
 
     Per host: one request at a time (so a 429 or `X-RateLimit-Remaining: 0` is known
     before the next request goes out), at most `limit` requests per 5 minutes, and none
@@ -100,9 +101,6 @@ class _HostPace:
         self.held_until = max(self.held_until, time.monotonic() + seconds + RESET_MARGIN)
 
 
-PACE = ServerPace()  # one per process: every Mastodon loop of the process shares it
-
-
 def server_url(target: str) -> str:
     """`mastodon.social` or `https://mastodon.social/` -> `https://mastodon.social`."""
     target = target.strip().rstrip("/")
@@ -121,16 +119,11 @@ def tokens(settings: dict[str, Any]) -> dict[str, str]:
     return {host.strip().lower(): token.strip() for host, token in pairs}
 
 
-def _newer(a: str | None, b: str | None) -> str | None:
-    """The newer of two Mastodon ids (numeric strings compare by length, then text)."""
-    candidates = [x for x in (a, b) if x]
-    return max(candidates, key=lambda x: (len(x), x)) if candidates else None
-
-
 class MastodonSource:
     """The hashtag timeline of one Mastodon server."""
 
-    def __init__(self, target: str, query: str, settings: dict[str, Any]) -> None:
+    def __init__(self, target: str, query: str, settings: dict[str, Any], pace: ServerPace) -> None:
+        self.pace = pace  # its collector's: shared with every other loop on the same server
         self.base = server_url(target)
         self.host = urlparse(self.base).netloc.lower()
         self.tags = hashtags(query)
@@ -164,8 +157,8 @@ class MastodonSource:
     def _send(
         self, stop: threading.Event, request: Callable[[], requests.Response]
     ) -> requests.Response | None:
-        """Every request to the server waits for its turn in the process-wide pace."""
-        return PACE.send(self.host, self.per_window, stop, request)
+        """Every request to the server waits for its turn in its collector's pace."""
+        return self.pace.send(self.host, self.per_window, stop, request)
 
     def _batch(self, statuses: list[Any], state: dict[str, Any]) -> Batch:
         items, skipped = [], []
@@ -177,7 +170,7 @@ class MastodonSource:
             else:
                 self._remember(status.get("id"), status.get("uri"))  # a boost's uri names no item: no delete
             if isinstance(status, dict) and isinstance(status.get("id"), str):
-                state["top"] = _newer(state.get("top"), status["id"])
+                state["top"] = newest_id(state.get("top"), status["id"])
         return Batch(items, json.dumps(state), skipped)
 
     def _remember(self, status_id: Any, uri: Any) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from aggregator.jsontext import as_dict, as_list
-from aggregator.sources import SourceError
+from aggregator.sources.base import SourceError
 from aggregator.sources.http import AUTH_RETRY, Explain, retry_after
 
 RATE_LIMIT_CODES = {4, 17, 32, 613, *range(80001, 80015)}

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from aggregator.items import InvalidItem, item_from_dict
-from aggregator.sources import Batch, SourceError, SpecError
+from aggregator.sources.base import Batch, SourceError, SpecError
 
 MAX_GAP_SECONDS = 5.0  # a long silence in the original event is shortened to this
 OPTIONS = ("speed",)

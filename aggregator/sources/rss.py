@@ -19,7 +19,8 @@ import feedparser
 
 from aggregator import clock, sanitize
 from aggregator.items import Author, Item, Media
-from aggregator.sources import Batch, SourceError, http
+from aggregator.sources import http
+from aggregator.sources.base import Batch, SourceError
 from aggregator.sources.query import contains_any, hashtags
 
 

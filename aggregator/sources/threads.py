@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from aggregator.sources import Batch, SourceError, http
+from aggregator.sources import http
+from aggregator.sources.base import Batch, SourceError
 from aggregator.sources.meta_graph import explainer
 from aggregator.sources.query import hashtags
 from aggregator.sources.quota import RollingCount

@@ -63,8 +63,6 @@ def item_from_thread(post: Any) -> Item:
         repost_of=_id_of(post.get("reposted_post")) or _id_of(post.get("quoted_post")),
         sensitive=bool(post.get("is_spoiler_media")),
         raw=post,
-        mention_url="https://www.threads.net/@{}",
-        hashtag_url="https://www.threads.net/search?q={}&serp_type=tags",
     )
 
 

@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 
 from aggregator import netpolicy
 from aggregator.items import InvalidItem
-from aggregator.sources import Batch, SourceError
+from aggregator.sources.base import Batch, SourceError, newest_id
 from aggregator.sources.http import AUTH_RETRY, refused, timeout_seconds
 from aggregator.sources.x_payload import item_from_tweet
 
@@ -122,11 +122,6 @@ def _seconds_to_midnight() -> float:
     return max(1.0, (midnight - now).total_seconds())
 
 
-def _newer(a: str | None, b: str | None) -> str | None:
-    candidates = [x for x in (a, b) if x]
-    return max(candidates, key=lambda x: (len(x), x)) if candidates else None
-
-
 class XSource:
     """The feed's query on X's recent search, polled with since_id within a daily read budget."""
 
@@ -220,7 +215,7 @@ class XSource:
             except (InvalidItem, KeyError, TypeError, AttributeError) as error:
                 skipped.append(f"X sent a malformed post ({type(error).__name__}: {error})")
         meta = page.get("meta") or {}
-        state["newest"] = _newer(state.get("newest"), meta.get("newest_id"))
+        state["newest"] = newest_id(state.get("newest"), meta.get("newest_id"))
         state["next"] = meta.get("next_token")
         return Batch(items, None, skipped)
 
@@ -324,7 +319,7 @@ class XSource:
                     page = {"data": [tweet], "includes": message.get("includes") or {}}
                     page["meta"] = {"newest_id": tweet.get("id")}
                     batch = self._batch(page, state)
-                    state.update(since_id=_newer(state.get("since_id"), state.pop("newest")), next=None)
+                    state.update(since_id=newest_id(state.get("since_id"), state.pop("newest")), next=None)
                     batch.cursor = json.dumps(state)
                     yield batch
         finally:

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 import requests
 
 from aggregator.jsontext import as_dict, as_list
-from aggregator.sources import Batch, SourceError, SpecError, http
+from aggregator.sources import http
+from aggregator.sources.base import Batch, SourceError, SpecError
 from aggregator.sources.query import hashtags, mentions_any
 from aggregator.sources.youtube_payload import ENDED, deleted_message_id, items_from_messages, message_kind
 

@@ -113,7 +113,6 @@ def item_from_chat_message(message: Any, video_id: str | None = None) -> Item | 
         url=clean_url(f"https://www.youtube.com/watch?v={video_id}") if video_id else None,
         created_at=clock.normalize(snippet.get("publishedAt")) or "",
         raw=message,
-        hashtag_url="https://www.youtube.com/hashtag/{}",
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aggregator.db import Database
+from aggregator.imports import FORMAT_LABELS
 from stories.archive import Progress, archive_from_text, dumps, dumps_for_html, no_progress, to_archive
 from stories.elements import list_elements
 from stories.export import render_html
@@ -14,7 +15,13 @@ from stories.formats.storify import archive_from_storify
 from stories.media import MediaFetcher, embed_media
 
 EXPORT_FORMATS = ("html", "json", "md")
-STORY_IMPORT_FORMATS = ("tagstory", "storify")
+STORY_IMPORT_LABELS = {
+    "tagstory": "A story exported from Tagstory (JSON or HTML)",
+    "storify": "A story exported from Storify (JSON)",
+}
+STORY_IMPORT_FORMATS = tuple(STORY_IMPORT_LABELS)
+# Every import format, stories first, with what it holds: the one list the form and the CLI offer.
+IMPORT_FORMATS = {**STORY_IMPORT_LABELS, **FORMAT_LABELS}
 MEDIA_TYPES = {"html": "text/html", "json": "application/json", "md": "text/markdown"}
 
 

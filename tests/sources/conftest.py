@@ -18,14 +18,6 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
     return shared.wait_for(condition, timeout)
 
 
-@pytest.fixture(autouse=True)
-def fresh_server_pace(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test starts with no Mastodon pace: a hold on one test's 127.0.0.1:PORT must not reach the next."""
-    from aggregator.sources import mastodon
-
-    monkeypatch.setattr(mastodon, "PACE", mastodon.ServerPace())
-
-
 @pytest.fixture
 def serve() -> Iterator[Callable[[Any], LocalServer]]:
     """Serve a WSGI app on 127.0.0.1 for the test: `serve(app).url`."""

@@ -10,10 +10,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
-from aggregator.imports import FORMATS as FEED_FORMATS
 from aggregator.imports import ImportFileError, created_feed_note, import_file
 from stories.archive import ArchiveError, from_archive
-from stories.formats import EXPORT_FORMATS, STORY_IMPORT_FORMATS, export_story, read_story_archive
+from stories.formats import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    STORY_IMPORT_FORMATS,
+    export_story,
+    read_story_archive,
+)
 from stories.media import MediaFetcher
 from stories.model import get_header
 from web.lookups import database
@@ -65,7 +70,7 @@ def export_command(slug: str, output: Path, fmt: str, embed_media: bool) -> None
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(STORY_IMPORT_FORMATS + FEED_FORMATS),
+    type=click.Choice(tuple(IMPORT_FORMATS)),
     default="jsonl",
     show_default=True,
     help="Stories: tagstory (a Tagstory JSON or HTML export), storify (Storify JSON). Posts into a feed:"

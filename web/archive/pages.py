@@ -22,25 +22,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from aggregator.feeds import list_feeds
 from aggregator.imports import ImportFileError, created_feed_note, import_file
 from stories.archive import ArchiveError, from_archive
-from stories.formats import STORY_IMPORT_FORMATS, read_story_archive
+from stories.formats import IMPORT_FORMATS, STORY_IMPORT_FORMATS, read_story_archive
 from web.archive.cache import export_response
 from web.errors import handle_error
 from web.lookups import database, story_or_404
 from web.security import EXPORT_CSP, content_security_policy, csrf_ok, current_curator, login_first
 
 archive = Blueprint("archive", __name__)
-
-IMPORT_FORMATS = {
-    "tagstory": "A story exported from Tagstory (JSON or HTML)",
-    "storify": "A story exported from Storify (JSON)",
-    "jsonl": "Posts: Tagstory items, one a line (JSONL)",
-    "twarc": "Posts: twarc2 / X API v2 responses (JSONL)",
-    "mastodon": "Posts: Mastodon statuses (JSON array or JSONL)",
-    "jetstream": "Posts: Bluesky Jetstream events (JSONL)",
-    "threads": "Posts: Threads keyword-search answers or posts (JSONL)",
-    "youtube": "Posts: YouTube live chat answers or messages (JSONL)",
-    "instagram": "Posts: Instagram recent_media answers or media (JSONL)",
-}
 
 
 @archive.get("/stories/<slug>/export.html")

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, jsonify
 
 from aggregator import eventlog
+from aggregator.curation import block_author, settings, update_settings
 from aggregator.feeds import get_feed_item
-from aggregator.moderation import block_author, desk_room, settings, update_settings
 from stories.curators import get_curator
 from stories.model import can_edit
 from stories.roles import add_editor, remove_editor
@@ -69,7 +69,7 @@ def _is_decision(event: dict[str, Any]) -> bool:
 def feeds_audit(name: str) -> Any:
     """Who decided what about the feed's items, and when (newest first); a rule has no actor."""
     feed = feed_or_404(name)
-    rooms = (eventlog.feed_room(feed["name"]), desk_room(feed["name"]))
+    rooms = (eventlog.feed_room(feed["name"]), eventlog.desk_room(feed["name"]))
     events = [
         e for room in rooms for e in eventlog.history(database(), room, HISTORY_LIMIT, with_payload=True)
     ]

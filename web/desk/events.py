@@ -15,15 +15,11 @@ from typing import Any
 from flask import current_app, request
 from flask_socketio import join_room
 
+from aggregator import eventlog
 from stories.model import can_edit, get_header
 from web.lookups import database
 from web.security import session_curator
 from web.sockets import socketio
-
-
-def editing_room(slug: str) -> str:
-    """The room of the curators who have a story's editor open."""
-    return f"story:{slug}:editing"
 
 
 class Presence:
@@ -57,7 +53,11 @@ def _presence() -> Presence:
 
 def announce(slug: str) -> None:
     """Send the current list of editors to everyone editing `slug`."""
-    socketio.emit("presence", {"story": slug, "editors": _presence().editors(slug)}, to=editing_room(slug))
+    socketio.emit(
+        "presence",
+        {"story": slug, "editors": _presence().editors(slug)},
+        to=eventlog.story_editing_room(slug),
+    )
 
 
 @socketio.on("editing")
@@ -71,7 +71,7 @@ def on_editing(data: Any) -> dict[str, Any]:
     if story is None or not can_edit(db, story, curator):
         _drop(request.sid)
         return {"ok": False, "error": "you are not a curator of this story"}
-    join_room(editing_room(story["slug"]))
+    join_room(eventlog.story_editing_room(story["slug"]))
     _presence().enter(request.sid, story["slug"], curator["name"])
     announce(story["slug"])
     return {"ok": True, "editors": _presence().editors(story["slug"])}
@@ -86,7 +86,7 @@ def on_disconnect(*_reason: Any) -> None:
 def _drop(sid: str) -> None:
     left = _presence().leave(sid)
     if left:
-        socketio.server.leave_room(sid, editing_room(left[0]), namespace="/")
+        socketio.server.leave_room(sid, eventlog.story_editing_room(left[0]), namespace="/")
         announce(left[0])
 
 

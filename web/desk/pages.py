@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
+from aggregator.curation import settings
 from aggregator.feeds import list_items
-from aggregator.moderation import settings
 from web.lookups import database, feed_or_404
 from web.security import current_curator, login_first
 

@@ -1,0 +1,150 @@
+"""Feed membership: the one writer of `feed_items` and of the `item` events that go with it.
+
+An item joins a feed with a status (moderation decides which), and every later change of
+it in that feed (its status, an edit or a deletion at its source) gives it a new seq and
+appends its one event. Viewers follow `feed:<name>` and see only what they may: approved
+items, and a bare `{id, status}` when an approved item leaves. Pending and hidden items
+(with the rule that hid them) go to the desk room `feed:<name>:desk`, which only curators
+may join; the desk follows both rooms. Every change is one event in the one log, so
+catch-up is exact for each room.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from aggregator import eventlog
+from aggregator.db import Database
+from aggregator.item_rows import item_columns, public_item, stored_item
+from aggregator.moderation import MODERATION_STATUSES
+
+
+def viewer_item(item: dict[str, Any]) -> dict[str, Any]:
+    """What a viewer may see of an item: without the moderation reason."""
+    return {key: value for key, value in item.items() if key != "reason"}
+
+
+def _record(
+    db: Database,
+    tx: sqlite_utils.Database,
+    feed_name: str,
+    item: dict[str, Any],
+    op: str,
+    previous: str | None,
+    actor: str | None = None,
+) -> int:
+    """Append an item's one event, to the room that may see it; return the item's new seq.
+
+    `item` carries its new `status` (and `reason`); `previous` is its status before (None
+    when new). Approved items go to the viewers' room; an approved item that leaves goes
+    there bare (`{id, status}`: viewers drop it, the desk has its content already); every
+    other item, with the rule that hid it, goes to the curators' desk room only.
+    """
+    item["seq"] = eventlog.next_seq(tx)
+    if item["status"] == "approved":
+        room, shown = eventlog.feed_room(feed_name), viewer_item(item)
+    elif previous == "approved":
+        room, shown = eventlog.feed_room(feed_name), {"id": item["id"], "status": item["status"]}
+    else:
+        room, shown = eventlog.desk_room(feed_name), item
+    if previous == "approved" and (item["status"] != "approved" or item.get("deleted")):
+        _redact_viewers_copies(tx, feed_name, item)
+    eventlog.append(db, tx, room, "item", op, {"feed": feed_name, "item": shown}, actor)
+    return item["seq"]
+
+
+def _redact_viewers_copies(tx: sqlite_utils.Database, feed_name: str, item: dict[str, Any]) -> None:
+    """An item leaves the viewers: the earlier events that showed it to them show it no more.
+
+    The event appended next (the bare `{id, status}`, or the emptied deleted item) still
+    tells the viewers who follow now to drop it; approving it again appends a new event
+    that carries it, so a later catch-up shows it again.
+    """
+    added = tx.execute(
+        "SELECT m.added_seq FROM feed_items m JOIN feeds f ON f.id = m.feed_id"
+        " WHERE f.name = ? AND m.item_id = ?",
+        [feed_name, item["id"]],
+    ).fetchone()
+    tombstone = {"id": item["id"], "status": item["status"], "redacted": True}
+    if item.get("deleted"):
+        tombstone["deleted"] = True
+    eventlog.redact_item(tx, eventlog.feed_room(feed_name), item["id"], added[0] if added else 0, tombstone)
+
+
+def is_member(tx: sqlite_utils.Database, feed_id: int, item_id: str) -> bool:
+    """Whether the feed holds the item already."""
+    found = tx.execute("SELECT 1 FROM feed_items WHERE feed_id = ? AND item_id = ?", [feed_id, item_id])
+    return found.fetchone() is not None
+
+
+def join(db: Database, tx: sqlite_utils.Database, feed: dict[str, Any], item: dict[str, Any]) -> int:
+    """Add `item` (its public form, with its `status` and `reason`) to `feed`; return its seq.
+
+    A deleted post joins the feed as deleted: its one event says so, with no content.
+    """
+    seq = _record(db, tx, feed["name"], item, "delete" if item["deleted"] else "add", None)
+    tx.execute(
+        "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status, reason) VALUES (?, ?, ?, ?, ?, ?)",
+        [feed["id"], item["id"], seq, seq, item["status"], item["reason"]],
+    )
+    return seq
+
+
+def announce_change(db: Database, tx: sqlite_utils.Database, item_id: str, op: str) -> int:
+    """An item changed at its source (`op` update or delete): a new seq and event in every feed holding it.
+
+    The event goes where the item's status allows: an edit of a pending or hidden item
+    reaches the curators' desk, never the viewers. Returns how many feeds hold it.
+    """
+    memberships = tx.execute(
+        "SELECT f.id, f.name, m.status, m.reason FROM feed_items m JOIN feeds f ON f.id = m.feed_id"
+        " WHERE m.item_id = ?",
+        [item_id],
+    ).fetchall()
+    stored = stored_item(tx, item_id)
+    for feed_id, feed_name, status, reason in memberships:
+        item = {**stored, "status": status, "reason": reason}
+        seq = _record(db, tx, feed_name, item, op, status)
+        tx.execute("UPDATE feed_items SET seq = ? WHERE feed_id = ? AND item_id = ?", [seq, feed_id, item_id])
+    return len(memberships)
+
+
+def member_items(tx: sqlite_utils.Database, feed_id: int, where: str = "", params: tuple = ()) -> list[dict]:
+    """The public form (with seq and status) of a feed's items, optionally narrowed by `where` over `f`."""
+    rows = tx.execute(
+        f"SELECT {item_columns()}, f.seq, f.status FROM feed_items f JOIN items i ON i.id = f.item_id"
+        f" WHERE f.feed_id = ?{where}",
+        [feed_id, *params],
+    ).fetchall()
+    return [public_item(row) for row in rows]
+
+
+def set_status(
+    db: Database,
+    tx: sqlite_utils.Database,
+    feed: dict[str, Any],
+    item: dict[str, Any],
+    status: str,
+    reason: str | None,
+    actor: str | None,
+) -> dict[str, Any]:
+    """Give a feed's item (its public form, with its current status) a new status; viewers follow."""
+    previous = item["status"]
+    item.update(status=status, reason=reason)
+    seq = _record(db, tx, feed["name"], item, "status", previous, actor)
+    tx.execute(
+        "UPDATE feed_items SET seq = ?, status = ?, reason = ? WHERE feed_id = ? AND item_id = ?",
+        [seq, status, reason, feed["id"], item["id"]],
+    )
+    return item
+
+
+def counts(db: Database, feed_id: int) -> dict[str, int]:
+    """How many items of a feed are approved, pending and hidden."""
+    rows = db.query(
+        "SELECT status, count(*) AS n FROM feed_items WHERE feed_id = ? GROUP BY status", [feed_id]
+    )
+    found = {row["status"]: row["n"] for row in rows}
+    return {status: found.get(status, 0) for status in MODERATION_STATUSES}
