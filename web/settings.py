@@ -236,6 +236,54 @@ SOURCE_SETTINGS = (
     Setting(
         "BLUESKY_PROFILE_CACHE", 10_000, "Most Bluesky authors whose labels each process keeps; 0 = none."
     ),
+    Setting(
+        "THREADS_ACCESS_TOKEN",
+        None,
+        "Threads user access token with `threads_basic` and `threads_keyword_search` (needed by `threads`).",
+    ),
+    Setting("THREADS_API_URL", "https://graph.threads.net/v1.0", "Base URL of the Threads API."),
+    Setting("THREADS_POLL_SECONDS", 60.0, "Seconds between two sweeps of a `threads` source's hashtags."),
+    Setting("THREADS_BACKFILL_PAGES", 5, "Pages of 100 posts per hashtag a new `threads` source reads back."),
+    Setting(
+        "THREADS_DAILY_QUERY_BUDGET",
+        2200,
+        "Most keyword-search queries a `threads` source sends per rolling 24 hours (Meta's limit per user).",
+    ),
+    Setting(
+        "YOUTUBE_API_KEY", None, "Google Cloud API key with the YouTube Data API v3 enabled (for `youtube`)."
+    ),
+    Setting("YOUTUBE_OAUTH_TOKEN", None, "YouTube OAuth access token, used instead of the API key when set."),
+    Setting("YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3", "Base URL of the YouTube Data API."),
+    Setting(
+        "YOUTUBE_HASHTAG_ONLY", False, "Keep only the live chat messages that carry a hashtag of the feed."
+    ),
+    Setting(
+        "YOUTUBE_CHANNEL_RECHECK_SECONDS",
+        300.0,
+        "Seconds between two looks for a channel's live stream (each look costs 100 quota units).",
+    ),
+    Setting(
+        "YOUTUBE_DAILY_QUOTA_UNITS",
+        10000,
+        "The project's YouTube quota per day (shown in the health next to the units spent).",
+    ),
+    Setting(
+        "INSTAGRAM_USER_ID",
+        None,
+        "Id of the Instagram business or creator account that searches hashtags (for `instagram`).",
+    ),
+    Setting(
+        "INSTAGRAM_ACCESS_TOKEN",
+        None,
+        "User access token of that account's Facebook user (instagram_basic, Public Content Access).",
+    ),
+    Setting("INSTAGRAM_API_URL", "https://graph.facebook.com/v21.0", "Base URL of the Instagram Graph API."),
+    Setting("INSTAGRAM_POLL_SECONDS", 300.0, "Seconds between two sweeps of an `instagram` source."),
+    Setting(
+        "INSTAGRAM_WEEKLY_HASHTAG_LIMIT",
+        30,
+        "Most distinct hashtags an `instagram` source queries per rolling 7 days (Meta's limit per account).",
+    ),
 )
 
 SETTINGS = SETTINGS + SOURCE_SETTINGS

@@ -115,3 +115,33 @@ def x_api(serve: Callable[[Any], LocalServer]) -> Iterator[FakeX]:
     fake.url = serve(fake).url
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def threads_api(serve: Callable[[Any], LocalServer]) -> Iterator[Any]:
+    """A local Threads API; collect with `THREADS_API_URL=threads_api.url + "/v1.0"`."""
+    from tests.sources.servers.threads import FakeThreads
+
+    fake = FakeThreads()
+    fake.url = serve(fake).url
+    yield fake
+
+
+@pytest.fixture
+def youtube_api(serve: Callable[[Any], LocalServer]) -> Iterator[Any]:
+    """A local YouTube Data API; collect with `YOUTUBE_API_URL=youtube_api.url + "/youtube/v3"`."""
+    from tests.sources.servers.youtube import FakeYouTube
+
+    fake = FakeYouTube()
+    fake.url = serve(fake).url
+    yield fake
+
+
+@pytest.fixture
+def instagram_api(serve: Callable[[Any], LocalServer]) -> Iterator[Any]:
+    """A local Instagram Graph API; collect with `INSTAGRAM_API_URL=instagram_api.url + "/v21.0"`."""
+    from tests.sources.servers.instagram import FakeInstagram
+
+    fake = FakeInstagram()
+    fake.url = serve(fake).url
+    yield fake
