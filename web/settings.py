@@ -55,6 +55,18 @@ SETTINGS = (
         "Redis URL shared by web and collector processes, e.g. redis://127.0.0.1:6379/0.",
     ),
     Setting(
+        "WEB_WORKERS",
+        1,
+        "Web worker processes `python app.py` starts on the same port (SO_REUSEPORT); more than 1"
+        " needs MESSAGE_QUEUE and serves Socket.IO over websockets only (docs/deploy.md).",
+    ),
+    Setting(
+        "WEBSOCKET_SERVER",
+        "gevent-websocket",
+        "Websocket server under gevent: gevent-websocket or simple-websocket (permessage-deflate"
+        " declined); see docs/benchmarks.md.",
+    ),
+    Setting(
         "ASYNC_MODE",
         None,
         "Socket.IO async mode; `python app.py` uses gevent (see docs/benchmarks.md).",
@@ -119,9 +131,15 @@ SETTINGS = (
 
 SOURCE_SETTINGS = (
     Setting(
+        "CONTACT_URL",
+        "https://github.com/tagstory/tagstory",
+        "Where the people of a network can reach this server's operator: every outgoing request says"
+        " `User-Agent: Tagstory/VERSION (+CONTACT_URL)` (a page or a mailto: URL).",
+    ),
+    Setting(
         "USER_AGENT",
-        "Tagstory/0.1 (live hashtag aggregator)",
-        "How the collectors introduce themselves to every network; add a contact URL or e-mail.",
+        None,
+        "Replaces the whole User-Agent built from CONTACT_URL (keep Tagstory and a contact in it).",
     ),
     Setting(
         "HTTP_TIMEOUT", 20.0, "Seconds a source waits for a network's answer before it retries; 0 = no limit."
@@ -193,6 +211,25 @@ SOURCE_SETTINGS = (
     ),
     Setting(
         "RSS_POLL_SECONDS", 300.0, "Seconds between two conditional GETs of an `rss` feed; 0 = no pause."
+    ),
+    Setting(
+        "OPT_OUT",
+        "skip",
+        "What feeds do with a post whose author opted out (docs/consent.md): `skip` (never stored)"
+        " or `hold` (pending, with the signal as its reason, until a curator decides).",
+    ),
+    Setting(
+        "BLUESKY_APPVIEW_URL",
+        "https://public.api.bsky.app",
+        "Public AppView where `bluesky` sources look up each author's self-labels (getProfiles).",
+    ),
+    Setting(
+        "BLUESKY_PROFILE_TTL",
+        3600.0,
+        "Seconds a Bluesky author's looked-up labels are trusted; 0 = ask every time.",
+    ),
+    Setting(
+        "BLUESKY_PROFILE_CACHE", 10_000, "Most Bluesky authors whose labels each process keeps; 0 = none."
     ),
 )
 

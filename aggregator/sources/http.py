@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -14,6 +15,16 @@ from aggregator.sources.base import SourceError
 
 AUTH_RETRY = 900.0  # a rejected credential is retried after 15 minutes
 REFUSED_RETRY = 3600.0  # an address the policy refuses is tried again after an hour (DNS may change)
+VERSION = "0.1.0"  # pyproject.toml's version
+
+
+def user_agent(settings: Mapping[str, Any]) -> str:
+    """How every outgoing request names Tagstory: `Tagstory/VERSION (+CONTACT_URL)`.
+
+    The one place it is made: this session, tweepy's clients, the Jetstream socket and the
+    AppView lookups all send it. USER_AGENT, when set, replaces it whole.
+    """
+    return settings["USER_AGENT"] or f"Tagstory/{VERSION} (+{settings['CONTACT_URL']})"
 
 
 def timeout_seconds(settings: dict[str, Any]) -> float | None:
@@ -31,7 +42,7 @@ class Http:
     def __init__(self, settings: dict[str, Any], what: str) -> None:
         self.what = what
         self.session = netpolicy.guarded_session(settings)
-        self.session.headers["User-Agent"] = settings["USER_AGENT"]
+        self.session.headers["User-Agent"] = user_agent(settings)
         self.timeout = timeout_seconds(settings)
 
     def get(

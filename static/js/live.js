@@ -16,6 +16,16 @@ const Tagstory = (() => {
   }
 
   const sourceLabels = JSON.parse(document.body.dataset.sourceLabels || "{}");
+  const removedTexts = JSON.parse(document.body.dataset.removedTexts || "{}");
+
+  /* The placeholder of a pinned post withheld from viewers: removed by its author, hidden by the curators. */
+  function removedNote(removed) {
+    const note = document.createElement("p");
+    note.className = "item-removed";
+    note.dataset.removed = removed;
+    note.textContent = removedTexts[removed] || "This post is not shown.";
+    return note;
+  }
 
   function slot(root, name) {
     return root.querySelector(`[data-slot="${name}"]`);
@@ -97,7 +107,10 @@ const Tagstory = (() => {
         box.innerHTML = element.text_html;
       }
     } else if (element.type === "item") {
-      if (element.item) slot(li, "item").replaceChildren(renderItem(element.item));
+      const box = slot(li, "item");
+      const hasContent = element.item && !(element.removed && (element.item.deleted || !element.item.html));
+      box.replaceChildren(...(element.removed ? [removedNote(element.removed)] : []),
+        ...(hasContent ? [renderItem(element.item)] : []));
       const note = slot(li, "annotation-html");
       note.innerHTML = element.annotation_html || "";
       note.hidden = !element.annotation;
