@@ -4,17 +4,21 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 5000
 PYTHON ?= python3
+# pytest rewrites the asserts of the tests and of its plugins (all of schemathesis, hypothesis)
+# and caches the result as bytecode; with PYTHONDONTWRITEBYTECODE set it redoes that on every
+# run, which costs more than most of the fast tier itself.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
 
 .PHONY: run check test lint format bench setup clean
 
 run: $(VENV)/.runtime static/vendor/.installed  ## serve the demo on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(PY) app.py
 
-check: $(VENV)/.dev static/vendor/.installed  ## the fast loop: the unit tier (no server process, no browser)
-	$(PY) -m pytest -m "not process and not browser"
+check: $(VENV)/.dev static/vendor/.installed  ## the fast loop: the unit tier less `slow`, on two workers
+	$(PYTEST) -n 2 -m "not process and not browser and not slow"
 
 test: $(VENV)/.dev static/vendor/.installed system-packages lint  ## install what the tests need, lint, run them all
-	$(PY) -m pytest
+	$(PYTEST)
 
 lint: $(VENV)/.dev  ## ruff check and format check
 	$(VENV)/bin/ruff check .
@@ -24,7 +28,8 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(VENV)/.dev static/vendor/.installed  ## viewers vs. throughput and latency (docs/benchmarks.md)
+bench: $(VENV)/.dev static/vendor/.installed system-packages  ## Tagstory beside bare references (docs/benchmarks.md)
+	if command -v node >/dev/null; then npm ci --prefix bench/node --no-audit --no-fund --loglevel=error; fi
 	$(PY) -m bench.fanout
 
 setup: $(VENV)/.dev static/vendor/.installed system-packages

@@ -160,12 +160,17 @@ class StreamFilter:
 
 
 def _usage(cursor: str | None) -> dict[str, Any]:
-    """What a billed source (X) has read today, kept in its cursor: `{reads_today}` or nothing."""
+    """What a counted source spent, kept in its cursor: X's `reads_today`, a rolling `quota`
+    (Threads' queries, Instagram's hashtags, see aggregator.sources.quota), or nothing."""
     try:
         state = json.loads(cursor) if cursor else None
     except ValueError:
         return {}
-    if isinstance(state, dict) and isinstance(state.get("reads"), int):
+    if not isinstance(state, dict):
+        return {}
+    if isinstance(state.get("quota"), dict):
+        return {"quota": state["quota"]}
+    if isinstance(state.get("reads"), int):
         return {"reads_today": state["reads"] if state.get("day") == clock.now()[:10] else 0}
     return {}
 

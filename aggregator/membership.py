@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from aggregator import eventlog
+from aggregator import eventlog, item_watchers
 from aggregator.db import Database
 from aggregator.item_rows import item_columns, public_item, stored_item
 from aggregator.moderation import MODERATION_STATUSES
@@ -52,6 +52,8 @@ def _record(
     if previous == "approved" and (item["status"] != "approved" or item.get("deleted")):
         _redact_viewers_copies(tx, feed_name, item)
     eventlog.append(db, tx, room, "item", op, {"feed": feed_name, "item": shown}, actor)
+    if op not in ("update", "delete") and (previous == "approved") != (item["status"] == "approved"):
+        item_watchers.changed(db, tx, item["id"], feed_name, item["status"])  # its feed's stories pinning it
     return item["seq"]
 
 
