@@ -194,7 +194,7 @@ def list_items(
     """
     marks = ", ".join("?" * len(statuses))
     sql = (
-        f"SELECT {item_columns()}, i.raw, f.seq, f.status, f.reason"
+        f"SELECT {item_columns()}, i.raw, f.seq, f.status, f.featured, f.reason"
         " FROM feed_items f JOIN items i ON i.id = f.item_id"
         f" WHERE f.feed_id = ? AND f.seq > ? AND f.status IN ({marks})"
     )
@@ -227,7 +227,7 @@ def fts_query(text: str) -> str:
 def get_feed_item(db: Database, feed: dict[str, Any], item_id: str) -> dict[str, Any] | None:
     """One item of a feed, with its seq and status."""
     row = db.query_one(
-        f"SELECT {item_columns()}, i.raw, f.seq, f.status, f.reason"
+        f"SELECT {item_columns()}, i.raw, f.seq, f.status, f.featured, f.reason"
         " FROM feed_items f JOIN items i ON i.id = f.item_id"
         " WHERE f.feed_id = ? AND f.item_id = ?",
         [feed["id"], item_id],
@@ -246,6 +246,19 @@ def set_item_status(
         if not found:
             raise NotFound(f"no item {item_id} in feed {feed['name']}")
         return membership.set_status(db, tx, feed, found[0], status, None, actor)
+
+
+def set_item_featured(
+    db: Database, feed: dict[str, Any], item_id: str, featured: Any, actor: str | None = None
+) -> dict[str, Any]:
+    """Feature an item of a feed (the wall shows it first), or stop featuring it."""
+    if not isinstance(featured, bool):
+        raise FeedError("featured must be true or false")
+    with db.write() as tx:
+        found = membership.member_items(tx, feed["id"], " AND f.item_id = ?", (item_id,))
+        if not found:
+            raise NotFound(f"no item {item_id} in feed {feed['name']}")
+        return membership.set_featured(db, tx, feed, found[0], featured, actor)
 
 
 def find_source(db: Database, feed: dict[str, Any], source: Any) -> dict[str, Any]:

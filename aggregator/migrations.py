@@ -214,3 +214,9 @@ def consent(db: sqlite_utils.Database) -> None:
         CREATE INDEX elements_by_item ON elements (item_id);
         """
     )
+
+
+@migrations(name="0006_featured_items")
+def featured_items(db: sqlite_utils.Database) -> None:
+    """A curator can feature a feed's item: the wall shows featured items first (issue 9)."""
+    db.executescript("ALTER TABLE feed_items ADD COLUMN featured INTEGER NOT NULL DEFAULT 0;")

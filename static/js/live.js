@@ -48,8 +48,12 @@ const Tagstory = (() => {
     card.dataset.itemId = item.id;
     card.dataset.createdAt = item.created_at;
     card.classList.toggle("synthetic", !!item.synthetic);
+    card.classList.toggle("featured", !!item.featured);
     const avatar = slot(card, "avatar");
-    if (safeUrl(item.author.avatar)) { avatar.src = item.author.avatar; avatar.hidden = false; }
+    const initials = slot(card, "initials");
+    if (safeUrl(item.author.avatar)) { avatar.src = item.author.avatar; avatar.hidden = false; initials.hidden = true; }
+    initials.textContent = (item.author.name || item.author.handle || "?").split(/\s+/).filter(Boolean)
+      .slice(0, 2).map((word) => [...word][0]).join("").toUpperCase();
     slot(card, "author-name").textContent = item.author.name;
     const handle = slot(card, "author-handle");
     handle.textContent = item.author.handle ? `@${item.author.handle}` : "";
