@@ -20,7 +20,7 @@ from flask import Flask
 
 from aggregator.collector import Collector
 from aggregator.db import Database
-from web import accounts, archive, desk, errors, feeds, home, realtime, security, settings, stories
+from web import accounts, archive, desk, errors, feeds, home, realtime, security, settings, sharing, stories
 from web.sockets import socketio
 
 
@@ -70,7 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     home.init_app(app)
-    for feature in (accounts, feeds, stories, desk, archive):
+    for feature in (accounts, feeds, stories, desk, archive, sharing):
         feature.init_app(app)
     return app
 
