@@ -15,6 +15,7 @@ from web.sharing.snippets import FIXED_HEIGHT, iframe_snippet
 api = Blueprint("sharing_oembed", __name__)
 
 DEFAULT_WIDTH = 600
+DEFAULT_PORTS = (None, 80, 443)
 # The pages whose URL can be embedded, by endpoint: (kind, name of the view argument).
 EMBEDDABLE = {
     "stories.story": ("story", "slug"),
@@ -33,14 +34,15 @@ def _page_of(url: str) -> tuple[str, str]:
         abort(400, "'url' is not a URL")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         abort(400, "'url' must be an absolute http(s) URL")
-    here = urlsplit(request.host_url)
-    if (parts.hostname, port or (443 if parts.scheme == "https" else 80)) != (
+    here = urlsplit(f"//{request.host}")
+    # Compared without default ports, and either scheme: behind a TLS proxy the request is http.
+    if (parts.hostname, port if port not in DEFAULT_PORTS else None) != (
         here.hostname,
-        here.port or (443 if here.scheme == "https" else 80),
+        here.port if here.port not in DEFAULT_PORTS else None,
     ):
         abort(404, "'url' is not a page of this site")
     try:
-        endpoint, arguments = current_app.url_map.bind(here.netloc).match(parts.path, method="GET")
+        endpoint, arguments = current_app.url_map.bind(request.host).match(parts.path, method="GET")
     except HTTPException:
         abort(404, "'url' is not a story or feed page of this site")
     if endpoint not in EMBEDDABLE:
