@@ -22,7 +22,20 @@ from aggregator import item_watchers
 from aggregator.collector import Collector
 from aggregator.db import Database
 from stories import pinned_events
-from web import accounts, archive, desk, errors, feeds, home, realtime, security, serving, settings, stories
+from web import (
+    accounts,
+    archive,
+    desk,
+    errors,
+    feeds,
+    home,
+    realtime,
+    security,
+    serving,
+    settings,
+    sharing,
+    stories,
+)
 from web.sockets import socketio
 
 
@@ -74,7 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     home.init_app(app)
-    for feature in (accounts, feeds, stories, desk, archive):
+    for feature in (accounts, feeds, stories, desk, archive, sharing):
         feature.init_app(app)
     return app
 

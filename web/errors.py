@@ -26,7 +26,7 @@ def handle_error(error: Exception) -> Any:
         current_app.logger.exception("unexpected error on %s", request.path)
         error = InternalServerError("something went wrong on our side; the server log has the details")
     headers = {k: v for k, v in error.get_headers() if k == "Allow"}  # a 405 says what is allowed
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/oembed")):  # oEmbed answers JSON too
         return jsonify(error=error.description), error.code, headers
     return render_template("error.html", error=error), error.code, headers
 

@@ -22,9 +22,9 @@ FORMS = (VIEW, FULL)
 
 # What the pages' renderers (static/js/live.js renderItem / renderElement) read of an item.
 _ITEM_FIELDS = ("id", "source", "url", "html", "media", "created_at", "status")
-_ITEM_FLAGS = ("synthetic", "deleted")  # sent only when true
+_ITEM_FLAGS = ("synthetic", "deleted", "featured")  # sent only when true
 _ELEMENT_FIELDS = {
-    "item": ("annotation_html",),
+    "item": ("annotation_html", "removed"),
     "text": ("text_html", "style"),
     "link": ("url", "title", "text"),
 }

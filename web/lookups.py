@@ -65,6 +65,14 @@ def story_or_404(slug: str) -> dict[str, Any]:
     return story
 
 
+def public_story_or_404(slug: str) -> dict[str, Any]:
+    """The story `slug` unless it is a draft (embeds, oEmbed and Atom show no draft, to anyone), or a 404."""
+    story = get_header(database(), slug)
+    if story is None or story["status"] == "draft":
+        abort(404, f"no story '{slug}'")
+    return story
+
+
 def editable_story(slug: str) -> dict[str, Any]:
     """The story `slug` if the asker is one of its curators, or a 404 / 403."""
     story = story_or_404(slug)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -22,6 +23,8 @@ CSP = (
     " connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'none';"
     " frame-ancestors 'none'; form-action 'self'"
 )
+# An embed page may sit in another site's iframe: the site CSP with frame-ancestors from the setting.
+EMBED_SOURCE = re.compile(r"^(\*|'self'|https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?)$")
 # The exported file is standalone: its own inline CSS, no script at all.
 EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:"
 
@@ -131,6 +134,34 @@ def content_security_policy(policy: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
+def embed_frame_ancestors(value: str) -> str:
+    """EMBED_FRAME_ANCESTORS checked: space-separated `*`, `'self'` or http(s) origins, else ValueError."""
+    sources = value.split()
+    bad = [source for source in sources if not EMBED_SOURCE.match(source)]
+    if not sources or bad:
+        raise ValueError(
+            f"EMBED_FRAME_ANCESTORS: {' '.join(bad) or 'empty'} is not `*`, `'self'` or an origin"
+            " such as https://event.example"
+        )
+    return " ".join(sources)
+
+
+def embeddable(view: Callable) -> Callable:
+    """Let other sites frame this view (frame-ancestors EMBED_FRAME_ANCESTORS, no X-Frame-Options)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        response = make_response(view(*args, **kwargs))
+        ancestors = current_app.config["EMBED_FRAME_ANCESTORS"]
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "frame-ancestors 'none'", f"frame-ancestors {ancestors}"
+        )
+        g.embeddable = True  # _headers leaves X-Frame-Options off
+        return response
+
+    return wrapped
+
+
 def login_first() -> Response:
     """Send the browser to the login form, coming back to this page after."""
     return redirect(url_for("accounts.login", next=request.path))
@@ -140,7 +171,8 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    if not g.get("embeddable"):
+        response.headers["X-Frame-Options"] = "DENY"
     return response
 
 
@@ -157,6 +189,7 @@ def init_app(app: Flask) -> None:
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:  # the client's address and scheme as the proxies in front saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    app.config["EMBED_FRAME_ANCESTORS"] = embed_frame_ancestors(app.config["EMBED_FRAME_ANCESTORS"])
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_curator"] = current_curator

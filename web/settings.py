@@ -123,6 +123,12 @@ SETTINGS = (
         "Memory for story downloads (export.html/.json/.md) rendered once per story version; 0 = none.",
     ),
     Setting(
+        "EMBED_FRAME_ANCESTORS",
+        "*",
+        "Sites allowed to frame the embed pages (CSP frame-ancestors): `*` = any, or origins such as"
+        " `https://event.example https://*.example.org`; every other page refuses to be framed.",
+    ),
+    Setting(
         "POLL_SECONDS",
         1.0,
         "How often each web process checks the event log for writes from other processes.",
