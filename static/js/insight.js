@@ -75,6 +75,7 @@
         data,
         options: {
           animation: false,
+          maintainAspectRatio: false,
           scales: { x: { stacked: true, title: { display: true, text: "Minute (UTC)" } },
                     y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Posts" } } },
           plugins: { legend: { position: "bottom" } },
