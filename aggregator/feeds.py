@@ -145,6 +145,7 @@ class StreamFilter:
     only_replies: bool = False
     only_reposts: bool = False
     media_type: str | None = None  # posts with at least one attachment of this type
+    pinned_in: int | None = None  # a story id: only the posts it pins
 
     def where(self) -> tuple[str, list[Any]]:
         """The SQL conditions (over `i` items, `f` feed_items) and their parameters."""
@@ -164,6 +165,9 @@ class StreamFilter:
             sql += " AND i.reply_to IS NOT NULL"
         if self.only_reposts:
             sql += " AND i.repost_of IS NOT NULL"
+        if self.pinned_in is not None:
+            sql += " AND i.id IN (SELECT item_id FROM elements WHERE story_id = ? AND item_id IS NOT NULL)"
+            params.append(self.pinned_in)
         if self.media_type is not None:
             sql += (
                 " AND EXISTS (SELECT 1 FROM json_each(i.media) m WHERE json_extract(m.value, '$.type') = ?)"

@@ -52,13 +52,24 @@ def _lang_key() -> str:
 
 
 def feed_insight(
-    db: Database, feed: dict[str, Any], since: str | None = None, until: str | None = None
+    db: Database,
+    feed: dict[str, Any],
+    since: str | None = None,
+    until: str | None = None,
+    story: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The feed's figures in [since, until): volume per minute and network, top contributors,
-    hashtags, links and media types, replies and reposts, languages and moderation."""
+    hashtags, links and media types, replies and reposts, languages and moderation.
+
+    With `story` (one over this feed), only the posts it pins count, and the links say so.
+    """
     since, until = window(since, until)
     base: dict[str, str] = {"status": ALL_STATUSES}
     where, params = "f.feed_id = ? AND i.deleted = 0", [feed["id"]]
+    if story:
+        where += " AND i.id IN (SELECT item_id FROM elements WHERE story_id = ? AND item_id IS NOT NULL)"
+        params.append(story["id"])
+        base["pinned_in"] = story["slug"]
     if since:
         where += " AND i.created_at >= ?"
         params.append(since)
@@ -143,6 +154,7 @@ def feed_insight(
     ]
     return {
         "feed": feed["name"],
+        "story": story["slug"] if story else None,
         "window": {"since": since, "until": until, "first": total_row["first"], "last": total_row["last"]},
         "total": figure(total),
         "volume": volume,

@@ -107,7 +107,8 @@
   /* Approved posts arrive in the feed's room, pending and hidden ones in its desk room. */
   const feed = document.body.dataset.feed;
   const after = Number(document.body.dataset.after);
-  const onEvent = (name) => { if (name === "item") soon(); };
+  const onEvent = (name) => { if (name === "item" || name === "story") soon(); };
   Tagstory.follow({ feed }, after, onEvent);
   Tagstory.follow({ feed, desk: true }, after, onEvent);
+  if (document.body.dataset.story) Tagstory.follow({ story: document.body.dataset.story }, after, onEvent);  // pins
 })();

@@ -178,3 +178,34 @@ def test_the_csv_is_the_pages_table(client, curators, written):
     counts = {(r["figure"], r["key"]): int(r["count"]) for r in rows}
     assert counts[("total", "posts")] == 8 and counts[("moderation", "hidden")] == 2
     assert counts[("hidden by rule", "blocked word: spam")] == 1
+
+
+def test_a_storys_insight_counts_the_posts_it_pins(client, curators, written):
+    headers = curators.token()
+    slug = client.post("/api/stories", json={"title": "Pins", "feed": "demo"}, headers=headers).json["slug"]
+    items = client.get(
+        "/api/feeds/demo/items", query_string={"status": "approved,hidden"}, headers=headers
+    ).json
+    by_number = {int(item["source_id"]): item["id"] for item in items["items"]}
+    for n in (1, 3, 6):
+        pinned = client.post(
+            f"/api/stories/{slug}/elements", json={"type": "item", "item_id": by_number[n]}, headers=headers
+        )
+        assert pinned.status_code == 201, pinned.json
+    numbers = client.get(f"/api/stories/{slug}/insight", headers=headers).json
+    assert numbers["story"] == slug and numbers["total"]["count"] == 3
+    assert _posts(client, headers, numbers["total"]) == [1, 3, 6]
+    assert [(r["hashtag"], r["count"]) for r in numbers["hashtags"]] == [("live", 2), ("tagstory", 1)]
+    assert _posts(client, headers, numbers["hashtags"][0]) == [1, 3]
+    assert numbers["moderation"]["hidden"]["count"] == 1
+    assert client.get(f"/api/stories/{slug}/insight").status_code == 401
+    curators.login(client)
+    page = client.get(f"/stories/{slug}/insight")
+    assert page.status_code == 200 and "the posts pinned in" in page.text
+
+
+def test_a_story_without_a_feed_has_no_insight(client, curators):
+    headers = curators.token()
+    slug = client.post("/api/stories", json={"title": "Alone"}, headers=headers).json["slug"]
+    response = client.get(f"/api/stories/{slug}/insight", headers=headers)
+    assert response.status_code == 400 and "no feed" in response.json["error"]

@@ -23,11 +23,12 @@ pages = Blueprint("feeds_insight", __name__)
 POSTS_PER_LINK = 500  # the items API's largest page
 
 
-def _insight(name: str) -> dict[str, Any]:
-    """The feed's insight for the request's window, each figure with `posts`: the link to them."""
-    feed = feed_or_404(name)
+def insight_numbers(feed: dict[str, Any], story: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The feed's (or its story's) insight for the request's window, each figure with `posts`:
+    the link to them."""
+    since, until = request.args.get("since"), request.args.get("until")
     try:
-        numbers = feed_insight(database(), feed, request.args.get("since"), request.args.get("until"))
+        numbers = feed_insight(database(), feed, since, until, story)
     except WindowError as error:
         abort(400, str(error))
     for figure in _figures(numbers):
@@ -123,19 +124,23 @@ CSV_COLUMNS = ("figure", "key", "network", "count", "share", "posts")
 @curator_required
 def insight_json(name: str) -> Any:
     """The feed's numbers in [since, until) (ISO 8601; both optional)."""
-    return jsonify(_insight(name))
+    return jsonify(insight_numbers(feed_or_404(name)))
 
 
 @pages.get("/feeds/<name>/insight.csv")
 def insight_csv(name: str) -> Response:
     """The insight table as CSV: the same numbers as the page's table."""
-    _curators_page()
-    numbers = _insight(name)
+    curators_page()
+    return csv_answer(insight_numbers(feed_or_404(name)))
+
+
+def csv_answer(numbers: dict[str, Any]) -> Response:
+    """The insight's table as a CSV download."""
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(table_rows(numbers))
-    filename = f"{numbers['feed']}-insight.csv"
+    filename = f"{numbers['story'] or numbers['feed']}-insight.csv"
     return Response(
         out.getvalue(),
         mimetype="text/csv",
@@ -146,15 +151,27 @@ def insight_csv(name: str) -> Response:
 @pages.get("/feeds/<name>/insight")
 def insight_page(name: str) -> str:
     """The feed's numbers: a chart of posts per minute by network, and every figure as a table."""
-    _curators_page()
-    numbers = _insight(name)
+    curators_page()
     feed = feed_or_404(name)
+    csv_url = url_for("feeds_insight.insight_csv", name=name, **_window_args())
+    return page_answer(feed, insight_numbers(feed), csv_url)
+
+
+def page_answer(feed: dict[str, Any], numbers: dict[str, Any], csv_url: str) -> str:
+    """The insight page: the chart (drawn from the same numbers as JSON) and the table."""
+    story = numbers["story"]
+    if story:
+        json_url = url_for("stories_insight_api.insight_json", slug=story, **_window_args())
+    else:
+        json_url = url_for("feeds_insight_api.insight_json", name=feed["name"], **_window_args())
     return render_template(
         "insight.html",
         insight=numbers,
         rows=table_rows(numbers),
         args=_window_args(),
         last_seq=feed["last_seq"],
+        json_url=json_url,
+        csv_url=csv_url,
     )
 
 
@@ -163,6 +180,7 @@ def _window_args() -> dict[str, str]:
     return {key: request.args[key] for key in ("since", "until") if request.args.get(key)}
 
 
-def _curators_page() -> None:
+def curators_page() -> None:
+    """A page of numbers for curators only (they include moderation): 403 for anyone else."""
     if current_curator() is None:
         abort(403, "Only curators can see a feed's insight; log in first.")
