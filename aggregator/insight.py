@@ -41,9 +41,17 @@ def window(since: str | None, until: str | None) -> tuple[str | None, str | None
     return bounds[0], bounds[1]
 
 
-def _next_minute(minute: str) -> str:
-    start = datetime.fromisoformat(minute + ":00+00:00")
-    return (start + timedelta(minutes=1)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _minute_bounds(minute: str, since: str | None, until: str | None) -> dict[str, str]:
+    """The `since`/`until` filter of one minute, clipped to the window (no `until` after 9999)."""
+    bounds = {"since": max(minute + ":00.000Z", since or "")}
+    try:
+        end = datetime.fromisoformat(minute + ":00+00:00") + timedelta(minutes=1)
+    except OverflowError:  # the last minute of year 9999
+        return {**bounds, "until": until} if until else bounds
+    return {
+        **bounds,
+        "until": min(end.isoformat(timespec="milliseconds").replace("+00:00", "Z"), until or "~"),
+    }
 
 
 def _lang_key() -> str:
@@ -97,8 +105,7 @@ def feed_insight(
             **figure(
                 row["n"],
                 network=row["source"],
-                since=max(row["minute"] + ":00.000Z", since or ""),
-                until=min(_next_minute(row["minute"]), until or "~"),
+                **_minute_bounds(row["minute"], since, until),
             ),
         }
         for row in db.query(

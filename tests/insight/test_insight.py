@@ -209,3 +209,12 @@ def test_a_story_without_a_feed_has_no_insight(client, curators):
     slug = client.post("/api/stories", json={"title": "Alone"}, headers=headers).json["slug"]
     response = client.get(f"/api/stories/{slug}/insight", headers=headers)
     assert response.status_code == 400 and "no feed" in response.json["error"]
+
+
+def test_a_post_in_the_last_minute_of_year_9999_is_counted_and_linked(client, curators, db):
+    headers = curators.token()
+    demo = feed(db)
+    store_items(db, demo, [item_from_dict(post_dict(1, created_at="9999-12-31T23:59:30Z"))])
+    numbers = client.get("/api/feeds/demo/insight", headers=headers).json
+    assert [r["count"] for r in numbers["volume"]] == [1]
+    assert _posts(client, headers, numbers["volume"][0]) == [1]
