@@ -24,7 +24,8 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(VENV)/.dev static/vendor/.installed  ## viewers vs. throughput and latency (docs/benchmarks.md)
+bench: $(VENV)/.dev static/vendor/.installed system-packages  ## Tagstory beside bare references (docs/benchmarks.md)
+	if command -v node >/dev/null; then npm ci --prefix bench/node --no-audit --no-fund --loglevel=error; fi
 	$(PY) -m bench.fanout
 
 setup: $(VENV)/.dev static/vendor/.installed system-packages

@@ -20,7 +20,7 @@ from flask import Flask
 
 from aggregator.collector import Collector
 from aggregator.db import Database
-from web import accounts, archive, desk, errors, feeds, home, realtime, security, settings, stories
+from web import accounts, archive, desk, errors, feeds, home, realtime, security, serving, settings, stories
 from web.sockets import socketio
 
 
@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         message_queue=queue,
         logger=False,
         engineio_logger=False,
+        **serving.socketio_options(app.config),
     )
     security.init_app(app)
     errors.init_app(app)
@@ -75,57 +76,66 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def start_background_work(app: Flask) -> None:
-    """Start the broadcaster, the doorbell listener, the demo and the collectors of a serving process."""
+def start_background_work(app: Flask, primary: bool = True) -> None:
+    """Start the broadcaster and the doorbell listener; the `primary` process also the demo and collectors."""
     db = app.extensions["tagstory.db"]
     broadcaster = app.extensions["tagstory.broadcaster"]
     socketio.start_background_task(broadcaster.run)
     if app.config["MESSAGE_QUEUE"]:
         socketio.start_background_task(broadcaster.listen, app.config["MESSAGE_QUEUE"])
-    if app.config["DEMO"]:
+    if primary and app.config["DEMO"]:
         from stories.demo import install_demo
 
         install_demo(db)
-    if app.config["COLLECT"]:
+    if primary and app.config["COLLECT"]:
         collector = Collector(db, app.config)
         app.extensions["tagstory.collector"] = collector
         socketio.start_background_task(collector.run_forever)
 
 
-def serve_gevent(app: Flask, host: str, port: int) -> None:
-    """Serve HTTP and websockets as Flask-SocketIO's gevent runner does, with TCP_NODELAY.
-
-    gevent writes a response's headers and its body in two sends; on a kept-alive
-    connection Nagle's algorithm then holds the body until the client's delayed ACK,
-    40+ ms per request (docs/benchmarks.md). Websocket frames go out at once as well.
-    """
-    import socket
-
-    from gevent import pywsgi
-    from geventwebsocket.handler import WebSocketHandler
-
-    class NoDelayHandler(WebSocketHandler):
-        def handle(self) -> None:
-            self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            super().handle()
-
-    pywsgi.WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None).serve_forever()
+def _worker_of(argv: list[str]) -> tuple[int | None, int]:
+    """`--worker I:PID`: this process is worker I of the supervisor PID (web/serving.py)."""
+    if "--worker" not in argv:
+        return None, 0
+    index, supervisor = argv[argv.index("--worker") + 1].split(":")
+    return int(index), int(supervisor)
 
 
 def main() -> None:
-    """Serve on 127.0.0.1:$PORT (5000) with gevent; `--no-demo` skips the demo."""
+    """Serve on 127.0.0.1:$PORT (5000) with gevent; `--no-demo` skips the demo.
+
+    With `WEB_WORKERS` > 1 this process supervises that many worker processes on the
+    same port (web/serving.py); each is this script again with `--worker I:PID`.
+    """
     import sys
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    argv = sys.argv[1:]
     config = {"ASYNC_MODE": os.environ.get("TAGSTORY_ASYNC_MODE", "gevent")}
-    if "--no-demo" in sys.argv[1:]:
+    if "--no-demo" in argv:
         config["DEMO"] = False
-    app = create_app(config)
-    start_background_work(app)
+    app = create_app(config)  # the supervisor's migrates the database before any worker starts
     host, port = settings.server_address()
-    print(f" * Tagstory on http://{host}:{port}", flush=True)
+    workers, (index, supervisor) = app.config["WEB_WORKERS"], _worker_of(argv)
+    try:
+        serving.check(app.config)
+        if workers > 1 and index is None:
+            serving.check_port_free(host, port)
+    except serving.ServingError as error:
+        sys.exit(f"tagstory: {error}")
+    if workers > 1 and index is None:
+        app.extensions["tagstory.db"].close()
+        print(f" * Tagstory on http://{host}:{port} ({workers} web workers)", flush=True)
+        sys.exit(serving.supervise(workers, argv))
+    if index is not None:
+        serving.name_worker(app, index)
+        socketio.start_background_task(serving.end_with_supervisor, supervisor)
+    start_background_work(app, primary=not index)
+    if index is None:
+        print(f" * Tagstory on http://{host}:{port}", flush=True)
     if config["ASYNC_MODE"] == "gevent":
-        serve_gevent(app, host, port)
+        sock = serving.listener(host, port, reuse_port=workers > 1)
+        serving.serve_gevent(app, sock, app.config["WEBSOCKET_SERVER"])
     else:  # threading (Werkzeug's server) is only for comparing async modes: make bench
         socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
 

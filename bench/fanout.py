@@ -1,12 +1,23 @@
-"""`make bench`: N viewers of one feed on a real server, items posted at a fixed rate.
+"""`make bench`: Tagstory beside bare references, viewers of one feed, items posted at a fixed rate.
 
-For each async mode and each N it starts `python app.py` in its own process (the
-tests' LiveServer), spreads N raw websocket viewers over a few processes
-(bench.viewers), posts ~1 KB items through the API for a fixed time (bench.ingest)
-and prints items/s pushed, deliveries/s, ingest->viewer latency p50/p99, lost
-deliveries, and the server's CPU and memory. See docs/benchmarks.md.
+Each row starts one server in its own process — Tagstory (`python app.py`, the tests'
+LiveServer), the bare Flask-SocketIO gevent broadcast server (bench/reference.py) or,
+when Node and `npm install --prefix bench/node` are there, a Node socket.io one
+(bench/node/reference.js) — pins it to core 0 and the load client (raw websocket viewers
+in a few bench.viewers processes, and the poster) to core 1 where the machine has two,
+posts ~1 KB items through the API (bench.ingest) and prints, per scenario and server:
+p50/p99 ingest->viewer latency, lost deliveries, deliveries/s, the server's CPU µs per
+delivery, its RSS, bytes per delivery, and the ratio to the reference in the same run.
 
-    python -m bench.fanout --viewers 100,500,1000 --rate 50 --seconds 10 --modes gevent,threading
+Scenarios: `V@R` (V viewers, R items/s), `sat@V` (V viewers, items as fast as the
+server takes them), `storm@V` (V viewers 100 items behind join at once while 200 live
+viewers receive 50 items/s). Targets: `app` (the default websocket server),
+`app+simple-websocket`, `app+gevent-websocket`, `app-2w` (two web workers and Redis,
+sharing both cores with the client), `reference`, `node`.
+
+    python -m bench.fanout                    # the whole matrix (docs/benchmarks.md), ~30 min
+    python -m bench.fanout --quick            # a smoke run of every kind of scenario, ~2 min
+    python -m bench.fanout --scenarios 500@50,sat@500 --targets app,reference --repeat 3
 """
 
 from __future__ import annotations
@@ -15,42 +26,276 @@ import argparse
 import json
 import os
 import select
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from bench.ingest import ingest
-from bench.support import ROOT, LiveServer
+from bench.ingest import IngestResult, ingest
+from bench.support import ROOT, LiveServer, free_port, wait_for
 from bench.viewers import MAX_ITEMS
 
 FEED = "bench"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+NODE_REFERENCE = ROOT / "bench" / "node" / "reference.js"
+STORM_BEHIND = 100  # items each storm viewer missed
+STORM_LIVE_VIEWERS = 200
+STORM_RATE = 50.0
+SATURATION_RATE = 400.0  # asked for; the server accepts what it can
+REFERENCE = "reference"
+FULL_PLAN = (
+    ("500@50", "app,reference,node"),
+    ("1000@50", "app,reference,node"),
+    ("2000@50", "app,reference,node"),
+    ("4000@5", "app,reference,node"),
+    ("10000@5", "app,reference,node"),
+    ("sat@500", "app+gevent-websocket,app+simple-websocket,reference,node"),
+    ("storm@1000", "app,reference,node"),
+    ("sat@500", "app-2w"),  # beside the one-worker row above: 1 vs 2 workers
+)
+QUICK_PLAN = (("50@10", "app,reference"), ("sat@50", "app,reference"), ("storm@100", "app,reference"))
 
 
-@dataclass
-class Run:
-    mode: str
+@dataclass(frozen=True)
+class Scenario:
+    kind: str  # live, sat or storm
     viewers: int
     rate: float
 
+    @classmethod
+    def parse(cls, spec: str) -> Scenario:
+        head, _, tail = spec.partition("@")
+        if head == "sat":
+            return cls("sat", int(tail), SATURATION_RATE)
+        if head == "storm":
+            return cls("storm", int(tail), STORM_RATE)
+        return cls("live", int(head), float(tail))
+
+    def __str__(self) -> str:
+        return {"sat": f"sat@{self.viewers}", "storm": f"storm@{self.viewers}"}.get(
+            self.kind, f"{self.viewers}@{self.rate:g}"
+        )
+
+
+# -- servers -------------------------------------------------------------------------------
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a supervisor's workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo += [int(child) for child in children]
+    return found
+
 
 def server_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    """User + system CPU time of a process and its descendants so far."""
+    total = 0.0
+    for each in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
 
 
 def server_status(pid: int) -> dict[str, int]:
-    """Resident memory (MB) and OS threads of a process."""
-    lines = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
-    return {"rss_mb": int(lines["VmRSS"].split()[0]) // 1024, "threads": int(lines["Threads"])}
+    """Resident memory (MB) and OS threads of a process and its descendants."""
+    rss_kb = threads = 0
+    for each in process_tree(pid):
+        try:
+            text = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        lines = dict(line.split(":", 1) for line in text.splitlines())
+        rss_kb += int(lines["VmRSS"].split()[0])
+        threads += int(lines["Threads"])
+    return {"rss_mb": rss_kb // 1024, "threads": threads}
+
+
+class Server:
+    """A running server under test: its URL, its process, a token for the API."""
+
+    url: str
+    process: Any
+    token: str = "bench"
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+
+class AppServer(Server):
+    """`python app.py` (gevent), one or several workers, with a curator's token and the feed."""
+
+    def __init__(self, folder: Path, websocket: str | None, workers: int, redis_url: str | None) -> None:
+        env = {"TAGSTORY_COLLECT": "0", "TAGSTORY_WEB_WORKERS": str(workers)}
+        if websocket:
+            env["TAGSTORY_WEBSOCKET_SERVER"] = websocket
+        if workers > 1:
+            env["TAGSTORY_MESSAGE_QUEUE"] = redis_url or ""
+        self.live = LiveServer(folder, env=env)
+        self.url, self.process = self.live.url, self.live.process
+        if workers > 1:  # both workers listening before viewers connect
+            seen: set[str] = set()
+            wait_for(lambda: seen.add(_worker_of(self.url)) or len(seen) == workers, timeout=60)
+        self.live.cli("create-curator", "bench")
+        self.token = self.live.cli("create-token", "bench").strip().splitlines()[-1]
+        create_feed(self.url, self.token)
+
+    def stop(self) -> None:
+        self.live.stop()
+
+
+def _worker_of(url: str) -> str:
+    response = requests.get(f"{url}/api/feeds", headers={"Connection": "close"}, timeout=5)
+    return response.headers.get("X-Tagstory-Worker", "0")
+
+
+class ProcessServer(Server):
+    """A reference server: a command given a free port, answering GET /api/feeds."""
+
+    def __init__(self, folder: Path, command: list[str]) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = folder / f"reference-{port}.log"
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [*command, str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_for(self._answers, timeout=30)
+        create_feed(self.url, self.token)
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"reference exited: {self.log.read_text()}")
+        try:
+            return requests.get(f"{self.url}/api/feeds", timeout=5).ok
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def create_feed(url: str, token: str) -> None:
+    response = requests.post(
+        f"{url}/api/feeds",
+        json={"name": FEED, "query": "#bench", "sources": []},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+
+
+def node_available() -> bool:
+    return bool(shutil.which("node")) and (ROOT / "bench" / "node" / "node_modules" / "socket.io").exists()
+
+
+def start_server(target: str, folder: Path, redis_url: str | None) -> Server:
+    if target == REFERENCE:
+        return ProcessServer(folder, [sys.executable, "-m", "bench.reference"])
+    if target == "node":
+        return ProcessServer(folder, ["node", str(NODE_REFERENCE)])
+    if target == "app-2w":
+        return AppServer(folder, None, 2, redis_url)
+    if target.startswith("app"):
+        return AppServer(folder, target.partition("+")[2] or None, 1, None)
+    raise ValueError(f"unknown target {target!r}")
+
+
+def shares_cores(target: str) -> bool:
+    """Several workers use every core, with the client; a single process gets core 0 alone."""
+    return target == "app-2w"
+
+
+@contextmanager
+def affinity(cores: set[int] | None) -> Iterator[None]:
+    """Processes started inside inherit `cores` (None: leave as it is)."""
+    if not cores or not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cores)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def pin(pid: int, cores: set[int] | None) -> None:
+    """Every thread of `pid` and its descendants to `cores` (threads they start later inherit it)."""
+    if not cores:
+        return
+    for each in process_tree(pid):
+        for task in Path(f"/proc/{each}/task").iterdir():
+            try:
+                os.sched_setaffinity(int(task.name), cores)
+            except OSError:  # a thread that just ended
+                continue
+
+
+def core_split(pin: bool, target: str) -> tuple[set[int] | None, set[int] | None]:
+    """(server cores, client cores): one each on a machine of two or more, else no pinning."""
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not pin or len(cores) < 2 or shares_cores(target):
+        return None, None
+    return {cores[0]}, set(cores[1:])
+
+
+@contextmanager
+def redis_server() -> Iterator[str | None]:
+    """A private redis-server for the two-worker rows (None when it is not installed)."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        yield None
+        return
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="tagstory-bench-redis-") as folder:
+        process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", folder],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            import redis
+
+            wait_for(lambda: _pong(redis.Redis(port=port)))
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+def _pong(client: Any) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:
+        return False
+
+
+# -- viewers -------------------------------------------------------------------------------
 
 
 def percentile(values: array, fraction: float) -> float:
@@ -61,16 +306,27 @@ def percentile(values: array, fraction: float) -> float:
 
 
 def start_viewers(
-    url: str, count: int, processes: int, folder: Path, join_seconds: float
+    url: str, count: int, processes: int, folder: Path, args: argparse.Namespace, tag: str, hold: bool = False
 ) -> list[tuple[Any, str]]:
     """Spread `count` viewers over `processes` bench.viewers processes; return (process, out path)."""
     started = []
+    flags = (["--frames"] if args.frames else []) + (["--hold"] if hold else [])
     for n in range(processes):
         share = count // processes + (n < count % processes)
         if share:
-            out = str(folder / f"viewers-{n}.json")
+            out = str(folder / f"viewers-{tag}-{n}.json")
             process = subprocess.Popen(
-                [sys.executable, "-m", "bench.viewers", url, FEED, str(share), out, str(join_seconds)],
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.viewers",
+                    url,
+                    FEED,
+                    str(share),
+                    out,
+                    str(args.join_seconds),
+                    *flags,
+                ],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -81,7 +337,7 @@ def start_viewers(
 
 
 def wait_joined(workers: list[tuple[Any, str]], timeout: float) -> int:
-    """Wait for every worker's "joined J failed F" line; return the viewers that joined."""
+    """Wait for every process's "joined J failed F" line; return the viewers that joined."""
     deadline = time.monotonic() + timeout
     joined = 0
     for process, _ in workers:
@@ -91,11 +347,15 @@ def wait_joined(workers: list[tuple[Any, str]], timeout: float) -> int:
     return joined
 
 
-def collect(workers: list[tuple[Any, str]], posted: int, drain_seconds: float) -> dict[str, Any]:
-    """Tell workers to drain, wait for them, merge their results."""
+def tell(workers: list[tuple[Any, str]], command: str) -> None:
     for process, _ in workers:
-        process.stdin.write(f"drain {posted} {drain_seconds}\n")
+        process.stdin.write(command + "\n")
         process.stdin.flush()
+
+
+def collect(workers: list[tuple[Any, str]], posted: int, drain_seconds: float) -> dict[str, Any]:
+    """Tell processes to drain, wait for them, merge their results."""
+    tell(workers, f"drain {posted} {drain_seconds}")
     viewers, latencies, cpu = [], array("d"), 0.0
     deadline = time.monotonic() + drain_seconds + 30
     for process, out in workers:
@@ -115,106 +375,174 @@ def collect(workers: list[tuple[Any, str]], posted: int, drain_seconds: float) -
     return {"viewers": viewers, "latencies": array("d", sorted(latencies)), "client_cpu": cpu}
 
 
-def create_token_and_feed(server: LiveServer) -> str:
-    """A curator's API token (from `flask create-token`) and the bench feed; return the token."""
-    server.cli("create-curator", "bench")
-    token = server.cli("create-token", "bench").strip().splitlines()[-1]
-    response = requests.post(
-        f"{server.url}/api/feeds",
-        json={"name": FEED, "query": "#bench", "sources": []},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return token
+def end(workers: list[tuple[Any, str]]) -> None:
+    for process, _ in workers:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdin.close()
+        process.stdout.close()
 
 
-def measure(run: Run, args: argparse.Namespace) -> dict[str, Any]:
-    """One row of the table: a fresh server, N viewers, items for `args.seconds`."""
+def feed_last_seq(server: Server) -> int:
+    feeds = requests.get(f"{server.url}/api/feeds", timeout=10).json()
+    return next(feed["last_seq"] for feed in feeds if feed["name"] == FEED)
+
+
+# -- one row -------------------------------------------------------------------------------
+
+
+def measure(
+    scenario: Scenario, target: str, args: argparse.Namespace, redis_url: str | None
+) -> dict[str, Any]:
+    """One row: a fresh server, the scenario's viewers, items for `args.seconds`."""
+    server_cores, client_cores = core_split(args.pin, target)
     with tempfile.TemporaryDirectory(prefix="tagstory-bench-") as tmp:
         folder = Path(tmp)
-        server = LiveServer(folder, env={"TAGSTORY_ASYNC_MODE": run.mode, "TAGSTORY_COLLECT": "0"})
-        workers: list[tuple[Any, str]] = []
+        server = start_server(target, folder, redis_url)
+        pin(server.process.pid, server_cores)  # once started: a loaded core would slow the start
+        groups: dict[str, list[tuple[Any, str]]] = {}
         try:
-            token = create_token_and_feed(server)
-            workers = start_viewers(server.url, run.viewers, args.processes, folder, args.join_seconds)
-            joined = wait_joined(workers, args.join_seconds + 30)
-            status = server_status(server.process.pid)
-            load = os.getloadavg()[0]
-            cpu_before = server_cpu_seconds(server.process.pid)
-            pushed = ingest(server.url, token, FEED, run.rate, args.seconds, args.size)
-            status_after = server_status(server.process.pid)
-            got = collect(workers, pushed.posted, args.drain)
-            server_cpu = server_cpu_seconds(server.process.pid) - cpu_before
+            with affinity(client_cores):
+                row = _drive(scenario, server, folder, args, groups)
         finally:
-            for process, _ in workers:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-                process.stdin.close()
-                process.stdout.close()
+            for group in groups.values():
+                end(group)
             server.stop()
-    received = [v for v in got["viewers"] if v["joined"]]
-    deliveries = sum(v["count"] for v in received)
-    last = max((v["last_receive"] for v in received), default=pushed.finished)
-    window = max(last, pushed.finished) - pushed.started
-    post_seconds = array("d", sorted(pushed.post_seconds))
     return {
-        "mode": run.mode,
-        "viewers": run.viewers,
-        "joined": joined,
-        "rate": run.rate,
-        "posted": pushed.posted,
-        "items_per_s": pushed.rate,
-        "deliveries_per_s": deliveries / window if window > 0 else 0.0,
-        "p50_ms": 1000 * percentile(got["latencies"], 0.50),
-        "p99_ms": 1000 * percentile(got["latencies"], 0.99),
-        # a viewer process that never reported lost everything its joined viewers were due
-        "lost": sum(max(0, pushed.posted - v["count"]) for v in received)
-        + max(0, joined - len(received)) * pushed.posted,
-        "duplicates": sum(v["duplicates"] for v in received),
-        "post_p50_ms": 1000 * percentile(post_seconds, 0.50),
-        "server_cpu_pct": 100 * server_cpu / window if window > 0 else 0.0,
-        "server_us_per_delivery": 1e6 * server_cpu / max(1, deliveries),
-        "load": load,
-        "client_cpu_pct": 100 * got["client_cpu"] / window if window > 0 else 0.0,
-        "rss_mb": status_after["rss_mb"],
-        "rss_idle_mb": status["rss_mb"],
-        "threads": status_after["threads"],
-        "deflate": any(v["deflate"] for v in received),
-        "frame_bytes": sum(v["bytes"] for v in received) / max(1, deliveries),
+        "scenario": str(scenario),
+        "kind": scenario.kind,
+        "target": target,
+        "pinned": bool(server_cores),
+        **row,
     }
 
 
-def collapsed(row: dict[str, Any]) -> bool:
-    """A run where the server fell far behind: larger ones would only load the machine longer."""
-    return row["p50_ms"] > 5000 or row["items_per_s"] < row["rate"] / 2 or row["lost"] > row["posted"]
+def _drive(
+    scenario: Scenario, server: Server, folder: Path, args: argparse.Namespace, groups: dict[str, Any]
+) -> dict[str, Any]:
+    """Connect, post, collect: the figures of one row."""
+    storm = scenario.kind == "storm"
+    live_count = STORM_LIVE_VIEWERS if storm and not args.quick else (20 if storm else scenario.viewers)
+    groups["live"] = start_viewers(server.url, live_count, args.processes, folder, args, "live")
+    if storm:
+        groups["storm"] = start_viewers(
+            server.url, scenario.viewers, args.processes, folder, args, "storm", True
+        )
+    joined = wait_joined(groups["live"], args.join_seconds + 30)
+    held = wait_joined(groups.get("storm", []), args.join_seconds + 30)
+    pid = server.process.pid
+    idle = server_status(pid)
+    load = os.getloadavg()[0]
+    cpu_before = server_cpu_seconds(pid)
+    seconds = args.seconds
+    backlog = IngestResult()
+    if storm:  # the items the storm's viewers missed, then the storm during live delivery
+        after = feed_last_seq(server)
+        backlog = ingest(server.url, server.token, FEED, STORM_BEHIND / 2, 2.0, args.size)
+        storm_at = threading.Timer(1.0, tell, (groups["storm"], f"storm {after}"))
+        storm_at.start()
+    pushed = ingest(server.url, server.token, FEED, scenario.rate, seconds, args.size, first=backlog.posted)
+    status = server_status(pid)
+    posted = backlog.posted + pushed.posted
+    drain = args.drain * (3 if scenario.kind == "sat" else 1)
+    got = {name: collect(group, posted, drain) for name, group in groups.items()}
+    server_cpu = server_cpu_seconds(pid) - cpu_before
+    everyone = [v for g in got.values() for v in g["viewers"] if v["joined"]]
+    deliveries = sum(v["count"] for v in everyone)
+    started = backlog.started if storm else pushed.started
+    last = max((v["last_receive"] for v in everyone), default=pushed.finished)
+    window = max(last, pushed.finished) - started
+    live = got["live"]
+    row = {
+        "viewers": scenario.viewers,
+        "joined": held if storm else joined,
+        "rate": scenario.rate,
+        "posted": posted,
+        "items_per_s": pushed.rate,
+        "deliveries_per_s": deliveries / window if window > 0 else 0.0,
+        "p50_ms": 1000 * percentile(live["latencies"], 0.50),
+        "p99_ms": 1000 * percentile(live["latencies"], 0.99),
+        # a viewer process that never reported lost everything its joined viewers were due
+        "lost": sum(max(0, posted - v["count"]) for v in everyone)
+        + max(0, joined + held - len(everyone)) * posted,
+        "duplicates": sum(v["duplicates"] for v in everyone),
+        "server_cpu_pct": 100 * server_cpu / window if window > 0 else 0.0,
+        "server_us_per_delivery": 1e6 * server_cpu / max(1, deliveries),
+        "load": load,
+        "client_cpu_pct": 100 * sum(g["client_cpu"] for g in got.values()) / window if window > 0 else 0.0,
+        "rss_mb": status["rss_mb"],
+        "rss_idle_mb": idle["rss_mb"],
+        "threads": status["threads"],
+        "deflate": any(v["deflate"] for v in everyone),
+        "bytes_per_delivery": sum(v["bytes"] for v in everyone) / max(1, deliveries),
+        "workers": sorted({v["worker"] for v in everyone if v.get("worker") is not None}),
+    }
+    if storm:
+        stormed = [v for v in got["storm"]["viewers"] if v["join_sent"]]
+        caught = [v["caught_up"] - v["join_sent"] for v in stormed if v["caught_up"]]
+        row["caught_up"] = len(caught)
+        row["caught_up_s"] = max(caught) if caught and len(caught) == len(stormed) else float("inf")
+        row["caught_up_p50_s"] = statistics.median(caught) if caught else float("nan")
+    return row
 
+
+# -- the table -----------------------------------------------------------------------------
 
 COLUMNS = (
+    ("scenario", "{scenario}"),
+    ("server", "{target}"),
     ("viewers", "{joined}/{viewers}"),
-    ("rate", "{rate:g}"),
     ("items/s", "{items_per_s:.1f}"),
     ("deliv/s", "{deliveries_per_s:.0f}"),
     ("p50 ms", "{p50_ms:.0f}"),
     ("p99 ms", "{p99_ms:.0f}"),
     ("lost", "{lost}"),
-    ("POST p50 ms", "{post_p50_ms:.0f}"),
+    ("srv µs/deliv", "{server_us_per_delivery:.1f}"),
     ("srv CPU%", "{server_cpu_pct:.0f}"),
-    ("srv µs/deliv", "{server_us_per_delivery:.0f}"),
-    ("clients CPU%", "{client_cpu_pct:.0f}"),
     ("RSS MB", "{rss_mb}"),
-    ("threads", "{threads}"),
+    ("B/deliv", "{bytes_per_delivery:.0f}"),
+    ("deliv/s ×ref", "{ratio_deliveries}"),
+    ("µs ×ref", "{ratio_us}"),
+    ("p99 ×ref", "{ratio_p99}"),
+    ("caught up", "{caught}"),
     ("load", "{load:.1f}"),
 )
 
 
-def print_table(mode: str, rows: list[dict[str, Any]]) -> None:
-    """One Markdown table per async mode."""
-    deflate = "accepted" if any(r["deflate"] for r in rows) else "declined"
-    frame = max((r["frame_bytes"] for r in rows), default=0)
-    print(f"\n### {mode} (permessage-deflate offered, {deflate} by the server; ~{frame:.0f} B per frame)\n")
-    cells = [[fmt.format(**row) for _, fmt in COLUMNS] for row in rows]
+def _ratio(value: float, reference: float | None) -> str:
+    if not reference or value != value or reference != reference:  # none, zero or NaN
+        return "–"
+    return f"{value / reference:.2f}"
+
+
+def with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row beside the reference's row of the same scenario (and repetition)."""
+    shown = []
+    for row in rows:
+        ref = next(
+            (r for r in rows if r["target"] == REFERENCE and r["scenario"] == row["scenario"]),
+            None,
+        )
+        caught = "–"
+        if row["kind"] == "storm" and row["caught_up_s"] != float("inf"):
+            caught = f"all {row['caught_up']:.0f} in {row['caught_up_s']:.2f} s"
+        elif row["kind"] == "storm":
+            caught = f"{row['caught_up']:.0f} of {row['joined']:.0f}"
+        shown.append(
+            {
+                **row,
+                "ratio_deliveries": _ratio(row["deliveries_per_s"], ref and ref["deliveries_per_s"]),
+                "ratio_us": _ratio(row["server_us_per_delivery"], ref and ref["server_us_per_delivery"]),
+                "ratio_p99": _ratio(row["p99_ms"], ref and ref["p99_ms"]),
+                "caught": caught,
+            }
+        )
+    return shown
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    cells = [[fmt.format(**row) for _, fmt in COLUMNS] for row in with_ratios(rows)]
     widths = [max(len(name), *(len(c[i]) for c in cells)) for i, (name, _) in enumerate(COLUMNS)]
     print("| " + " | ".join(name.rjust(w) for (name, _), w in zip(COLUMNS, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
@@ -222,48 +550,118 @@ def print_table(mode: str, rows: list[dict[str, Any]]) -> None:
         print("| " + " | ".join(c.rjust(w) for c, w in zip(cell, widths, strict=True)) + " |", flush=True)
 
 
+NUMERIC = (
+    "joined",
+    "posted",
+    "items_per_s",
+    "deliveries_per_s",
+    "p50_ms",
+    "p99_ms",
+    "lost",
+    "duplicates",
+    "server_cpu_pct",
+    "server_us_per_delivery",
+    "load",
+    "client_cpu_pct",
+    "rss_mb",
+    "rss_idle_mb",
+    "threads",
+    "bytes_per_delivery",
+    "caught_up",
+    "caught_up_s",
+    "caught_up_p50_s",
+)
+
+
+def medians(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (scenario, target): the median of each figure over the repetitions."""
+    merged: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        merged.setdefault((row["scenario"], row["target"]), []).append(row)
+    out = []
+    for runs in merged.values():
+        row = dict(runs[0])
+        for key in NUMERIC:
+            if key in row:
+                row[key] = statistics.median(r[key] for r in runs)
+        row["lost"] = max(r["lost"] for r in runs)  # lost anywhere is lost
+        row["repeats"] = len(runs)
+        out.append(row)
+    return out
+
+
+# -- main ----------------------------------------------------------------------------------
+
+
+def plan(args: argparse.Namespace) -> list[tuple[Scenario, list[str]]]:
+    if args.scenarios or args.targets:
+        pairs = [(spec, args.targets or "app,reference") for spec in (args.scenarios or "500@50").split(",")]
+    else:
+        pairs = list(QUICK_PLAN if args.quick else FULL_PLAN)
+    steps = []
+    for spec, targets in pairs:
+        chosen = [t for t in targets.split(",") if t and (t != "node" or node_available())]
+        steps.append((Scenario.parse(spec), chosen))
+    return steps
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__.split("\n")[0])
-    parser.add_argument("--viewers", default="100,500,1000", help="viewer counts, comma-separated")
-    parser.add_argument("--rate", type=float, default=50.0, help="items posted per second")
-    parser.add_argument("--also", default="1000@5", help="extra VIEWERS@RATE runs, comma-separated")
-    parser.add_argument("--seconds", type=float, default=10.0, help="how long items are posted")
+    parser.add_argument("--scenarios", help="comma-separated V@R, sat@V, storm@V (default: the full matrix)")
+    parser.add_argument(
+        "--targets", help="comma-separated app, app+simple-websocket, app-2w, reference, node"
+    )
+    parser.add_argument("--quick", action="store_true", help="small scenarios, short windows: a smoke run")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved repetitions; medians are printed")
+    parser.add_argument("--seconds", type=float, help="how long items are posted (default 10, quick 2)")
     parser.add_argument("--size", type=int, default=1000, help="characters of text per item")
-    parser.add_argument("--modes", default="gevent,threading", help="TAGSTORY_ASYNC_MODE values")
-    parser.add_argument("--processes", type=int, default=4, help="viewer processes")
+    parser.add_argument("--processes", type=int, help="viewer processes (default 4, quick 1)")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for late deliveries")
-    parser.add_argument("--join-seconds", type=float, default=30.0, help="bound on connecting viewers")
+    parser.add_argument("--join-seconds", type=float, default=60.0, help="bound on connecting viewers")
+    parser.add_argument(
+        "--no-frames", dest="frames", action="store_false", help="viewers join without asking for frames"
+    )
+    parser.add_argument("--no-pin", dest="pin", action="store_false", help="no server/client core split")
     parser.add_argument("--json", help="also write every row to this JSON file")
     args = parser.parse_args(argv)
-    rates = [args.rate] + [float(part.split("@")[1]) for part in args.also.split(",") if part]
-    if max(rates) * args.seconds >= MAX_ITEMS:
-        parser.error(f"--rate x --seconds must stay under {MAX_ITEMS} items")
+    args.seconds = args.seconds or (2.0 if args.quick else 10.0)
+    args.processes = args.processes or (1 if args.quick else 4)
+    if SATURATION_RATE * args.seconds + STORM_BEHIND >= MAX_ITEMS:
+        parser.error(f"the saturation rate x --seconds must stay under {MAX_ITEMS} items")
     return args
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
-    """Run every (mode, N) of the arguments and print one table per mode."""
+    """Run the plan `args.repeat` times, interleaved, and print the medians."""
     args = parse_args(argv)
-    counts = [int(n) for n in args.viewers.split(",") if n]
-    extra = [tuple(part.split("@")) for part in args.also.split(",") if part]
+    steps = plan(args)
+    print(
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; {args.seconds:g} s of ~{args.size} B items; "
+        f"server on one core, client on the other: {args.pin and (os.cpu_count() or 1) >= 2}",
+        flush=True,
+    )
     rows = []
-    print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; {args.seconds:g} s of ~{args.size} B items")
-    for mode in args.modes.split(","):
-        runs = [Run(mode, n, args.rate) for n in counts] + [Run(mode, int(n), float(r)) for n, r in extra]
-        mode_rows: list[dict[str, Any]] = []
-        for run in runs:
-            if any(
-                collapsed(row) and run.viewers >= row["viewers"] and run.rate >= row["rate"]
-                for row in mode_rows
-            ):
-                print(f"{mode}: {run.viewers} viewers at {run.rate:g}/s skipped, a smaller run collapsed")
-                continue
-            mode_rows.append(measure(run, args))
-        print_table(mode, mode_rows)
-        rows += mode_rows
+    with redis_server() as redis_url:
+        for repeat in range(args.repeat):
+            for scenario, targets in steps:
+                for target in targets:
+                    if target == "app-2w" and not redis_url:
+                        print("app-2w skipped: no redis-server")
+                        continue
+                    row = measure(scenario, target, args, redis_url)
+                    row["repeat"] = repeat
+                    rows.append(row)
+                    print(
+                        f"  {scenario} {target}: {row['deliveries_per_s']:.0f} deliv/s, "
+                        f"p99 {row['p99_ms']:.0f} ms, lost {row['lost']}",
+                        flush=True,
+                    )
+    table = medians(rows)
+    print()
+    print_table(table)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
-    return rows
+        Path(args.json).write_text(json.dumps({"runs": rows, "medians": table}, indent=1))
+    return table
 
 
 if __name__ == "__main__":

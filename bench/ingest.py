@@ -47,16 +47,17 @@ def ingest(
     size: int = 1000,
     threads: int = 16,
     post_timeout: float = 10.0,
+    first: int = 0,
 ) -> IngestResult:
     """POST `rate` items/s for `seconds` from a few keep-alive connections; return what happened.
 
     Item k is due at start + k/rate; a poster that falls behind posts at once, so the
     accepted rate shows what the server sustains. Nothing is posted after the window, so
-    it ends within `seconds` + `post_timeout`.
+    it ends within `seconds` + `post_timeout`. Items are numbered from `first`.
     """
     result = IngestResult(started=time.time())
     deadline = result.started + seconds
-    counter = itertools.count()
+    counter = itertools.count(first)
     lock = threading.Lock()
 
     def poster() -> None:
@@ -65,7 +66,7 @@ def ingest(
             while True:
                 with lock:
                     index = next(counter)
-                due = result.started + index / rate
+                due = result.started + (index - first) / rate
                 if due >= deadline or time.time() >= deadline:  # slow answers end the window too
                     return
                 time.sleep(max(0.0, due - time.time()))

@@ -9,10 +9,12 @@ The protocol, over one websocket to /socket.io/?EIO=4&transport=websocket:
 "0{…}" open -> send "40"; "40{…}" connected -> send '420["join",{"feed":…}]';
 '430[{…}]' the join's acknowledgement; '42["item",{…}]' live events; "2" ping -> "3".
 
-Run by bench.fanout as `python -m bench.viewers URL FEED COUNT OUT [JOIN_SECONDS]`: it prints
-"joined J failed F" once every viewer has joined or failed, then obeys
-"drain POSTED SECONDS" on stdin: it waits until every viewer has all POSTED items or the
+Run by bench.fanout as `python -m bench.viewers URL FEED COUNT OUT [JOIN_SECONDS] [--frames]
+[--hold]`: it prints "joined J failed F" once every viewer has joined (with --hold: connected)
+or failed, then obeys, on stdin, "storm AFTER" (every held viewer joins from seq AFTER at
+once) and "drain POSTED SECONDS": it waits until every viewer has all POSTED items or the
 seconds are up, writes its results to OUT (JSON) and OUT.lat (latencies, float64) and exits.
+A message may carry several items (a frame, or a join's missed events): each is counted.
 """
 
 from __future__ import annotations
@@ -53,8 +55,16 @@ def ws_frame(text: str, opcode: int = 0x1) -> bytes:
 class Viewer:
     """One websocket viewer: handshake, frame parsing, Engine.IO/Socket.IO packets."""
 
-    def __init__(self, host: str, port: int, feed: str) -> None:
+    def __init__(self, host: str, port: int, feed: str, frames: bool = False, hold: bool = False) -> None:
         self.feed = feed
+        self.frames = frames
+        self.hold = hold  # connected, but joins only when told ("storm AFTER")
+        self.connected = False
+        self.after = 0
+        self.join_sent = 0.0
+        self.caught_up = 0.0
+        self.caught_up_events = 0
+        self.worker: int | None = None
         self.sock = socket.create_connection((host, port), timeout=10)
         self.buf = bytearray()
         self.parts: list[bytes] = []
@@ -143,39 +153,84 @@ class Viewer:
 
     def _packet(self, message: bytes, now: float, latencies: array) -> None:
         """One Engine.IO packet (Socket.IO packets ride in type 4, "message")."""
-        if message.startswith(b"42"):
-            start = message.find(MARKER)
-            if start < 0:
-                return
-            start += len(MARKER)
-            middle = message.index(b":", start)
-            index = int(message[start:middle])
-            sent = float(message[middle + 1 : message.index(b":", middle + 1)])
-            if self.seen[index]:
-                self.duplicates += 1
-                return
-            self.seen[index] = 1
-            self.count += 1
-            self.last_receive = now
-            latencies.append(now - sent)
+        if message.startswith(b"42"):  # an event: one item, or a frame of several
+            for index, sent in markers(message).items():
+                if self._seen(index, now):
+                    latencies.append(now - sent)
         elif message == b"2":
             self.send("3")
         elif message.startswith(b"430"):
             ack = json.loads(message[3:])[0]
-            if ack.get("ok"):
-                self.joined = True
-            else:
+            if not ack.get("ok"):
                 self.failed = f"join refused: {ack.get('error')}"
+                return
+            self.worker = ack.get("worker")
+            for index in markers(message):  # missed items: counted, not timed
+                self.caught_up_events += self._seen(index, now)
+            self.after = ack.get("last_seq", self.after)
+            if ack.get("more"):
+                self.join(self.after)
+            else:
+                self.joined = True
+                self.caught_up = now
         elif message.startswith(b"40"):
-            self.send("420" + json.dumps(["join", {"feed": self.feed}]))
+            self.connected = True
+            if not self.hold:
+                self.join(0)
         elif message.startswith(b"0"):
             self.send("40")
         elif message.startswith((b"41", b"44", b"1")):
             self.failed = f"disconnected: {message[:200]!r}"
 
+    def join(self, after: int) -> None:
+        self.after = after
+        self.join_sent = self.join_sent or time.time()
+        request: dict[str, Any] = {"feed": self.feed, "after": after}
+        if self.frames:
+            request["frames"] = True
+        self.send("420" + json.dumps(["join", request]))
 
-def run(url: str, feed: str, count: int, out: str, join_seconds: float = JOIN_SECONDS) -> None:
-    """Connect `count` viewers, report when they joined, then record until told to drain."""
+    def _seen(self, index: int, now: float) -> bool:
+        """Record item `index`; False when it was already received."""
+        if self.seen[index]:
+            self.duplicates += 1
+            return False
+        self.seen[index] = 1
+        self.count += 1
+        self.last_receive = now
+        return True
+
+
+def markers(message: bytes) -> dict[int, float]:
+    """Every item in a message, as {index: ingest time} from its "tsbench:<index>:<time>:" text.
+
+    An item's text and its HTML both carry the marker: one message names an item once.
+    """
+    found: dict[int, float] = {}
+    start = message.find(MARKER)
+    while start >= 0:
+        start += len(MARKER)
+        middle = message.index(b":", start)
+        end = message.index(b":", middle + 1)
+        found.setdefault(int(message[start:middle]), float(message[middle + 1 : end]))
+        start = message.find(MARKER, end)
+    return found
+
+
+def run(
+    url: str,
+    feed: str,
+    count: int,
+    out: str,
+    join_seconds: float = JOIN_SECONDS,
+    frames: bool = False,
+    hold: bool = False,
+) -> None:
+    """Connect `count` viewers, report when they joined, then record until told to drain.
+
+    `frames` asks the server for frames; `hold` viewers only connect, and join when told
+    "storm AFTER" (all at once, each from seq AFTER).
+    """
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     selector = selectors.DefaultSelector()
@@ -185,7 +240,7 @@ def run(url: str, feed: str, count: int, out: str, join_seconds: float = JOIN_SE
     born = time.monotonic()
     for _ in range(count):
         try:
-            viewer = Viewer(host, port, feed)
+            viewer = Viewer(host, port, feed, frames, hold)
         except OSError as error:
             errors.append(f"connect: {error}")
             continue
@@ -201,11 +256,16 @@ def run(url: str, feed: str, count: int, out: str, join_seconds: float = JOIN_SE
         for key, _ in selector.select(timeout=0.2):
             viewer = key.data
             if viewer is None:
-                command = os.read(sys.stdin.fileno(), 4096).split()
-                if not command:  # the orchestrator is gone
+                commands = os.read(sys.stdin.fileno(), 4096)
+                if not commands:  # the orchestrator is gone
                     return
-                if command[0] == b"drain":
-                    drain = (int(command[1]), time.monotonic() + float(command[2]))
+                for command in (line.split() for line in commands.splitlines() if line.strip()):
+                    if command[0] == b"drain":
+                        drain = (int(command[1]), time.monotonic() + float(command[2]))
+                    elif command[0] == b"storm":
+                        for held in viewers:
+                            if held.connected and not held.failed:
+                                held.join(int(command[1]))
                 continue
             try:
                 data = viewer.sock.recv(262144)
@@ -218,18 +278,30 @@ def run(url: str, feed: str, count: int, out: str, join_seconds: float = JOIN_SE
                 selector.unregister(viewer.sock)
                 continue
             viewer.feed_bytes(data, time.time(), latencies)
-        live = [v for v in viewers if not v.failed]
-        if not announced and (all(v.joined for v in live) or time.monotonic() > join_deadline):
-            joined = sum(v.joined and not v.failed for v in viewers)
+        ready = (
+            [v for v in viewers if not v.failed and (v.connected if hold else v.joined)]
+            if not announced
+            else []
+        )
+        if not announced and (
+            len(ready) == sum(not v.failed for v in viewers) or time.monotonic() > join_deadline
+        ):
+            joined = len(ready)
             print(f"joined {joined} failed {count - joined}", flush=True)
             announced = True
-        if drain and (all(v.count >= drain[0] for v in live) or time.monotonic() > drain[1]):
+        if drain and (
+            all(v.count >= drain[0] for v in viewers if not v.failed) or time.monotonic() > drain[1]
+        ):
             break
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result = {
         "viewers": [
             {
                 "joined": v.joined,
+                "worker": v.worker,
+                "join_sent": v.join_sent,
+                "caught_up": v.caught_up,
+                "caught_up_events": v.caught_up_events,
                 "failed": v.failed,
                 "count": v.count,
                 "duplicates": v.duplicates,
@@ -251,4 +323,14 @@ def run(url: str, feed: str, count: int, out: str, join_seconds: float = JOIN_SE
 
 
 if __name__ == "__main__":
-    run(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], *map(float, sys.argv[5:6]))
+    flags = {arg for arg in sys.argv[1:] if arg.startswith("--")}
+    args = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    run(
+        args[0],
+        args[1],
+        int(args[2]),
+        args[3],
+        *map(float, args[4:5]),
+        "--frames" in flags,
+        "--hold" in flags,
+    )

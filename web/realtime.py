@@ -214,13 +214,16 @@ def on_error(error: Exception) -> dict[str, Any]:
 
 
 def _ack(room: str, events: list[dict[str, Any]], after: int, more: bool) -> dict[str, Any]:
-    return {
+    ack = {
         "ok": True,
         "room": room,
         "events": [{"event": e["type"], "data": e["payload"]} for e in events],
         "last_seq": events[-1]["seq"] if events else after,
         "more": more,
     }
+    if "tagstory.worker" in current_app.extensions:  # several web workers: the one serving this socket
+        ack["worker"] = current_app.extensions["tagstory.worker"]
+    return ack
 
 
 def _after(data: dict[str, Any]) -> int | None:

@@ -55,6 +55,18 @@ SETTINGS = (
         "Redis URL shared by web and collector processes, e.g. redis://127.0.0.1:6379/0.",
     ),
     Setting(
+        "WEB_WORKERS",
+        1,
+        "Web worker processes `python app.py` starts on the same port (SO_REUSEPORT); more than 1"
+        " needs MESSAGE_QUEUE and serves Socket.IO over websockets only (docs/deploy.md).",
+    ),
+    Setting(
+        "WEBSOCKET_SERVER",
+        "gevent-websocket",
+        "Websocket server under gevent: gevent-websocket or simple-websocket (permessage-deflate"
+        " declined); see docs/benchmarks.md.",
+    ),
+    Setting(
         "ASYNC_MODE",
         None,
         "Socket.IO async mode; `python app.py` uses gevent (see docs/benchmarks.md).",

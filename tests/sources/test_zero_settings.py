@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from aggregator.feeds import create_feed
-from aggregator.sources import open_source, parse_spec
+from aggregator.sources import SourceState, open_source, parse_spec
 from app import create_app
 from tests.sources.conftest import feed_texts, wait_for
 from tests.sources.servers import FakeBlueskyApi, FakeRss, post_event
@@ -38,9 +38,10 @@ def test_http_timeout_0_is_no_limit_for_every_source(tmp_path, monkeypatch):
     server.extensions["tagstory.db"].close()
     config = server.config
     assert config["HTTP_TIMEOUT"] == 0
-    rss = open_source(parse_spec("rss:https://example.org/feed.xml"), "#kc", config)
-    mastodon = open_source(parse_spec("mastodon:mastodon.social"), "#kc", config)
-    bluesky = open_source(parse_spec("bluesky:wss://jetstream.example/subscribe"), "#kc", config)
-    x = open_source(parse_spec("x"), "#kc", config)
+    state = SourceState()
+    rss = open_source(parse_spec("rss:https://example.org/feed.xml"), "#kc", config, state)
+    mastodon = open_source(parse_spec("mastodon:mastodon.social"), "#kc", config, state)
+    bluesky = open_source(parse_spec("bluesky:wss://jetstream.example/subscribe"), "#kc", config, state)
+    x = open_source(parse_spec("x"), "#kc", config, state)
     # with 0 read as 20, each of them gave up after 20 s
     assert [rss.http.timeout, mastodon.http.timeout, bluesky.timeout, x.adapter.timeout] == [None] * 4
