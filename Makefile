@@ -4,17 +4,21 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 5000
 PYTHON ?= python3
+# pytest rewrites the asserts of the tests and of its plugins (all of schemathesis, hypothesis)
+# and caches the result as bytecode; with PYTHONDONTWRITEBYTECODE set it redoes that on every
+# run, which costs more than most of the fast tier itself.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
 
 .PHONY: run check test lint format bench setup clean
 
 run: $(VENV)/.runtime static/vendor/.installed  ## serve the demo on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(PY) app.py
 
-check: $(VENV)/.dev static/vendor/.installed  ## the fast loop: the unit tier (no server process, no browser)
-	$(PY) -m pytest -m "not process and not browser"
+check: $(VENV)/.dev static/vendor/.installed  ## the fast loop: the unit tier less `slow`, on two workers
+	$(PYTEST) -n 2 -m "not process and not browser and not slow"
 
 test: $(VENV)/.dev static/vendor/.installed system-packages lint  ## install what the tests need, lint, run them all
-	$(PY) -m pytest
+	$(PYTEST)
 
 lint: $(VENV)/.dev  ## ruff check and format check
 	$(VENV)/bin/ruff check .
@@ -45,7 +49,8 @@ static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js node_modules/socket.io-client/dist/socket.io.min.js.map \
-	   node_modules/sortablejs/Sortable.min.js node_modules/chart.js/dist/chart.umd.min.js static/vendor/
+	   node_modules/sortablejs/Sortable.min.js node_modules/qrcode-generator/dist/qrcode.js \
+	   node_modules/chart.js/dist/chart.umd.min.js static/vendor/
 	touch $@
 
 system-packages:  ## Debian chromium (browser tests) and redis-server (message-queue tests)

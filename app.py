@@ -18,8 +18,10 @@ from typing import Any
 
 from flask import Flask
 
+from aggregator import item_watchers
 from aggregator.collector import Collector
 from aggregator.db import Database
+from stories import pinned_events
 from web import accounts, archive, desk, errors, feeds, home, realtime, security, serving, settings, stories
 from web.sockets import socketio
 
@@ -47,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["REPLAY_ROOT"] = app.config["REPLAY_ROOT"] or app.root_path
 
     db = Database(app.config["DATABASE"])
-    broadcaster = realtime.Broadcaster(db, app.config["POLL_SECONDS"])
+    broadcaster = realtime.Broadcaster(db, app.config["POLL_SECONDS"], app.config["FRAME_TICK_MS"] / 1000)
     queue = app.config["MESSAGE_QUEUE"]
     doorbell = realtime.redis_doorbell(queue) if queue else None
 
@@ -57,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             doorbell(events)
 
     db.publish = publish
+    item_watchers.subscribe(pinned_events.follow_item)  # a pinned post's changes reach its stories
     app.extensions["tagstory.db"] = db
     app.extensions["tagstory.broadcaster"] = broadcaster
 

@@ -12,7 +12,7 @@ import random
 import threading
 from typing import Any
 
-from aggregator import clock, feed_sources
+from aggregator import clock, consent, feed_sources
 from aggregator.db import Database
 from aggregator.items import change_items, store_items
 from aggregator.sources import SourceError, SourceState, open_source, parse_spec
@@ -109,10 +109,14 @@ class Collector:
         """Store batches until the source ends (True) or is paused (False)."""
         source = open_source(parse_spec(row["spec"]), row["query"], self.settings, self.source_state)
         feed = {"id": row["feed_id"], "name": row["feed_name"], "moderation": row["moderation"]}
+        opt_out = consent.policy(self.settings)
         self._set_state(row["id"], state="running", rate_limit_reset=None)
         for batch in source.batches(row["cursor"], self.stop_event):
+            items, opted_out = consent.screen(batch.items, opt_out)
+            if opted_out:
+                log.info("source %s (%s) skipped %d opted-out post(s)", row["id"], row["spec"], opted_out)
             with self.db.write():  # items, edits, deletions and the cursor: one transaction
-                store_items(self.db, feed, batch.items, row["id"], batch.cursor)
+                store_items(self.db, feed, items, row["id"], batch.cursor)
                 change_items(self.db, batch.changed, batch.deleted)
             for reason in batch.skipped:
                 log.warning("source %s (%s) skipped a payload: %s", row["id"], row["spec"], reason)

@@ -108,8 +108,11 @@ def redact_item(
     return len(rows)
 
 
-def redact_pinned_item(tx: sqlite_utils.Database, room: str, item_id: str, tombstone: dict[str, Any]) -> int:
-    """Rewrite the `item` of every earlier element event of story `room` that pinned `item_id`."""
+def redact_pinned_item(tx: sqlite_utils.Database, room: str, item_id: str, fields: dict[str, Any]) -> int:
+    """Rewrite every earlier element event of story `room` that pinned `item_id` with `fields`.
+
+    `fields` (the placeholder item and why it is withheld) replace the element's own.
+    """
     rows = tx.execute(
         "SELECT seq, payload FROM events WHERE room = ? AND type = 'story'"
         " AND json_extract(payload, '$.element.item.id') = ?",
@@ -117,7 +120,7 @@ def redact_pinned_item(tx: sqlite_utils.Database, room: str, item_id: str, tombs
     ).fetchall()
     for seq, payload in rows:
         event = json.loads(payload)
-        event["element"] = {**event["element"], "item": tombstone}
+        event["element"] = {**event["element"], **fields}
         tx.execute(
             "UPDATE events SET payload = ? WHERE seq = ?", [json.dumps(event, ensure_ascii=False), seq]
         )

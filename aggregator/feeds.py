@@ -194,12 +194,17 @@ class StreamFilter:
 
 
 def _usage(cursor: str | None) -> dict[str, Any]:
-    """What a billed source (X) has read today, kept in its cursor: `{reads_today}` or nothing."""
+    """What a counted source spent, kept in its cursor: X's `reads_today`, a rolling `quota`
+    (Threads' queries, Instagram's hashtags, see aggregator.sources.quota), or nothing."""
     try:
         state = json.loads(cursor) if cursor else None
     except ValueError:
         return {}
-    if isinstance(state, dict) and isinstance(state.get("reads"), int):
+    if not isinstance(state, dict):
+        return {}
+    if isinstance(state.get("quota"), dict):
+        return {"quota": state["quota"]}
+    if isinstance(state.get("reads"), int):
         return {"reads_today": state["reads"] if state.get("day") == clock.now()[:10] else 0}
     return {}
 
@@ -223,7 +228,7 @@ def list_items(
     """
     marks = ", ".join("?" * len(statuses))
     sql = (
-        f"SELECT {item_columns()}, i.raw, f.seq, f.status, f.reason"
+        f"SELECT {item_columns()}, i.raw, f.seq, f.status, f.featured, f.reason"
         " FROM feed_items f JOIN items i ON i.id = f.item_id"
         f" WHERE f.feed_id = ? AND f.seq > ? AND f.status IN ({marks})"
     )
@@ -256,7 +261,7 @@ def fts_query(text: str) -> str:
 def get_feed_item(db: Database, feed: dict[str, Any], item_id: str) -> dict[str, Any] | None:
     """One item of a feed, with its seq and status."""
     row = db.query_one(
-        f"SELECT {item_columns()}, i.raw, f.seq, f.status, f.reason"
+        f"SELECT {item_columns()}, i.raw, f.seq, f.status, f.featured, f.reason"
         " FROM feed_items f JOIN items i ON i.id = f.item_id"
         " WHERE f.feed_id = ? AND f.item_id = ?",
         [feed["id"], item_id],
@@ -275,6 +280,19 @@ def set_item_status(
         if not found:
             raise NotFound(f"no item {item_id} in feed {feed['name']}")
         return membership.set_status(db, tx, feed, found[0], status, None, actor)
+
+
+def set_item_featured(
+    db: Database, feed: dict[str, Any], item_id: str, featured: Any, actor: str | None = None
+) -> dict[str, Any]:
+    """Feature an item of a feed (the wall shows it first), or stop featuring it."""
+    if not isinstance(featured, bool):
+        raise FeedError("featured must be true or false")
+    with db.write() as tx:
+        found = membership.member_items(tx, feed["id"], " AND f.item_id = ?", (item_id,))
+        if not found:
+            raise NotFound(f"no item {item_id} in feed {feed['name']}")
+        return membership.set_featured(db, tx, feed, found[0], featured, actor)
 
 
 def find_source(db: Database, feed: dict[str, Any], source: Any) -> dict[str, Any]:

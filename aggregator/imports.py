@@ -1,4 +1,5 @@
-"""Files of posts imported into a feed: Tagstory JSONL, twarc2 JSONL, Mastodon statuses, Jetstream.
+"""Files of posts imported into a feed: Tagstory JSONL, twarc2 JSONL, Mastodon statuses, Jetstream,
+and saved answers of the Threads keyword search, YouTube live chat and Instagram recent_media.
 
 The whole file is read and converted first; then every item is stored in one
 transaction through `store_items`, so a bad file changes nothing. Posts that are not
@@ -17,6 +18,7 @@ from aggregator import jsontext
 from aggregator.db import Database
 from aggregator.feeds import FeedError, create_feed
 from aggregator.items import InvalidItem, Item, item_from_dict, store_items
+from aggregator.sources import instagram_payload, threads_payload, youtube_payload
 from aggregator.sources.jetstream_payload import item_from_jetstream_event, skip_reason
 from aggregator.sources.mastodon_payload import item_from_status
 from aggregator.sources.x_payload import item_from_tweet
@@ -27,6 +29,9 @@ FORMAT_LABELS = {
     "twarc": "Posts: twarc2 / X API v2 responses (JSONL)",
     "mastodon": "Posts: Mastodon statuses (JSON array or JSONL)",
     "jetstream": "Posts: Bluesky Jetstream events (JSONL)",
+    "threads": "Posts: Threads keyword-search answers or posts (JSONL)",
+    "youtube": "Posts: YouTube live chat answers or messages (JSONL)",
+    "instagram": "Posts: Instagram recent_media answers or media (JSONL)",
 }
 FORMATS = tuple(FORMAT_LABELS)
 MAX_LINE = 10_000_000  # characters; a longer line is not a post
@@ -140,11 +145,35 @@ def _jetstream(payload: Any) -> Converted:
     return ([item], []) if item else ([], [skip_reason(payload) or "not a post"])
 
 
+def _page_or_one(payload: Any, page: Callable[[Any], Converted]) -> Converted:
+    """A saved API page (`{"data": [...]}`) or one object of it: Threads and Instagram lines."""
+    if not isinstance(payload, dict):
+        return [], ["not a JSON object"]
+    return page(payload if isinstance(payload.get("data"), list) else {"data": [payload]})
+
+
+def _threads(payload: Any) -> Converted:
+    return _page_or_one(payload, threads_payload.items_from_search)
+
+
+def _instagram(payload: Any) -> Converted:
+    return _page_or_one(payload, instagram_payload.items_from_page)
+
+
+def _youtube(payload: Any) -> Converted:
+    if not isinstance(payload, dict):
+        return [], ["not a JSON object"]
+    return youtube_payload.items_from_messages(payload)  # a liveChatMessages.list answer or one message
+
+
 CONVERTERS: dict[str, Callable[[Any], Converted]] = {
     "jsonl": _jsonl,
     "twarc": _twarc,
     "mastodon": _mastodon,
     "jetstream": _jetstream,
+    "threads": _threads,
+    "youtube": _youtube,
+    "instagram": _instagram,
 }
 
 

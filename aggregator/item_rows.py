@@ -65,6 +65,8 @@ def public_item(row: Any, with_raw: bool = False) -> dict[str, Any]:
     if "seq" in keys:
         item["seq"] = row["seq"]
         item["status"] = row["status"]
+    if "featured" in keys:
+        item["featured"] = bool(row["featured"])
     if "reason" in keys:
         item["reason"] = row["reason"]
     if with_raw and "raw" in keys:

@@ -14,7 +14,16 @@ from typing import Any
 
 import sqlite_utils
 
-from aggregator import clock, eventlog, feed_sources, membership, moderation, sanitize
+from aggregator import (
+    clock,
+    consent,
+    feed_sources,
+    forgotten,
+    item_watchers,
+    membership,
+    moderation,
+    sanitize,
+)
 from aggregator.db import Database
 from aggregator.feed_rules import rules_of
 from aggregator.item_rows import stored_item
@@ -66,6 +75,8 @@ class Item:
     linkify: bool = True
     # Removed at its source (an archive says so): stored as a deleted item, without its content.
     deleted: bool = False
+    # Why its author asks to stay off walls (aggregator.consent), or None: held or skipped, never shown.
+    opt_out: str | None = None
 
     @property
     def id(self) -> str:
@@ -191,20 +202,26 @@ def store_items(
 ) -> list[dict[str, Any]]:
     """Store new items into `feed`, with the source's cursor, in one transaction.
 
-    Items already in the feed are skipped (dedupe on source and source_id). Returns
-    the public form of the items that were added, each with its seq and status.
+    Items already in the feed are skipped (dedupe on source and source_id), and so are the
+    posts of forgotten authors (aggregator.forgotten); a post whose author opted out is held
+    (aggregator.consent). Returns the public form of the items that were added, each with its
+    seq and status.
     With `feed` None the items are only stored (a story may quote them), in no feed.
     """
     added: list[dict[str, Any]] = []
     now = clock.now()
     with db.write() as tx:
         mode, rules = rules_of(tx, feed["id"]) if feed is not None else (None, None)
+        refused = forgotten.refusal(tx)
         for item in items:
+            if refused(item.source, item.author.handle, item.author.url, item.author.name):
+                continue
             _insert(tx, _item_row(item, now))
             if feed is None or membership.is_member(tx, feed["id"], item.id):
                 continue
             public = stored_item(tx, item.id)
-            public["status"], public["reason"] = moderation.verdict(mode, rules, public)
+            verdict = moderation.verdict(mode, rules, public)
+            public["status"], public["reason"] = consent.held(*verdict, item.opt_out)
             membership.join(db, tx, feed, public)
             added.append(public)
         if source_row_id is not None:
@@ -220,10 +237,11 @@ def change_items(
     """Apply edits and deletions reported by a source to stored items, in one transaction.
 
     `changed` items replace the stored text, html and media of the item with the same
-    (source, source_id); `deleted` (source, source_id) pairs are emptied and marked
-    deleted. Every feed holding such an item gets an `item` event (op `update` or
-    `delete`) so viewers replace or drop it. Unknown items are ignored. Returns the
-    number of feed events appended.
+    (source, source_id) when they differ (the same version twice is no edit); `deleted`
+    (source, source_id) pairs are emptied and marked deleted. Every feed holding such an
+    item gets an `item` event (op `update` or `delete`) so viewers replace or drop it, and
+    every story pinning it follows (aggregator.item_watchers). Unknown items are ignored.
+    Returns the number of feed events appended.
     """
     announced = 0
     with db.write() as tx:
@@ -231,7 +249,8 @@ def change_items(
             row = _item_row(item, clock.now())
             found = tx.execute(
                 "UPDATE items SET text = ?, html = ?, media = ?, sensitive = ?, raw = ?"
-                " WHERE source = ? AND source_id = ? AND deleted = 0",
+                " WHERE source = ? AND source_id = ? AND deleted = 0"
+                " AND (text IS NOT ? OR html IS NOT ? OR media IS NOT ? OR sensitive IS NOT ?)",
                 [
                     row["text"],
                     row["html"],
@@ -240,10 +259,15 @@ def change_items(
                     row["raw"],
                     item.source,
                     item.source_id,
+                    row["text"],
+                    row["html"],
+                    row["media"],
+                    row["sensitive"],
                 ],
             ).rowcount
             if found:
                 announced += membership.announce_change(db, tx, item.id, "update")
+                item_watchers.changed(db, tx, item.id)
         for source, source_id in deleted or []:
             item_id = tx.execute(
                 "SELECT id FROM items WHERE source = ? AND source_id = ? AND deleted = 0", [source, source_id]
@@ -255,16 +279,16 @@ def change_items(
                 [_deletion_marker(source, source_id), item_id[0]],
             )
             announced += membership.announce_change(db, tx, item_id[0], "delete")
-            _redact_in_stories(db, tx, item_id[0])
+            item_watchers.changed(db, tx, item_id[0])  # every story pinning it shows its placeholder
     return announced
 
 
-def _redact_in_stories(db: Database, tx: sqlite_utils.Database, item_id: str) -> None:
-    """A post deleted at its source: the story events that pinned it carry it as it is now (emptied)."""
-    slugs = tx.execute(
-        "SELECT DISTINCT s.slug FROM elements e JOIN stories s ON s.id = e.story_id WHERE e.item_id = ?",
-        [item_id],
-    ).fetchall()
-    emptied = stored_item(tx, item_id)
-    for (slug,) in slugs:
-        eventlog.redact_pinned_item(tx, eventlog.story_room(slug), item_id, emptied)
+def unname_items(tx: sqlite_utils.Database, renamed: list[tuple[str, str]]) -> None:
+    """Erase who wrote each (item id, new source id): a forgotten author's name, handle, links
+    and the network's post id (a Mastodon uri or an X permalink names its author too)."""
+    for item_id, source_id in renamed:
+        tx.execute(
+            "UPDATE items SET source_id = ?, url = NULL, author_name = '', author_handle = NULL,"
+            " author_url = NULL, author_avatar = NULL WHERE id = ?",
+            [source_id, item_id],
+        )

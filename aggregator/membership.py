@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from aggregator import eventlog
+from aggregator import eventlog, item_watchers
 from aggregator.db import Database
 from aggregator.item_rows import item_columns, public_item, stored_item
 from aggregator.moderation import MODERATION_STATUSES
@@ -52,6 +52,8 @@ def _record(
     if previous == "approved" and (item["status"] != "approved" or item.get("deleted")):
         _redact_viewers_copies(tx, feed_name, item)
     eventlog.append(db, tx, room, "item", op, {"feed": feed_name, "item": shown}, actor)
+    if op not in ("update", "delete") and (previous == "approved") != (item["status"] == "approved"):
+        item_watchers.changed(db, tx, item["id"], feed_name, item["status"])  # its feed's stories pinning it
     return item["seq"]
 
 
@@ -83,7 +85,9 @@ def join(db: Database, tx: sqlite_utils.Database, feed: dict[str, Any], item: di
     """Add `item` (its public form, with its `status` and `reason`) to `feed`; return its seq.
 
     A deleted post joins the feed as deleted: its one event says so, with no content.
+    It joins not featured.
     """
+    item["featured"] = False
     seq = _record(db, tx, feed["name"], item, "delete" if item["deleted"] else "add", None)
     tx.execute(
         "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status, reason) VALUES (?, ?, ?, ?, ?, ?)",
@@ -114,7 +118,8 @@ def announce_change(db: Database, tx: sqlite_utils.Database, item_id: str, op: s
 def member_items(tx: sqlite_utils.Database, feed_id: int, where: str = "", params: tuple = ()) -> list[dict]:
     """The public form (with seq and status) of a feed's items, optionally narrowed by `where` over `f`."""
     rows = tx.execute(
-        f"SELECT {item_columns()}, f.seq, f.status FROM feed_items f JOIN items i ON i.id = f.item_id"
+        f"SELECT {item_columns()}, f.seq, f.status, f.featured"
+        " FROM feed_items f JOIN items i ON i.id = f.item_id"
         f" WHERE f.feed_id = ?{where}",
         [feed_id, *params],
     ).fetchall()
@@ -137,6 +142,24 @@ def set_status(
     tx.execute(
         "UPDATE feed_items SET seq = ?, status = ?, reason = ? WHERE feed_id = ? AND item_id = ?",
         [seq, status, reason, feed["id"], item["id"]],
+    )
+    return item
+
+
+def set_featured(
+    db: Database,
+    tx: sqlite_utils.Database,
+    feed: dict[str, Any],
+    item: dict[str, Any],
+    featured: bool,
+    actor: str | None,
+) -> dict[str, Any]:
+    """Feature a feed's item (its public form) or stop featuring it; the wall follows its event."""
+    item["featured"] = featured
+    seq = _record(db, tx, feed["name"], item, "featured", item["status"], actor)
+    tx.execute(
+        "UPDATE feed_items SET seq = ?, featured = ? WHERE feed_id = ? AND item_id = ?",
+        [seq, int(featured), feed["id"], item["id"]],
     )
     return item
 

@@ -191,3 +191,32 @@ def source_ids_never_reused(db: sqlite_utils.Database) -> None:
         ALTER TABLE sources_new RENAME TO sources;
         """
     )
+
+
+@migrations(name="0005_consent")
+def consent(db: sqlite_utils.Database) -> None:
+    """Forgotten authors (digests of their keys, never their names), the log of each forget, pins by item."""
+    db.executescript(
+        """
+        CREATE TABLE forgotten_authors (
+            key TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE forget_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            network TEXT NOT NULL,
+            items INTEGER NOT NULL,
+            feeds INTEGER NOT NULL,
+            stories INTEGER NOT NULL
+        );
+        CREATE INDEX elements_by_item ON elements (item_id);
+        """
+    )
+
+
+@migrations(name="0006_featured_items")
+def featured_items(db: sqlite_utils.Database) -> None:
+    """A curator can feature a feed's item: the wall shows featured items first (issue 9)."""
+    db.executescript("ALTER TABLE feed_items ADD COLUMN featured INTEGER NOT NULL DEFAULT 0;")

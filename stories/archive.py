@@ -61,7 +61,10 @@ def to_archive(db: Database, story: dict[str, Any], progress: Progress = no_prog
         entry: dict[str, Any] = {"id": element["id"], "type": element["type"]}
         if element["type"] == "item":
             entry.update(item=element["item_id"], annotation=element["annotation"])
-            if element["item_id"] in raws:
+            if element["removed"]:  # withheld from viewers: its placeholder, stored as a deleted post
+                entry["removed"] = element["removed"]
+                items.setdefault(element["item_id"], withheld_item(element["item"]))
+            elif element["item_id"] in raws:
                 items.setdefault(element["item_id"], raws[element["item_id"]])
         else:
             entry.update({name: element.get(name) for name in ELEMENT_FIELDS[element["type"]]})
@@ -80,6 +83,15 @@ def to_archive(db: Database, story: dict[str, Any], progress: Progress = no_prog
         "elements": out_elements,
         "items": list(items.values()),
         "feed": _described_feed(db, story["feed"]),
+    }
+
+
+def withheld_item(placeholder: dict[str, Any]) -> dict[str, Any]:
+    """The archive's item for a pin withheld from viewers: deleted, with nothing of its content."""
+    return {
+        **placeholder,
+        "deleted": True,
+        "raw": {"deleted": True, "source": placeholder["source"], "source_id": placeholder["source_id"]},
     }
 
 
@@ -158,7 +170,10 @@ def _archived_item(data: Any, number: int) -> Item:
     # A post deleted at its source stays in the story as a deleted item, stored without its content.
     emptied = isinstance(data, dict) and data.get("deleted") and not (data.get("text") or data.get("html"))
     try:
-        item = item_from_dict({**data, "text": "(deleted)"} if emptied else data)
+        # Nor, when it was withheld from viewers (stories.pins), anything of its author.
+        author = data.get("author") if isinstance(data.get("author"), dict) else {}
+        unnamed = {"author": {**author, "name": author.get("name") or "(removed)"}}
+        item = item_from_dict({**data, "text": "(deleted)", **unnamed} if emptied else data)
     except InvalidItem as error:
         raise ArchiveError(f"item {number}: {error}") from error
     item.deleted = bool(data.get("deleted"))

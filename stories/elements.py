@@ -15,7 +15,7 @@ import sqlite_utils
 from aggregator import clock, eventlog, sanitize
 from aggregator.db import Database
 from aggregator.errors import Conflict, NotFound
-from aggregator.item_rows import items_by_id
+from stories import pins
 from stories.element_rows import element_with_item, public_element
 from stories.model import StoryError, touch
 
@@ -24,11 +24,15 @@ STYLES = ("heading", "paragraph")
 MAX_TEXT = 20_000
 
 
-def list_elements(db: Database, story: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every element of a story in story order, pinned items included."""
+def list_elements(db: Database, story: dict[str, Any], for_curators: bool = False) -> list[dict[str, Any]]:
+    """Every element of a story in story order, pinned items included as viewers may see them.
+
+    A pin withheld from viewers carries a placeholder (stories.pins); `for_curators` (the
+    story's own curators) keeps the post they hid in the story's feed.
+    """
     rows = db.query("SELECT * FROM elements WHERE story_id = ? ORDER BY position", [story["id"]])
-    items = items_by_id(db, [r["item_id"] for r in rows if r["item_id"]])
-    return [public_element(r, items.get(r["item_id"])) for r in rows]
+    found = pins.load(db, story["id"], [r["item_id"] for r in rows if r["item_id"]])
+    return [public_element(r, found.get(r["item_id"]), for_curators) for r in rows]
 
 
 def _text(value: Any, name: str, required: bool = False) -> str:

@@ -10,6 +10,7 @@ import jinja2
 
 from aggregator import clock
 from aggregator.sources import source_label
+from stories.pins import REMOVED_TEXTS
 
 ROOT = Path(__file__).resolve().parent.parent
 _environment = jinja2.Environment(
@@ -36,6 +37,7 @@ def format_when(value: str | None, with_seconds: bool = False) -> str:
 
 _environment.filters["when"] = format_when
 _environment.filters["source_label"] = source_label
+_environment.globals["removed_texts"] = REMOVED_TEXTS
 
 
 def render_html(

@@ -34,9 +34,12 @@ class MediaFetcher:
     timeout: float = 10.0
     session: requests.Session = field(default_factory=requests.Session)
     cache: dict[str, str | MediaError] = field(default_factory=dict)
+    user_agent: str | None = None  # aggregator.sources.http.user_agent of the server's settings
 
     def __post_init__(self) -> None:
         netpolicy.guard(self.session, self.allow_private)
+        if self.user_agent:
+            self.session.headers["User-Agent"] = self.user_agent
 
     def data_uri(self, url: str) -> str:
         """The image at `url` as a data URI; raises MediaError."""

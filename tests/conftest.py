@@ -8,19 +8,25 @@ own process with `live_server`, on a free port and a temporary database.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aggregator.db import Database
 from app import create_app
 from bench.support import ROOT, LiveServer, free_port, wait_for
 from web.realtime import socketio
+
+pytest_plugins = ["tests.factories"]  # its fixtures (cheap_passwords) for every test
 
 PASSWORD = "correct horse battery"
 
@@ -45,20 +51,64 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.unit)
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Any]:
-    """The app on a fresh database in a temporary folder; no demo, no collectors."""
+class SharedTemplateCode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the session, so each test's app renders without
+    parsing and compiling them again. Keyed by template name and a checksum of its source."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.codes:
+            bucket.bytecode_from_string(self.codes[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with every migration applied, made once per session (per xdist worker)."""
+    path = tmp_path_factory.mktemp("migrated") / "migrated.sqlite"
+    Database(path).close()
+    return path
+
+
+def copy_database(template: Path, target: Path) -> str:
+    """Copy the migrated database to `target` with SQLite's backup API (safe in WAL mode)."""
+    source, copy = sqlite3.connect(template), sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    return str(target)
+
+
+def make_app(database: str, **config: Any) -> Any:
+    """The app for in-process tests on `database`: no demo, no collectors, threading mode."""
     application = create_app(
         {
             "TESTING": True,
-            "DATABASE": str(tmp_path / "test.sqlite"),
+            "DATABASE": database,
             "SECRET_KEY": "test",
             "DEMO": False,
             "COLLECT": False,
             "ASYNC_MODE": "threading",
-            "REPLAY_SPEED": 0.0,
+            **config,
         }
     )
+    application.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return application
+
+
+@pytest.fixture
+def app(tmp_path: Path, migrated_database: Path) -> Iterator[Any]:
+    """The app on a fresh database in a temporary folder; no demo, no collectors."""
+    application = make_app(copy_database(migrated_database, tmp_path / "test.sqlite"), REPLAY_SPEED=0.0)
     yield application
     application.extensions["tagstory.db"].close()
 
@@ -114,7 +164,8 @@ class Curators:
 
 
 @pytest.fixture
-def curators(app: Any) -> Curators:
+def curators(app: Any, cheap_passwords: None) -> Curators:
+    """Curators with real password hashing at one round (tests/factories.py `cheap_passwords`)."""
     return Curators(app)
 
 

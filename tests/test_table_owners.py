@@ -20,6 +20,8 @@ OWNERS = {
     "events": "aggregator/eventlog.py",
     "feed_items": "aggregator/membership.py",
     "feeds": "aggregator/feeds.py",
+    "forget_log": "aggregator/forget.py",
+    "forgotten_authors": "aggregator/forgotten.py",
     "items": "aggregator/items.py",
     "login_failures": "web/accounts/throttle.py",
     "sources": "aggregator/feed_sources.py",

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from aggregator.errors import Conflict, NotFound
 from aggregator.feeds import FeedError
+from aggregator.forgotten import AuthorError
 from aggregator.items import InvalidItem
 from aggregator.moderation import ModerationError
 from aggregator.sources import SpecError
@@ -16,7 +17,7 @@ from stories.model import StoryError
 from stories.roles import NotOwner
 
 # A domain rule refused the request: 400 with its reason.
-REFUSALS = (FeedError, SpecError, StoryError, InvalidItem, ModerationError)
+REFUSALS = (FeedError, SpecError, StoryError, InvalidItem, ModerationError, AuthorError)
 
 
 def handle_error(error: Exception) -> Any:

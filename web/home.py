@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, render_template
 from aggregator.feeds import list_feeds
 from aggregator.sources import SOURCE_LABELS, source_label
 from stories.export import format_when
+from stories.pins import REMOVED_TEXTS
 from web.lookups import database, visible_stories
 
 home = Blueprint("home", __name__)
@@ -24,3 +25,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["source_label"] = source_label
     app.jinja_env.globals["source_labels"] = SOURCE_LABELS
+    app.jinja_env.globals["removed_texts"] = REMOVED_TEXTS

@@ -1,7 +1,9 @@
 """Live updates over Socket.IO: rooms per feed and per story, fed from the event log.
 
-Each server process runs one `Broadcaster` that tails the event log in seq order and
-emits every event once to its room (one encode per broadcast, no read per viewer).
+Each server process runs one `Broadcaster` that tails the event log in seq order, at most
+once per frame tick, and emits every event once to its room (one encode per broadcast, no
+read per viewer) and every room's events of that tick as one frame to the sockets that
+joined with `"frames": true` (web/frames.py).
 A `join` answers at most one page of missed events, read outside the broadcaster's lock
 by a few joins at a time; only the last page's short tail is read under the lock, where
 the socket enters the room, so the acknowledgement and the live events that follow have
@@ -22,6 +24,7 @@ from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import feed_exists
 from stories.model import can_edit, get_header, status_and_log_end
+from web import catch_up, frames, socket_json
 from web.lookups import database
 from web.security import session_curator
 from web.sockets import socketio
@@ -70,55 +73,78 @@ class JoinThrottle:
 class Broadcaster:
     """Delivers every committed event, in seq order, to the rooms of this process."""
 
-    def __init__(self, db: Database, poll_seconds: float = 1.0) -> None:
+    def __init__(self, db: Database, poll_seconds: float = 1.0, tick_seconds: float = 0.04) -> None:
         self.db = db
         self.poll_seconds = poll_seconds
+        self.tick_seconds = tick_seconds
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.delivered = eventlog.last_seq(db)
         self.stopped = threading.Event()
         self.readers = threading.BoundedSemaphore(CATCH_UP_READERS)
         self.throttle = JoinThrottle()
+        self.pages = catch_up.Pages()
 
     def notify(self, events: list[dict[str, Any]] | None = None) -> None:
         """Something was committed: deliver it soon (the `publish` of this process)."""
         self.wake.set()
 
     def deliver_pending(self, upto: int = eventlog.MAX_SEQ) -> int:
-        """Emit every event after the last delivered one (up to `upto`); return how many were sent."""
+        """Emit every event after the last delivered one (up to `upto`); return how many were sent.
+
+        Each call is one tick: per-event sockets get each event, frames sockets one frame per
+        room (per `BATCH` events) holding that room's events in seq order.
+        """
         sent = 0
         while True:
             with self.lock:
-                events = eventlog.all_after(self.db, self.delivered, limit=500, upto=upto)
-                for event in events:
-                    socketio.emit(event["type"], event["payload"], to=event["room"], ignore_queue=True)
-                    if _withdraws_viewers(event):
-                        self._withdraw_viewers(event["payload"]["story"])
+                events = eventlog.all_after(self.db, self.delivered, limit=BATCH, upto=upto)
+                self._emit(events)
                 if events:
                     self.delivered = events[-1]["seq"]
             sent += len(events)
-            if len(events) < 500:
+            if len(events) < BATCH:
                 return sent
 
+    def _emit(self, events: list[dict[str, Any]]) -> None:
+        """Send one batch (lock held); a return to draft closes its room's frame before withdrawing."""
+        framed: dict[str, list[dict[str, Any]]] = {}
+        for event in events:
+            if _occupied(event["room"]):  # nobody follows per event: not even one encode
+                socketio.emit(event["type"], event["payload"], to=event["room"], ignore_queue=True)
+            framed.setdefault(event["room"], []).append(event)
+            if _withdraws_viewers(event):
+                _send_frames(event["room"], framed.pop(event["room"]))
+                self._withdraw_viewers(event["payload"]["story"])
+        for room, batch in framed.items():
+            _send_frames(room, batch)
+
     def _withdraw_viewers(self, slug: str) -> None:
-        """A story became a draft: only its curators' sockets stay in its room (lock held)."""
+        """A story became a draft: only its curators' sockets stay in its rooms (lock held)."""
         room = eventlog.story_room(slug)
-        curators = {
-            sid
-            for sid, _ in socketio.server.manager.get_participants("/", eventlog.story_curators_room(slug))
-        }
-        for sid, _ in list(socketio.server.manager.get_participants("/", room)):
-            if sid not in curators:
-                socketio.server.leave_room(sid, room, namespace="/")
-                socketio.emit("withdrawn", {"story": slug, "error": DRAFT}, to=sid, ignore_queue=True)
+        manager = socketio.server.manager
+        curators = {sid for sid, _ in manager.get_participants("/", eventlog.story_curators_room(slug))}
+        withdrawn: set[str] = set()
+        for target in (room, *(frames.frames_room(room, form) for form in frames.FORMS)):
+            for sid, _ in list(manager.get_participants("/", target)):
+                if sid not in curators:
+                    socketio.server.leave_room(sid, target, namespace="/")
+                    withdrawn.add(sid)
+        for sid in withdrawn:
+            socketio.emit("withdrawn", {"story": slug, "error": DRAFT}, to=sid, ignore_queue=True)
 
     def run(self) -> None:
-        """Deliver on every notification, and at least every `poll_seconds` (other writers)."""
+        """Deliver on every notification, and at least every `poll_seconds` (other writers).
+
+        After a delivery it waits one tick: what is committed meanwhile goes out together,
+        as one frame per room.
+        """
         while not self.stopped.is_set():
             self.wake.wait(self.poll_seconds)
             self.wake.clear()
             try:
-                self.deliver_pending()
+                if self.deliver_pending():
+                    self.stopped.wait(self.tick_seconds)
             except Exception:  # never let one bad event stop live delivery
                 log.exception("broadcast failed")
                 self.stopped.wait(self.poll_seconds)
@@ -155,6 +181,21 @@ def redis_doorbell(redis_url: str) -> Any:
 
 
 DRAFT = "this story is a draft: only its curators can follow it"
+BATCH = 500  # events read from the log at once by the broadcaster (and so the most in a frame)
+
+
+def _occupied(room: str) -> bool:
+    """Whether any socket of this process is in `room` (Socket.IO drops a room when it empties)."""
+    return room in socketio.server.manager.rooms.get("/", {})
+
+
+def _send_frames(room: str, events: list[dict[str, Any]]) -> None:
+    """One frame of `room`'s `events` per form that has sockets: encoded once, sent to each."""
+    for form in frames.FORMS:
+        target = frames.frames_room(room, form)
+        if _occupied(target):
+            frame = {"room": room, "events": frames.frame_events(events, form)}
+            socketio.emit("frame", frame, to=target, ignore_queue=True)
 
 
 def _withdraws_viewers(event: dict[str, Any]) -> bool:
@@ -165,12 +206,12 @@ def _withdraws_viewers(event: dict[str, Any]) -> bool:
     )
 
 
-def _until_withdrawn(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+def _until_withdrawn(page: list[catch_up.Missed]) -> tuple[list[catch_up.Missed], bool]:
     """Cut a catch-up after a story's return to draft: what follows it is for curators only."""
-    for index, event in enumerate(events):
-        if _withdraws_viewers(event):
-            return events[: index + 1], True
-    return events, False
+    for index, missed in enumerate(page):
+        if _withdraws_viewers(missed.event):
+            return page[: index + 1], True
+    return page, False
 
 
 def _edits_story(slug: str) -> bool:
@@ -213,12 +254,12 @@ def on_error(error: Exception) -> dict[str, Any]:
     return {"ok": False, "error": "something went wrong on our side; try again"}
 
 
-def _ack(room: str, events: list[dict[str, Any]], after: int, more: bool) -> dict[str, Any]:
+def _ack(room: str, page: list[catch_up.Missed], after: int, more: bool) -> dict[str, Any]:
     ack = {
         "ok": True,
         "room": room,
-        "events": [{"event": e["type"], "data": e["payload"]} for e in events],
-        "last_seq": events[-1]["seq"] if events else after,
+        "events": socket_json.Encoded("[" + ",".join(missed.text for missed in page) + "]"),
+        "last_seq": page[-1].event["seq"] if page else after,
         "more": more,
     }
     if "tagstory.worker" in current_app.extensions:  # several web workers: the one serving this socket
@@ -233,12 +274,35 @@ def _after(data: dict[str, Any]) -> int | None:
     return after
 
 
+def _frames_form(room: str, edits_story: bool) -> str:
+    """What a frames client receives: the `full` form for curators (the desk, an editor), else the `view`."""
+    if room.startswith(eventlog.story_room("")):
+        return frames.FULL if edits_story else frames.VIEW
+    # A desk admits only curators; a curator following a feed's viewers' room is its editor.
+    return frames.FULL if session_curator() is not None else frames.VIEW
+
+
+def _targets(room: str) -> list[str]:
+    """Every Socket.IO room a follower of `room` may be in: per event, or frames of a form."""
+    return [room, *(frames.frames_room(room, form) for form in frames.FORMS)]
+
+
+def _enter(room: str, form: str | None) -> None:
+    """Follow `room` per event (`form` None) or as frames of `form`, and nothing else of it."""
+    target = room if form is None else frames.frames_room(room, form)
+    for other in _targets(room):
+        if other != target:
+            leave_room(other)
+    join_room(target)
+
+
 @socketio.on("join")
 def on_join(data: Any = None) -> dict[str, Any]:
     """Sent by any viewer: follow a feed or a story from `after` (the last seq it has).
 
     The answer holds at most `CATCH_UP_PAGE` events; with `more` the viewer is not in the
-    room yet and joins again from `last_seq`.
+    room yet and joins again from `last_seq`. With `"frames": true` the socket receives the
+    room's live events as `frame`s, and the answer's events are in the frames' form.
     """
     broadcaster: Broadcaster = current_app.extensions["tagstory.broadcaster"]
     wait = broadcaster.throttle.take(request.sid)
@@ -251,30 +315,37 @@ def on_join(data: Any = None) -> dict[str, Any]:
     after = _after(data)
     if after is None:
         return {"ok": False, "error": "'after' must be an integer >= 0 (a seq)"}
+    if not isinstance(data.get("frames", False), bool):
+        return {"ok": False, "error": "'frames' must be true or false"}
     slug = data["story"] if isinstance(data.get("story"), str) else None
     with broadcaster.readers:  # a few joins read at a time: every other request keeps its turn
         room, error = _room_for(data)
         if error:
             return {"ok": False, "error": error}
+        curator = slug is not None and _edits_story(slug)
+        form = _frames_form(room, curator) if data.get("frames") else None
         # Deliver what the status check saw (a publish included) before reading, and what
         # the viewer read on a page or from the API, or it would get those twice.
         seen = status_and_log_end(database(), slug)[1] if slug else after
         if max(seen, after) > broadcaster.delivered:
             broadcaster.deliver_pending(max(seen, after))
-        page = eventlog.catch_up(database(), room, after, broadcaster.delivered, CATCH_UP_PAGE + 1)
-    socketio.sleep(0)  # the page is encoded in another turn: no join holds the process for long
+        shape = form or frames.FULL  # per-event clients: the log's payloads, as always
+        page = broadcaster.pages.read(
+            database(), room, after, broadcaster.delivered, CATCH_UP_PAGE + 1, shape
+        )
+    socketio.sleep(0)  # the page is sent in another turn: no join holds the process for long
     missed, withdrawn = _until_withdrawn(page)
     if withdrawn or len(missed) > CATCH_UP_PAGE:
-        return _ack(room, missed[:CATCH_UP_PAGE], after, more=True)
-    start = missed[-1]["seq"] if missed else after
+        return _ack(room, missed[:CATCH_UP_PAGE], after, True)
+    start = missed[-1].event["seq"] if missed else after
     room_left = CATCH_UP_PAGE - len(missed)
     with broadcaster.lock:  # only what was delivered since the read: short, bounded by the page
-        tail = eventlog.catch_up(database(), room, start, broadcaster.delivered, room_left + 1)
+        tail = broadcaster.pages.read(database(), room, start, broadcaster.delivered, room_left + 1, shape)
         tail, withdrawn = _until_withdrawn(tail)
         more = withdrawn or len(tail) > room_left
         if not more:
-            join_room(room)
-            if slug and _edits_story(slug):
+            _enter(room, form)
+            if curator:
                 join_room(eventlog.story_curators_room(slug))
     return _ack(room, missed + tail[:room_left], after, more)
 
@@ -285,5 +356,6 @@ def on_leave(data: Any = None) -> dict[str, Any]:
     room, error = _room_for(data)
     if error:
         return {"ok": False, "error": error}
-    leave_room(room)
+    for target in _targets(room):
+        leave_room(target)
     return {"ok": True}

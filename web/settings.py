@@ -127,13 +127,24 @@ SETTINGS = (
         1.0,
         "How often each web process checks the event log for writes from other processes.",
     ),
+    Setting(
+        "FRAME_TICK_MS",
+        40,
+        "Milliseconds between two deliveries of a web process: what arrives meanwhile is one frame per room.",
+    ),
 )
 
 SOURCE_SETTINGS = (
     Setting(
+        "CONTACT_URL",
+        "https://github.com/tagstory/tagstory",
+        "Where the people of a network can reach this server's operator: every outgoing request says"
+        " `User-Agent: Tagstory/VERSION (+CONTACT_URL)` (a page or a mailto: URL).",
+    ),
+    Setting(
         "USER_AGENT",
-        "Tagstory/0.1 (live hashtag aggregator)",
-        "How the collectors introduce themselves to every network; add a contact URL or e-mail.",
+        None,
+        "Replaces the whole User-Agent built from CONTACT_URL (keep Tagstory and a contact in it).",
     ),
     Setting(
         "HTTP_TIMEOUT", 20.0, "Seconds a source waits for a network's answer before it retries; 0 = no limit."
@@ -205,6 +216,73 @@ SOURCE_SETTINGS = (
     ),
     Setting(
         "RSS_POLL_SECONDS", 300.0, "Seconds between two conditional GETs of an `rss` feed; 0 = no pause."
+    ),
+    Setting(
+        "OPT_OUT",
+        "skip",
+        "What feeds do with a post whose author opted out (docs/consent.md): `skip` (never stored)"
+        " or `hold` (pending, with the signal as its reason, until a curator decides).",
+    ),
+    Setting(
+        "BLUESKY_APPVIEW_URL",
+        "https://public.api.bsky.app",
+        "Public AppView where `bluesky` sources look up each author's self-labels (getProfiles).",
+    ),
+    Setting(
+        "BLUESKY_PROFILE_TTL",
+        3600.0,
+        "Seconds a Bluesky author's looked-up labels are trusted; 0 = ask every time.",
+    ),
+    Setting(
+        "BLUESKY_PROFILE_CACHE", 10_000, "Most Bluesky authors whose labels each process keeps; 0 = none."
+    ),
+    Setting(
+        "THREADS_ACCESS_TOKEN",
+        None,
+        "Threads user access token with `threads_basic` and `threads_keyword_search` (needed by `threads`).",
+    ),
+    Setting("THREADS_API_URL", "https://graph.threads.net/v1.0", "Base URL of the Threads API."),
+    Setting("THREADS_POLL_SECONDS", 60.0, "Seconds between two sweeps of a `threads` source's hashtags."),
+    Setting("THREADS_BACKFILL_PAGES", 5, "Pages of 100 posts per hashtag a new `threads` source reads back."),
+    Setting(
+        "THREADS_DAILY_QUERY_BUDGET",
+        2200,
+        "Most keyword-search queries a `threads` source sends per rolling 24 hours (Meta's limit per user).",
+    ),
+    Setting(
+        "YOUTUBE_API_KEY", None, "Google Cloud API key with the YouTube Data API v3 enabled (for `youtube`)."
+    ),
+    Setting("YOUTUBE_OAUTH_TOKEN", None, "YouTube OAuth access token, used instead of the API key when set."),
+    Setting("YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3", "Base URL of the YouTube Data API."),
+    Setting(
+        "YOUTUBE_HASHTAG_ONLY", False, "Keep only the live chat messages that carry a hashtag of the feed."
+    ),
+    Setting(
+        "YOUTUBE_CHANNEL_RECHECK_SECONDS",
+        300.0,
+        "Seconds between two looks for a channel's live stream (each look costs 100 quota units).",
+    ),
+    Setting(
+        "YOUTUBE_DAILY_QUOTA_UNITS",
+        10000,
+        "The project's YouTube quota per day (shown in the health next to the units spent).",
+    ),
+    Setting(
+        "INSTAGRAM_USER_ID",
+        None,
+        "Id of the Instagram business or creator account that searches hashtags (for `instagram`).",
+    ),
+    Setting(
+        "INSTAGRAM_ACCESS_TOKEN",
+        None,
+        "User access token of that account's Facebook user (instagram_basic, Public Content Access).",
+    ),
+    Setting("INSTAGRAM_API_URL", "https://graph.facebook.com/v21.0", "Base URL of the Instagram Graph API."),
+    Setting("INSTAGRAM_POLL_SECONDS", 300.0, "Seconds between two sweeps of an `instagram` source."),
+    Setting(
+        "INSTAGRAM_WEEKLY_HASHTAG_LIMIT",
+        30,
+        "Most distinct hashtags an `instagram` source queries per rolling 7 days (Meta's limit per account).",
     ),
 )
 

@@ -15,10 +15,14 @@ from urllib.parse import urlsplit
 from aggregator import netpolicy
 from aggregator.sources.base import Batch, Source, SourceError, SpecError
 from aggregator.sources.bluesky import BlueskySource
+from aggregator.sources.instagram import InstagramSource
 from aggregator.sources.mastodon import MastodonSource, ServerPace, server_url
 from aggregator.sources.replay import ReplaySource, parse_target, replay_path
 from aggregator.sources.rss import RssSource
+from aggregator.sources.threads import ThreadsSource
 from aggregator.sources.x import XSource
+from aggregator.sources.youtube import YouTubeSource
+from aggregator.sources.youtube import parse_target as youtube_target
 
 __all__ = [
     "Batch",
@@ -34,7 +38,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """A parsed SPEC: `kind` (x, mastodon, bluesky, rss, replay) and its `target`."""
+    """A parsed SPEC: `kind` (x, mastodon, bluesky, rss, threads, youtube, instagram, replay), `target`."""
 
     kind: str
     target: str
@@ -66,8 +70,10 @@ def parse_spec(spec: Any, settings: Mapping[str, Any] | None = None) -> SourceSp
         raise SpecError("rss needs the feed's http(s) URL: rss:URL")
     if kind == "bluesky" and target and not re.match(r"^wss?://[^\s]+$", target.strip()):
         raise SpecError("bluesky takes a Jetstream websocket URL: bluesky:wss://HOST/subscribe")
-    if kind == "x" and target:
-        raise SpecError("x takes no target: its search is the feed's query")
+    if kind in ("x", "threads", "instagram") and target:
+        raise SpecError(f"{kind} takes no target: its search is the feed's query")
+    if kind == "youtube":
+        youtube_target(target)
     parsed = SourceSpec(kind, target.strip())
     if settings is not None:
         check_allowed(parsed, settings)
@@ -139,12 +145,27 @@ def _open_x(target: str, query: str, settings: dict[str, Any], state: SourceStat
     return XSource(query, settings)
 
 
+def _open_threads(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
+    return ThreadsSource(query, settings)
+
+
+def _open_youtube(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
+    return YouTubeSource(target, query, settings)
+
+
+def _open_instagram(target: str, query: str, settings: dict[str, Any], state: SourceState) -> Source:
+    return InstagramSource(query, settings)
+
+
 # How each source is named to people ("via X"); a source not listed shows its own name.
 SOURCE_LABELS = {
     "x": "X",
     "mastodon": "Mastodon",
     "bluesky": "Bluesky",
     "rss": "RSS",
+    "threads": "Threads",
+    "youtube": "YouTube",
+    "instagram": "Instagram",
     "api": "API",
     "storify": "Storify",
 }
@@ -161,4 +182,7 @@ OPENERS = {
     "bluesky": _open_bluesky,
     "rss": _open_rss,
     "x": _open_x,
+    "threads": _open_threads,
+    "youtube": _open_youtube,
+    "instagram": _open_instagram,
 }

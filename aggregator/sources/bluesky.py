@@ -21,6 +21,7 @@ import websocket
 from aggregator import netpolicy
 from aggregator.items import InvalidItem
 from aggregator.sources import http
+from aggregator.sources.appview import AppViewConsent
 from aggregator.sources.base import Batch, SourceError
 from aggregator.sources.bluesky_search import BlueskySearch
 from aggregator.sources.jetstream_payload import POST, item_from_commit, post_uri
@@ -57,11 +58,12 @@ class BlueskySource:
                 "Bluesky needs a Jetstream URL: set TAGSTORY_JETSTREAM_URLS or use bluesky:WS-URL"
             )
         self.rewind_us = int(float(settings["JETSTREAM_REWIND_SECONDS"]) * 1_000_000)
-        self.user_agent = settings["USER_AGENT"]
+        self.user_agent = http.user_agent(settings)
         self.timeout = http.timeout_seconds(settings)
         self.allowed_private = netpolicy.allow_private(settings)
         self.key = f"{target}|{query}"
         self.search = BlueskySearch.from_settings(self.tags, settings)
+        self.consent = AppViewConsent(settings)
 
     def _url(self, cursor: str | None) -> str:
         turn = self.turns.get(self.key, 0) % len(self.instances)
@@ -113,6 +115,12 @@ class BlueskySource:
         (batch.changed if commit.get("operation") == "update" else batch.items).append(item)
 
     def batches(self, cursor: str | None, stop: threading.Event) -> Generator[Batch, None, None]:
+        """Every batch of `_batches`, its authors' consent looked up on the AppView first."""
+        for batch in self._batches(cursor, stop):
+            self.consent.mark([*batch.items, *batch.changed])
+            yield batch
+
+    def _batches(self, cursor: str | None, stop: threading.Event) -> Generator[Batch, None, None]:
         """Stream from `cursor` (a time_us) on, one batch per half second of events.
 
         On first start, with an app password, the search backfill runs first; it ends with

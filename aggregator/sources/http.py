@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -14,6 +15,16 @@ from aggregator.sources.base import SourceError
 
 AUTH_RETRY = 900.0  # a rejected credential is retried after 15 minutes
 REFUSED_RETRY = 3600.0  # an address the policy refuses is tried again after an hour (DNS may change)
+VERSION = "0.1.0"  # pyproject.toml's version
+
+
+def user_agent(settings: Mapping[str, Any]) -> str:
+    """How every outgoing request names Tagstory: `Tagstory/VERSION (+CONTACT_URL)`.
+
+    The one place it is made: this session, tweepy's clients, the Jetstream socket and the
+    AppView lookups all send it. USER_AGENT, when set, replaces it whole.
+    """
+    return settings["USER_AGENT"] or f"Tagstory/{VERSION} (+{settings['CONTACT_URL']})"
 
 
 def timeout_seconds(settings: dict[str, Any]) -> float | None:
@@ -31,15 +42,21 @@ class Http:
     def __init__(self, settings: dict[str, Any], what: str) -> None:
         self.what = what
         self.session = netpolicy.guarded_session(settings)
-        self.session.headers["User-Agent"] = settings["USER_AGENT"]
+        self.session.headers["User-Agent"] = user_agent(settings)
         self.timeout = timeout_seconds(settings)
 
     def get(
-        self, url: str, reset_header: str | None = None, timeout: float | None = None, **kwargs: Any
+        self,
+        url: str,
+        reset_header: str | None = None,
+        timeout: float | None = None,
+        explain: Explain | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
         """GET `url` (see `send`); `timeout` overrides HTTP_TIMEOUT (a stream's read timeout)."""
+        timeout = timeout or self.timeout
         return send(
-            self.session, "GET", url, self.what, reset_header, timeout=timeout or self.timeout, **kwargs
+            self.session, "GET", url, self.what, reset_header, timeout=timeout, explain=explain, **kwargs
         )
 
     def post(self, url: str, **kwargs: Any) -> requests.Response:
@@ -49,6 +66,10 @@ class Http:
     def json(self, response: requests.Response) -> Any:
         """The JSON body of `response` (see `json_body`)."""
         return json_body(response, self.what)
+
+
+Explain = Callable[[requests.Response], "SourceError | None"]
+"""Reads a network's own error body (Google's `errors[].reason`, Meta's `error.code`) into a SourceError."""
 
 
 def retry_after(response: requests.Response, reset_header: str | None = None) -> float | None:
@@ -80,9 +101,14 @@ def send(
     what: str,
     reset_header: str | None = None,
     timeout: float = 20.0,
+    explain: Explain | None = None,
     **kwargs: Any,
 ) -> requests.Response:
-    """Send one request; turn network failures and error statuses into SourceError with a plain message."""
+    """Send one request; turn network failures and error statuses into SourceError with a plain message.
+
+    `explain` sees every error status first: a network whose error body says more than its
+    status (a quota, an ended chat) turns it into its own SourceError.
+    """
     try:
         response = client.request(method, url, timeout=timeout, **kwargs)
     except netpolicy.AddressRefused as error:
@@ -91,6 +117,10 @@ def send(
         raise SourceError(f"{what} did not answer in time") from error
     except requests.RequestException as error:
         raise SourceError(f"{what} is unreachable: {type(error).__name__}") from error
+    if explain is not None and response.status_code >= 400:
+        explained = explain(response)
+        if explained is not None:
+            raise explained
     if response.status_code == 429:
         wait = retry_after(response, reset_header) or 60.0
         raise SourceError(f"{what} rate limit reached (429); waiting {wait:.0f} s", retry_after=wait)

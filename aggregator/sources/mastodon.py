@@ -119,6 +119,12 @@ def tokens(settings: dict[str, Any]) -> dict[str, str]:
     return {host.strip().lower(): token.strip() for host, token in pairs}
 
 
+def _edited(status: dict[str, Any]) -> bool:
+    """Whether a polled status (or the post it boosts) was edited (`edited_at`)."""
+    post = status["reblog"] if isinstance(status.get("reblog"), dict) else status
+    return bool(post.get("edited_at"))
+
+
 class MastodonSource:
     """The hashtag timeline of one Mastodon server."""
 
@@ -161,7 +167,7 @@ class MastodonSource:
         return self.pace.send(self.host, self.per_window, stop, request)
 
     def _batch(self, statuses: list[Any], state: dict[str, Any]) -> Batch:
-        items, skipped = [], []
+        items, skipped, edited = [], [], []
         for status in reversed(statuses):  # oldest first
             try:
                 items.append(item_from_status(status, self.host))
@@ -169,9 +175,11 @@ class MastodonSource:
                 skipped.append(f"{self.what}: malformed status ({type(error).__name__}: {error})")
             else:
                 self._remember(status.get("id"), status.get("uri"))  # a boost's uri names no item: no delete
+                if _edited(status):  # e.g. a boost of a post edited since: it replaces the one stored
+                    edited.append(items[-1])
             if isinstance(status, dict) and isinstance(status.get("id"), str):
                 state["top"] = newest_id(state.get("top"), status["id"])
-        return Batch(items, json.dumps(state), skipped)
+        return Batch(items, json.dumps(state), skipped, changed=edited)
 
     def _remember(self, status_id: Any, uri: Any) -> None:
         """Keep which uri a status id of this server names, to recognize its streamed delete."""

@@ -6,7 +6,7 @@ import html
 from typing import Any
 from urllib.parse import urlsplit
 
-from aggregator import clock, sanitize
+from aggregator import clock, consent, sanitize
 from aggregator.items import Author, InvalidItem, Item, Media
 from aggregator.sanitize import clean_url
 
@@ -76,4 +76,5 @@ def item_from_status(status: Any, server: str | None = None) -> Item:
         lang=language if isinstance(language, str) else None,
         sensitive=bool(post.get("sensitive")),
         raw=status,
+        opt_out=consent.mastodon_opt_out(account),
     )

@@ -25,8 +25,8 @@ from requests.adapters import HTTPAdapter
 from aggregator import netpolicy
 from aggregator.items import InvalidItem
 from aggregator.sources.base import Batch, SourceError, newest_id
-from aggregator.sources.http import AUTH_RETRY, refused, timeout_seconds
-from aggregator.sources.x_payload import item_from_tweet
+from aggregator.sources.http import AUTH_RETRY, refused, timeout_seconds, user_agent
+from aggregator.sources.x_payload import is_edit, item_from_tweet
 
 X_HOST = "https://api.twitter.com"  # where tweepy sends every request
 PAGE = 100
@@ -141,7 +141,7 @@ class XSource:
         self.stream = bool(settings["X_STREAM"])
         self.token = token
         self.client = tweepy.Client(bearer_token=token, return_type=dict)
-        self.client.user_agent = settings["USER_AGENT"]
+        self.client.user_agent = user_agent(settings)
         self.adapter = _Rebased(
             settings["X_API_URL"],
             timeout_seconds(settings),
@@ -209,15 +209,19 @@ class XSource:
         tweets = page.get("data") or []
         includes = page.get("includes") or {}
         items, skipped = [], []
+        edited = []
         for tweet in reversed(tweets):
             try:
                 items.append(item_from_tweet(tweet, includes))
             except (InvalidItem, KeyError, TypeError, AttributeError) as error:
                 skipped.append(f"X sent a malformed post ({type(error).__name__}: {error})")
+            else:
+                if is_edit(tweet):  # stored if new, else it replaces the version collected before
+                    edited.append(items[-1])
         meta = page.get("meta") or {}
         state["newest"] = newest_id(state.get("newest"), meta.get("newest_id"))
         state["next"] = meta.get("next_token")
-        return Batch(items, None, skipped)
+        return Batch(items, None, skipped, changed=edited)
 
     def _sweep(self, state: dict[str, Any], stop: threading.Event) -> Iterator[Batch]:
         """Read the search from since_id page by page, each page sized from the budget left then."""

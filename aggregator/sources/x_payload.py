@@ -68,6 +68,17 @@ def _text(tweet: dict[str, Any]) -> tuple[str, Any]:
     return text, note.get("entities") or tweet.get("entities")
 
 
+def original_id(tweet: dict[str, Any]) -> str:
+    """The id of a post's first version: X gives each edit a new id, listed in `edit_history_tweet_ids`."""
+    history = [str(i) for i in as_list(tweet.get("edit_history_tweet_ids")) if isinstance(i, (str, int))]
+    return history[0] if history else str(tweet["id"])
+
+
+def is_edit(tweet: Any) -> bool:
+    """Whether a tweet is a later version of an edited post (its id is not the first of its history)."""
+    return isinstance(tweet, dict) and "id" in tweet and original_id(tweet) != str(tweet["id"])
+
+
 def item_from_tweet(tweet: Any, includes: dict[str, Any] | None = None) -> Item:
     """One v2 tweet object, with the response's `includes` (users, media), as an Item.
 
@@ -100,7 +111,7 @@ def item_from_tweet(tweet: Any, includes: dict[str, Any] | None = None) -> Item:
     repost_of = references.get("retweeted") or references.get("quoted")
     return Item(
         source="x",
-        source_id=tweet_id,
+        source_id=original_id(tweet),  # every version of an edited post is one item
         author=Author(
             name=str(user.get("name") or username or f"X user {tweet.get('author_id', '?')}"),
             handle=username,

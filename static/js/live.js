@@ -16,6 +16,16 @@ const Tagstory = (() => {
   }
 
   const sourceLabels = JSON.parse(document.body.dataset.sourceLabels || "{}");
+  const removedTexts = JSON.parse(document.body.dataset.removedTexts || "{}");
+
+  /* The placeholder of a pinned post withheld from viewers: removed by its author, hidden by the curators. */
+  function removedNote(removed) {
+    const note = document.createElement("p");
+    note.className = "item-removed";
+    note.dataset.removed = removed;
+    note.textContent = removedTexts[removed] || "This post is not shown.";
+    return note;
+  }
 
   function slot(root, name) {
     return root.querySelector(`[data-slot="${name}"]`);
@@ -38,8 +48,12 @@ const Tagstory = (() => {
     card.dataset.itemId = item.id;
     card.dataset.createdAt = item.created_at;
     card.classList.toggle("synthetic", !!item.synthetic);
+    card.classList.toggle("featured", !!item.featured);
     const avatar = slot(card, "avatar");
-    if (safeUrl(item.author.avatar)) { avatar.src = item.author.avatar; avatar.hidden = false; }
+    const initials = slot(card, "initials");
+    if (safeUrl(item.author.avatar)) { avatar.src = item.author.avatar; avatar.hidden = false; initials.hidden = true; }
+    initials.textContent = (item.author.name || item.author.handle || "?").split(/\s+/).filter(Boolean)
+      .slice(0, 2).map((word) => [...word][0]).join("").toUpperCase();
     slot(card, "author-name").textContent = item.author.name;
     const handle = slot(card, "author-handle");
     handle.textContent = item.author.handle ? `@${item.author.handle}` : "";
@@ -97,10 +111,13 @@ const Tagstory = (() => {
         box.innerHTML = element.text_html;
       }
     } else if (element.type === "item") {
-      if (element.item) slot(li, "item").replaceChildren(renderItem(element.item));
+      const box = slot(li, "item");
+      const hasContent = element.item && !(element.removed && (element.item.deleted || !element.item.html));
+      box.replaceChildren(...(element.removed ? [removedNote(element.removed)] : []),
+        ...(hasContent ? [renderItem(element.item)] : []));
       const note = slot(li, "annotation-html");
       note.innerHTML = element.annotation_html || "";
-      note.hidden = !element.annotation;
+      note.hidden = !element.annotation_html;
     } else if (element.type === "link") {
       const box = slot(li, "link");
       const a = document.createElement("a");
@@ -117,10 +134,12 @@ const Tagstory = (() => {
   }
 
   /* Follow a room: join with the last seq we have, apply the missed events from the
-     acknowledgement, then live ones; on reconnect, join again from where we are. */
+     acknowledgement, then live ones as frames (every event of one server tick, in seq
+     order); on reconnect, join again from where we are. */
   function follow(room, after, onEvent) {
     let last = after;
     let joined = false;
+    let early = [];  // frames that reach us between entering the room and the acknowledgement
     const status = document.getElementById("live-status");
     const say = (text) => { if (status) { status.textContent = text; status.hidden = !text; } };
     const socket = io({ transports: ["websocket"] });
@@ -129,27 +148,29 @@ const Tagstory = (() => {
       last = data.seq;
       onEvent(name, data);
     };
+    const applyAll = (events) => {
+      events.forEach((e) => apply(e.event, e.data));
+      document.body.dataset.lastSeq = String(last);
+    };
     const join = () => {
-      socket.emit("join", { ...room, after: last }, (ack) => {
+      socket.emit("join", { ...room, after: last, frames: true }, (ack) => {
         if (ack && ack.retry_after) { setTimeout(join, ack.retry_after * 1000); return; }  // paging too fast
         if (!ack || !ack.ok) { say(ack ? ack.error : "Could not follow live updates."); return; }
-        ack.events.forEach((e) => apply(e.event, e.data));
+        applyAll(ack.events);
         if (ack.more) { join(); return; }
         joined = true;
+        early.forEach(applyAll);
+        early = [];
         document.body.dataset.lastSeq = String(last);
         say("");
       });
     };
     socket.on("connect", join);
-    socket.on("disconnect", () => { joined = false; say("Offline: reconnecting…"); });
+    socket.on("disconnect", () => { joined = false; early = []; say("Offline: reconnecting…"); });
     socket.on("withdrawn", (data) => { joined = false; say(data.error); });  // back to draft: no more updates
-    for (const name of ["item", "story", "feed"]) {
-      socket.on(name, (data) => {
-        if (!joined) return;  // the next join's acknowledgement brings it
-        apply(name, data);
-        document.body.dataset.lastSeq = String(last);
-      });
-    }
+    socket.on("frame", (frame) => {
+      if (joined) applyAll(frame.events); else early.push(frame.events);
+    });
     return socket;
   }
 

@@ -14,6 +14,7 @@
     const li = document.getElementById("entry-template").content.firstElementChild.cloneNode(true);
     li.dataset.itemId = item.id;
     li.dataset.status = item.status;
+    li.querySelector('[data-action="feature"]').setAttribute("aria-pressed", String(!!item.featured));
     li.querySelector(".item").replaceWith(Tagstory.renderItem(item));
     const reason = li.querySelector('[data-slot="reason"]');
     reason.querySelector("strong").textContent = item.reason || "";
@@ -82,6 +83,13 @@
     if (button.dataset.status) {
       run(Tagstory.api("PATCH", `${base}/items/${encodeURIComponent(id)}`, { status: button.dataset.status })
         .then(() => say(button.dataset.status === "approved" ? "Approved." : "Hidden.")));
+    } else if (button.dataset.action === "feature") {
+      const featured = button.getAttribute("aria-pressed") !== "true";
+      run(Tagstory.api("PATCH", `${base}/items/${encodeURIComponent(id)}`, { featured })
+        .then((item) => {
+          button.setAttribute("aria-pressed", String(item.featured));
+          say(item.featured ? "Featured: it comes first on the wall." : "No longer featured.");
+        }));
     } else if (button.dataset.action === "block") {
       run(Tagstory.api("POST", `${base}/items/${encodeURIComponent(id)}/block-author`)
         .then((result) => say(`Author blocked; ${result.hidden.length} posts hidden`

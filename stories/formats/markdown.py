@@ -7,6 +7,7 @@ from typing import Any
 
 from aggregator import sanitize
 from stories.export import format_when
+from stories.pins import REMOVED_TEXTS
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")  # anywhere: emphasis, code, links, HTML, tables
 _LINE_START = re.compile(r"^(\s*)([#+=-])", re.MULTILINE)  # headings, lists, rules
@@ -67,6 +68,10 @@ def render_markdown(archive: dict[str, Any]) -> str:
             out.append(_link(element.get("title") or element["url"], element["url"]))
             if element.get("text"):
                 out += ["", escape(element["text"])]
+        elif element.get("removed"):
+            out.append(f"*{escape(REMOVED_TEXTS.get(element['removed'], 'This post is not shown.'))}*")
+            if element.get("annotation"):
+                out += ["", f"*{escape(sanitize.html_to_text(element['annotation']))}*"]
         elif element["item"] in items:
             out += _item(items[element["item"]], sanitize.html_to_text(element.get("annotation") or ""))
         out.append("")

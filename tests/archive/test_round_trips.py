@@ -35,6 +35,7 @@ def test_a_curated_story_comes_back_the_same_from_its_json(db: Any) -> None:
     assert first["items"][0]["raw"] == {"id": 0, "note": "the payload as received"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["json", "html"])
 def test_a_story_of_thousands_of_elements_survives_export_import_export(db: Any, fmt: str) -> None:
     archive = synthetic_archive(3000)

@@ -10,7 +10,7 @@ import pytest
 
 from aggregator.collector import Collector
 from tests import conftest as shared
-from tests.sources.servers import FakeJetstream, FakeMastodon, FakeX, LocalServer
+from tests.sources.servers import FakeAppView, FakeJetstream, FakeMastodon, FakeX, LocalServer
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -43,13 +43,35 @@ def mastodon(serve: Callable[[Any], LocalServer]) -> Iterator[FakeMastodon]:
 
 
 @pytest.fixture
-def collecting(app: Any, db: Any) -> Callable[..., Any]:
+def appview(serve: Callable[[Any], LocalServer]) -> FakeAppView:
+    """A local Bluesky AppView (getProfiles); every collector of a test asks it for authors' labels."""
+    fake = FakeAppView()
+    fake.url = serve(fake).url
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def fresh_profile_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no cached Bluesky profile: one test's labels must not reach the next."""
+    from aggregator.sources.appview import AppViewConsent
+
+    monkeypatch.setattr(AppViewConsent, "_caches", {})
+
+
+@pytest.fixture
+def collecting(app: Any, db: Any, appview: FakeAppView) -> Callable[..., Any]:
     """`with collecting(**settings):` runs every source of the database until the block ends."""
 
     @contextmanager
     def run(**settings: Any) -> Iterator[Collector]:
         # The fake networks listen on 127.0.0.1: these tests allow private addresses unless they say not to.
-        config = {**app.config, "MASTODON_POLL_SECONDS": 0.05, "FETCH_ALLOW_PRIVATE": True, **settings}
+        config = {
+            **app.config,
+            "MASTODON_POLL_SECONDS": 0.05,
+            "FETCH_ALLOW_PRIVATE": True,
+            "BLUESKY_APPVIEW_URL": appview.url,
+            **settings,
+        }
         collector = Collector(db, config)
         collector.refresh()
         try:
@@ -93,3 +115,33 @@ def x_api(serve: Callable[[Any], LocalServer]) -> Iterator[FakeX]:
     fake.url = serve(fake).url
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def threads_api(serve: Callable[[Any], LocalServer]) -> Iterator[Any]:
+    """A local Threads API; collect with `THREADS_API_URL=threads_api.url + "/v1.0"`."""
+    from tests.sources.servers.threads import FakeThreads
+
+    fake = FakeThreads()
+    fake.url = serve(fake).url
+    yield fake
+
+
+@pytest.fixture
+def youtube_api(serve: Callable[[Any], LocalServer]) -> Iterator[Any]:
+    """A local YouTube Data API; collect with `YOUTUBE_API_URL=youtube_api.url + "/youtube/v3"`."""
+    from tests.sources.servers.youtube import FakeYouTube
+
+    fake = FakeYouTube()
+    fake.url = serve(fake).url
+    yield fake
+
+
+@pytest.fixture
+def instagram_api(serve: Callable[[Any], LocalServer]) -> Iterator[Any]:
+    """A local Instagram Graph API; collect with `INSTAGRAM_API_URL=instagram_api.url + "/v21.0"`."""
+    from tests.sources.servers.instagram import FakeInstagram
+
+    fake = FakeInstagram()
+    fake.url = serve(fake).url
+    yield fake

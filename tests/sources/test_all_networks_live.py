@@ -11,7 +11,7 @@ LIVE_US = 1783175999000000
 
 
 def test_a_feed_on_all_four_networks_fills_live(
-    live_server, serve, mastodon, jetstream, x_api, curators, monkeypatch
+    live_server, serve, mastodon, jetstream, x_api, appview, curators, monkeypatch
 ):
     monkeypatch.setenv("TAGSTORY_FETCH_ALLOW_PRIVATE", "1")  # server and CLI: the fakes listen on 127.0.0.1
     rss = FakeRss()
@@ -24,6 +24,7 @@ def test_a_feed_on_all_four_networks_fills_live(
             "TAGSTORY_MASTODON_POLL_SECONDS": "0.2",
             "TAGSTORY_RSS_POLL_SECONDS": "0.2",
             "TAGSTORY_POLL_SECONDS": "0.2",
+            "TAGSTORY_BLUESKY_APPVIEW_URL": appview.url,
         }
     )
     specs = ["x", f"mastodon:{mastodon.url}", f"bluesky:{jetstream.ws_url}", f"rss:{rss_url}"]

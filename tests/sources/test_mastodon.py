@@ -6,6 +6,8 @@ import json
 import logging
 import time
 
+import pytest
+
 import aggregator.collector as collector_module
 from aggregator.feeds import create_feed
 from tests.sources.conftest import feed_texts, source_row, wait_for
@@ -176,6 +178,7 @@ def test_requests_to_one_server_stay_within_its_5_minute_limit():
     assert pace.send("pace.example", 3, stop, requests.Response) is None  # a 4th would wait for the window
 
 
+@pytest.mark.slow
 def test_a_429_holds_every_loop_that_talks_to_the_server_until_its_reset(
     db, mastodon, collecting, monkeypatch
 ):

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from aggregator.imports import ImportFileError, created_feed_note, import_file
+from aggregator.sources.http import user_agent
 from stories.archive import ArchiveError, from_archive
 from stories.formats import (
     EXPORT_FORMATS,
@@ -29,6 +30,7 @@ def media_fetcher(config: Any) -> MediaFetcher:
     return MediaFetcher(
         max_bytes=int(config["EXPORT_MEDIA_MAX_BYTES"]),
         allow_private=bool(config["FETCH_ALLOW_PRIVATE"]),
+        user_agent=user_agent(config),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from web.desk import api, events, pages
+from web.desk.forget_command import forget_command
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +14,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.api)
     app.register_blueprint(pages.pages)
     events.init_app(app)
+    app.cli.add_command(forget_command)

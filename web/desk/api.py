@@ -9,6 +9,8 @@ from flask import Blueprint, abort, jsonify
 from aggregator import eventlog
 from aggregator.curation import block_author, settings, update_settings
 from aggregator.feeds import get_feed_item
+from aggregator.forget import forget
+from aggregator.forgotten import author_of
 from stories.curators import get_curator
 from stories.model import can_edit
 from stories.roles import add_editor, remove_editor
@@ -45,6 +47,18 @@ def items_block_author(name: str, item_id: str) -> Any:
     item = get_feed_item(database(), feed, item_id) or abort(404, f"no item {item_id} in feed {name}")
     author = item["author"]["handle"] or item["author"]["name"]
     return jsonify(block_author(database(), feed, author, current_curator()["name"]))
+
+
+@api.post("/feeds/<name>/items/<item_id>/forget")
+@curator_required
+def items_forget(name: str, item_id: str) -> Any:
+    """Take the item's author down on their request: `flask forget` for that author (docs/consent.md)."""
+    feed = feed_or_404(name)
+    item = get_feed_item(database(), feed, item_id) or abort(404, f"no item {item_id} in feed {name}")
+    if item["deleted"]:
+        abort(400, "this post is deleted already: nothing of its author is left to forget")
+    done = forget(database(), author_of(item), current_curator()["name"])
+    return jsonify({"items": done.items, "feeds": done.feeds, "stories": done.stories})
 
 
 def _audit_entry(event: dict[str, Any]) -> dict[str, Any]:

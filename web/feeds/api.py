@@ -18,6 +18,7 @@ from aggregator.feeds import (
     public_feed,
     public_source,
     remove_source,
+    set_item_featured,
     set_item_status,
     set_source_state,
     sources_of,
@@ -163,7 +164,12 @@ def items_create(name: str) -> Any:
 @api.patch("/feeds/<name>/items/<item_id>")
 @curator_required
 def items_moderate(name: str, item_id: str) -> Any:
-    """Moderate an item: {status: approved|pending|hidden}."""
+    """Moderate an item: {status: approved|pending|hidden} and/or feature it: {featured: true|false}."""
     feed = feed_or_404(name)
-    item = set_item_status(database(), feed, item_id, json_body().get("status"), current_curator()["name"])
+    body, actor = json_body(), current_curator()["name"]
+    item = None
+    if "featured" in body:
+        item = set_item_featured(database(), feed, item_id, body["featured"], actor)
+    if "status" in body or item is None:
+        item = set_item_status(database(), feed, item_id, body.get("status"), actor)
     return jsonify(item)

@@ -61,6 +61,10 @@ def feed_sources_command(name: str) -> None:
             line += f"  rate limit until {source['rate_limit_reset']}"
         if "reads_today" in source:
             line += f"  reads today={source['reads_today']}"
+        if "quota" in source:
+            quota = source["quota"]
+            line += f"  used {quota['used']} of {quota['limit']} per {quota['window']}"
+            line += f"\n      {quota['note']}" if quota.get("note") else ""
         if source["last_error"]:
             line += f"\n      last error: {source['last_error']}"
         click.echo(line)

@@ -10,6 +10,7 @@ from aggregator.errors import NotFound
 from aggregator.feeds import FeedError, create_feed, get_feed, remove_source, set_source_state, sources_of
 from aggregator.sources import SpecError
 from web.feeds.collecting import refresh_collector
+from web.feeds.wall_options import KEEP, WallOptionError, hashtag_of, wall_options
 from web.lookups import database, latest_items
 from web.security import csrf_ok, current_curator
 
@@ -30,9 +31,21 @@ def feed(name: str) -> str:
 
 @pages.get("/feeds/<name>/wall")
 def wall(name: str) -> str:
-    """A feed for the big screen in the room."""
+    """A feed for the big screen in the room, tuned by the options in its URL."""
     found = _feed_page_or_404(name)
-    return render_template("wall.html", feed=found, items=latest_items(found)[-30:])
+    try:
+        options = wall_options(request.args)
+    except WallOptionError as error:
+        abort(400, f"{error}.")
+    return render_template(
+        "wall.html",
+        feed=found,
+        items=latest_items(found)[-KEEP:],
+        options=options,
+        keep=KEEP,
+        hashtag=hashtag_of(found["query"]),
+        feed_url=url_for("feeds.feed", name=name, _external=True),
+    )
 
 
 def _curator_form() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify
 
 from stories.elements import add_element, list_elements, remove_element, update_element
-from stories.model import create_story, update_meta
+from stories.model import can_edit, create_story, update_meta
 from web.errors import answer_domain_errors
 from web.lookups import database, editable_story, feed_or_404, json_body, story_or_404, visible_stories
 from web.security import curator_required, current_curator
@@ -45,7 +45,8 @@ def stories_create() -> Any:
 def stories_show(slug: str) -> Any:
     """A story with its elements in story order."""
     story = story_or_404(slug)
-    return jsonify({**story, "elements": list_elements(database(), story)})
+    for_curators = can_edit(database(), story, current_curator())  # they still see a post they hid
+    return jsonify({**story, "elements": list_elements(database(), story, for_curators)})
 
 
 @api.patch("/stories/<slug>")

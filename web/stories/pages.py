@@ -33,5 +33,9 @@ def edit(slug: str) -> Any:
     feed_found = get_feed(database(), found["feed"]) if found["feed"] else None
     items = latest_items(feed_found) if feed_found else []
     return render_template(
-        "edit.html", story=found, elements=list_elements(database(), found), feed=feed_found, items=items
+        "edit.html",
+        story=found,
+        elements=list_elements(database(), found, for_curators=True),
+        feed=feed_found,
+        items=items,
     )

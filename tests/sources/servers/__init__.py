@@ -1,5 +1,6 @@
 """Local servers on 127.0.0.1 that speak each network's protocol, for the source tests."""
 
+from tests.sources.servers.appview import FakeAppView
 from tests.sources.servers.bluesky_api import FakeBlueskyApi
 from tests.sources.servers.jetstream import JETSTREAM_FIXTURE, FakeJetstream, post_event
 from tests.sources.servers.local import LocalServer
@@ -10,6 +11,7 @@ from tests.sources.servers.x import RECORDED, FakeX, tweet
 __all__ = [
     "JETSTREAM_FIXTURE",
     "RECORDED",
+    "FakeAppView",
     "FakeBlueskyApi",
     "FakeJetstream",
     "FakeMastodon",

@@ -28,6 +28,7 @@ class FakeJetstream:
     """
 
     def __init__(self, lines: list[str] | None = None) -> None:
+        self.user_agents: list[str] = []  # what each connection said it was
         self.log: list[str] = list(lines or [])
         self.connections: list[dict[str, str]] = []
         self.drop_after: int | None = None
@@ -63,6 +64,7 @@ class FakeJetstream:
 
         request = Request(environ)
         self.connections.append(dict(request.args))
+        self.user_agents.append(request.headers.get("User-Agent", ""))
         cursor = int(request.args.get("cursor") or 0)
         collections = request.args.getlist("wantedCollections")
         ws = Server.accept(environ)

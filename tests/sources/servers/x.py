@@ -45,6 +45,7 @@ class FakeX:
         self.tweets: list[dict[str, Any]] = []  # oldest first
         self.failures: deque[Any] = deque()
         self.requests: list[dict[str, str]] = []
+        self.user_agents: set[str] = set()
         self.recorded = json.loads((RECORDED / "x_search_recent.json").read_text())
         self.rules: list[dict[str, str]] = []
         self.streamed = StreamLog()  # filtered-stream messages, in order
@@ -88,6 +89,7 @@ class FakeX:
 
     def _respond(self, request: Request) -> Response:
         self.requests.append(dict(request.args))
+        self.user_agents.add(request.headers.get("User-Agent", ""))
         failure = self.failures.popleft() if self.failures else None
         if isinstance(failure, tuple):
             time.sleep(failure[1])
