@@ -49,7 +49,8 @@ static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js node_modules/socket.io-client/dist/socket.io.min.js.map \
-	   node_modules/sortablejs/Sortable.min.js node_modules/qrcode-generator/dist/qrcode.js static/vendor/
+	   node_modules/sortablejs/Sortable.min.js node_modules/qrcode-generator/dist/qrcode.js \
+	   node_modules/chart.js/dist/chart.umd.min.js static/vendor/
 	touch $@
 
 system-packages:  ## Debian chromium (browser tests) and redis-server (message-queue tests)

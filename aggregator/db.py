@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
+from aggregator import post_terms
 from aggregator.migrations import migrations
 
 Publish = Callable[[list[dict[str, Any]]], None]
@@ -24,6 +25,8 @@ def _connect(path: str) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.create_function("has_hashtag", 2, post_terms.has_hashtag, deterministic=True)
+    conn.create_function("has_link", 2, post_terms.has_link, deterministic=True)
     return conn
 
 

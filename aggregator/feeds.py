@@ -135,10 +135,44 @@ class StreamFilter:
     no_reposts: bool = False
     lang: str | None = None
     not_pinned_in: int | None = None  # a story id
+    # The insight page's figures link to their posts with these (aggregator/insight.py).
+    author: str | None = None  # a handle, or the name when the post has no handle
+    hashtag: str | None = None
+    link: str | None = None
+    reason: str | None = None  # the rule that hid the post
+    since: str | None = None  # created_at >= since (ISO 8601 UTC)
+    until: str | None = None  # created_at < until
+    only_replies: bool = False
+    only_reposts: bool = False
+    media_type: str | None = None  # posts with at least one attachment of this type
+    pinned_in: int | None = None  # a story id: only the posts it pins
 
     def where(self) -> tuple[str, list[Any]]:
-        """The SQL conditions (over `i` items) and their parameters."""
+        """The SQL conditions (over `i` items, `f` feed_items) and their parameters."""
         sql, params = "", []
+        for condition, value in (
+            ("COALESCE(i.author_handle, i.author_name) = ?", self.author),
+            ("has_hashtag(i.text, ?)", self.hashtag),
+            ("has_link(i.text, ?)", self.link),
+            ("f.reason = ?", self.reason),
+            ("i.created_at >= ?", self.since),
+            ("i.created_at < ?", self.until),
+        ):
+            if value is not None:
+                sql += f" AND {condition}"
+                params.append(value)
+        if self.only_replies:
+            sql += " AND i.reply_to IS NOT NULL"
+        if self.only_reposts:
+            sql += " AND i.repost_of IS NOT NULL"
+        if self.pinned_in is not None:
+            sql += " AND i.id IN (SELECT item_id FROM elements WHERE story_id = ? AND item_id IS NOT NULL)"
+            params.append(self.pinned_in)
+        if self.media_type is not None:
+            sql += (
+                " AND EXISTS (SELECT 1 FROM json_each(i.media) m WHERE json_extract(m.value, '$.type') = ?)"
+            )
+            params.append(self.media_type)
         if self.source:
             sql += " AND i.source = ?"
             params.append(self.source)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 
 from aggregator.feeds import (
     StreamFilter,
@@ -23,6 +23,7 @@ from aggregator.feeds import (
     set_source_state,
     sources_of,
 )
+from aggregator.insight import WindowError, window
 from aggregator.items import item_from_dict, store_items
 from web.errors import answer_domain_errors
 from web.feeds.collecting import refresh_collector
@@ -68,15 +69,32 @@ def _flag(name: str) -> bool:
 
 
 def _stream_filter() -> StreamFilter:
-    """The editor's filters: source, media=1, replies=0, reposts=0, lang, unpinned=<story slug>."""
-    unpinned = request.args.get("unpinned")
+    """The editor's filters: source (or network), media=1, replies=0|1, reposts=0|1, lang,
+    unpinned=<story slug>; the insight's: author, hashtag, link, reason, since, until, media_type,
+    pinned_in=<story slug>."""
+    unpinned, pinned_in = request.args.get("unpinned"), request.args.get("pinned_in")
+    args = request.args
+    try:
+        since, until = window(args.get("since"), args.get("until"))
+    except WindowError as error:
+        abort(400, str(error))
     return StreamFilter(
-        source=request.args.get("source") or None,
+        source=args.get("source") or args.get("network") or None,
         has_media=_flag("media"),
-        no_replies=request.args.get("replies") == "0",
-        no_reposts=request.args.get("reposts") == "0",
-        lang=request.args.get("lang") or None,
+        no_replies=args.get("replies") == "0",
+        no_reposts=args.get("reposts") == "0",
+        lang=args.get("lang") or None,
         not_pinned_in=story_or_404(unpinned)["id"] if unpinned else None,
+        author=args.get("author") or None,
+        hashtag=args.get("hashtag") or None,
+        link=args.get("link") or None,
+        reason=args.get("reason") or None,
+        since=since,
+        until=until,
+        only_replies=args.get("replies") == "1",
+        only_reposts=args.get("reposts") == "1",
+        media_type=args.get("media_type") or None,
+        pinned_in=story_or_404(pinned_in)["id"] if pinned_in else None,
     )
 
 
