@@ -269,13 +269,14 @@ def test_a_post_quoted_by_a_story_before_the_feed_saw_it_joins_the_feed_once(db)
 def test_a_replay_source_stores_its_cursor_and_resumes_after_it(db, tmp_path):
     from aggregator.collector import Collector
     from aggregator.feeds import create_feed
+    from web.settings import defaults
 
     path = tmp_path / "replay.jsonl"
     lines = [json.dumps(post_dict(1)), "{not json", "[" * 100_000, json.dumps(post_dict(2))]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     create_feed(db, "replayed", "#r", ["replay:replay.jsonl?speed=0"])
     source_id = db.query_one("SELECT id FROM sources")["id"]
-    collector = Collector(db, {"REPLAY_SPEED": 0, "REPLAY_ROOT": str(tmp_path)})
+    collector = Collector(db, {**defaults(), "REPLAY_SPEED": 0, "REPLAY_ROOT": str(tmp_path)})
     collector.run_source(source_id)
     row = db.query_one("SELECT * FROM sources WHERE id = ?", [source_id])
     assert (row["state"], row["cursor"], row["items"], row["skipped"]) == ("finished", "4", 2, 2)
