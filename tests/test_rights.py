@@ -28,6 +28,7 @@ WRITES = [
     ("DELETE", "/api/stories/{story}/elements/{element}", None, 204),
     ("PATCH", "/api/feeds/demo", {"moderation": "manual"}, 200),
     ("POST", "/api/feeds/demo/items/{item}/block-author", None, 200),
+    ("POST", "/api/feeds/demo/items/{item}/forget", None, 200),
     ("POST", "/api/stories/{story}/editors", {"name": "dee"}, 201),
     ("DELETE", "/api/stories/{story}/editors/cy", None, 200),
 ]
