@@ -18,14 +18,17 @@ from typing import Any
 
 from flask import Flask
 
-from aggregator import item_watchers
+from aggregator import item_watchers, stream_mirror
 from aggregator.collector import Collector
 from aggregator.db import Database
 from stories import pinned_events
+from stories.visibility import ViewerRooms
 from web import (
     accounts,
     archive,
+    catch_up,
     desk,
+    edge,
     errors,
     feeds,
     home,
@@ -55,6 +58,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings.from_environment())
     app.config.update(config or {})
+    if app.config["ROLE"] == "edge":
+        return _edge_app(app)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config["DATABASE"] = app.config["DATABASE"] or str(instance / "tagstory.sqlite")
@@ -62,12 +67,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["REPLAY_ROOT"] = app.config["REPLAY_ROOT"] or app.root_path
 
     db = Database(app.config["DATABASE"])
-    broadcaster = realtime.Broadcaster(db, app.config["POLL_SECONDS"], app.config["FRAME_TICK_MS"] / 1000)
+    broadcaster = realtime.Broadcaster(
+        catch_up.LogSource(db), app.config["POLL_SECONDS"], app.config["FRAME_TICK_MS"] / 1000
+    )
     queue = app.config["MESSAGE_QUEUE"]
     doorbell = realtime.redis_doorbell(queue) if queue else None
+    mirror = (
+        stream_mirror.StreamMirror(
+            db,
+            stream_mirror.redis_client(queue),
+            ViewerRooms(db),
+            app.config["STREAM_RETENTION"],
+            app.config["POLL_SECONDS"],
+        )
+        if queue
+        else None
+    )
 
     def publish(events: list[dict[str, Any]]) -> None:
         broadcaster.notify(events)
+        if mirror:
+            mirror.notify(events)
         if doorbell:
             doorbell(events)
 
@@ -75,6 +95,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     item_watchers.subscribe(pinned_events.follow_item)  # a pinned post's changes reach its stories
     app.extensions["tagstory.db"] = db
     app.extensions["tagstory.broadcaster"] = broadcaster
+    if mirror:
+        app.extensions["tagstory.mirror"] = mirror
 
     socketio.init_app(
         app,
@@ -92,8 +114,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _edge_app(app: Flask) -> Flask:
+    """An edge node: viewers' Socket.IO from the Redis stream, no database, no instance folder."""
+    edge.check(app.config)
+    edge.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        logger=False,
+        engineio_logger=False,
+        transports=["websocket"],  # several edges behind one address: no long-polling session to pin
+    )
+    return app
+
+
 def start_background_work(app: Flask, primary: bool = True) -> None:
-    """Start the broadcaster and the doorbell listener; the `primary` process also the demo and collectors."""
+    """Start the broadcaster and the doorbell listener; the `primary` process also the demo, collectors
+    and the stream mirror (an edge: its stream reader)."""
+    if app.config["ROLE"] == "edge":
+        edge.start(app)
+        return
     db = app.extensions["tagstory.db"]
     broadcaster = app.extensions["tagstory.broadcaster"]
     socketio.start_background_task(broadcaster.run)
@@ -103,6 +143,8 @@ def start_background_work(app: Flask, primary: bool = True) -> None:
         from stories.demo import install_demo
 
         install_demo(db)
+    if primary and "tagstory.mirror" in app.extensions:
+        socketio.start_background_task(app.extensions["tagstory.mirror"].run)
     if primary and app.config["COLLECT"]:
         collector = Collector(db, app.config)
         app.extensions["tagstory.collector"] = collector
@@ -130,10 +172,11 @@ def main() -> None:
     config = {"ASYNC_MODE": os.environ.get("TAGSTORY_ASYNC_MODE", "gevent")}
     if "--no-demo" in argv:
         config["DEMO"] = False
-    app = create_app(config)  # the supervisor's migrates the database before any worker starts
     host, port = settings.server_address()
-    workers, (index, supervisor) = app.config["WEB_WORKERS"], _worker_of(argv)
     try:
+        app = create_app(config)  # the supervisor's migrates the database before any worker starts
+        workers, (index, supervisor) = app.config["WEB_WORKERS"], _worker_of(argv)
+        edge.check(app.config)
         serving.check(app.config)
         if workers > 1 and index is None:
             serving.check_port_free(host, port)
@@ -148,7 +191,8 @@ def main() -> None:
         socketio.start_background_task(serving.end_with_supervisor, supervisor)
     start_background_work(app, primary=not index)
     if index is None:
-        print(f" * Tagstory on http://{host}:{port}", flush=True)
+        role = " (edge)" if app.config["ROLE"] == "edge" else ""
+        print(f" * Tagstory{role} on http://{host}:{port}", flush=True)
     if config["ASYNC_MODE"] == "gevent":
         sock = serving.listener(host, port, reuse_port=workers > 1)
         serving.serve_gevent(app, sock, app.config["WEBSOCKET_SERVER"])

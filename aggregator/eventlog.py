@@ -163,6 +163,19 @@ def catch_up(db: Database, room: str, after: int, upto: int, limit: int) -> list
     return events_after(db, room, start, upto, limit)
 
 
+def carrying(
+    db: Database, room: str, type: str, item_id: str, since: int, before: int
+) -> list[dict[str, Any]]:
+    """The `item` (or `story` element) events of `room` with since <= seq < before carrying `item_id`."""
+    path = "$.item.id" if type == "item" else "$.element.item.id"
+    rows = db.query(
+        "SELECT seq, room, type, payload FROM events WHERE room = ? AND type = ? AND seq >= ? AND seq < ?"
+        " AND json_extract(payload, ?) = ? ORDER BY seq",
+        [room, type, since, before, path, item_id],
+    )
+    return [_public(row) for row in rows]
+
+
 def all_after(db: Database, after: int, limit: int = 1000, upto: int = MAX_SEQ) -> list[dict[str, Any]]:
     """Every event with after < seq <= upto, in order: what a broadcaster tails."""
     rows = db.query(

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need, only when they are missing:
-# chromium (Playwright drives /usr/bin/chromium) and redis-server (the message queue).
+# chromium (Playwright drives /usr/bin/chromium), redis-server (the message queue) and nginx
+# (in front of a primary and its edge nodes: tests/edge, docs/deploy.md). Installing nginx
+# does not start it: the tests run their own on a free port.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing ${missing[*]} from Debian's packages…"
 sudo_cmd=""

@@ -21,7 +21,6 @@ from flask import current_app, request
 from flask_socketio import join_room, leave_room
 
 from aggregator import eventlog, jsontext
-from aggregator.db import Database
 from aggregator.feeds import feed_exists
 from stories.model import can_edit, get_header, status_and_log_end
 from web import catch_up, frames, socket_json
@@ -73,13 +72,15 @@ class JoinThrottle:
 class Broadcaster:
     """Delivers every committed event, in seq order, to the rooms of this process."""
 
-    def __init__(self, db: Database, poll_seconds: float = 1.0, tick_seconds: float = 0.04) -> None:
-        self.db = db
+    def __init__(
+        self, source: catch_up.EventSource, poll_seconds: float = 1.0, tick_seconds: float = 0.04
+    ) -> None:
+        self.source = source  # the log, or on an edge node the stream (web/edge)
         self.poll_seconds = poll_seconds
         self.tick_seconds = tick_seconds
         self.lock = threading.Lock()
         self.wake = threading.Event()
-        self.delivered = eventlog.last_seq(db)
+        self.delivered = source.last_seq()
         self.stopped = threading.Event()
         self.readers = threading.BoundedSemaphore(CATCH_UP_READERS)
         self.throttle = JoinThrottle()
@@ -98,7 +99,7 @@ class Broadcaster:
         sent = 0
         while True:
             with self.lock:
-                events = eventlog.all_after(self.db, self.delivered, limit=BATCH, upto=upto)
+                events = self.source.all_after(self.delivered, BATCH, upto)
                 self._emit(events)
                 if events:
                     self.delivered = events[-1]["seq"]
@@ -228,17 +229,18 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
     """The room a join/leave asks for, or an error message."""
     if not isinstance(data, dict):
         return None, JOIN_SHAPE
-    db = database()
+    edge = current_app.extensions.get("tagstory.directory")  # an edge node: the rooms the primary mirrors
     if isinstance(data.get("feed"), str):
-        if not feed_exists(db, data["feed"]):
+        if not (edge.has_feed(data["feed"]) if edge else feed_exists(database(), data["feed"])):
             return None, f"no feed named '{data['feed']}'"
         if data.get("desk") is True:
-            if session_curator() is None:
+            if edge or session_curator() is None:
                 return None, "only curators can follow a feed's moderation desk"
             return eventlog.desk_room(data["feed"]), None
         return eventlog.feed_room(data["feed"]), None
     if isinstance(data.get("story"), str):
-        status, _seen = status_and_log_end(db, data["story"])
+        slug = data["story"]
+        status = edge.story_status(slug) if edge else status_and_log_end(database(), slug)[0]
         if status is None:
             return None, f"no story '{data['story']}'"
         if status == "draft" and not _edits_story(data["story"]):
@@ -326,13 +328,17 @@ def on_join(data: Any = None) -> dict[str, Any]:
         form = _frames_form(room, curator) if data.get("frames") else None
         # Deliver what the status check saw (a publish included) before reading, and what
         # the viewer read on a page or from the API, or it would get those twice.
-        seen = status_and_log_end(database(), slug)[1] if slug else after
+        edge = "tagstory.directory" in current_app.extensions  # an edge has no log to read a story's end from
+        seen = status_and_log_end(database(), slug)[1] if slug and not edge else after
         if max(seen, after) > broadcaster.delivered:
             broadcaster.deliver_pending(max(seen, after))
         shape = form or frames.FULL  # per-event clients: the log's payloads, as always
-        page = broadcaster.pages.read(
-            database(), room, after, broadcaster.delivered, CATCH_UP_PAGE + 1, shape
-        )
+        try:
+            page = broadcaster.pages.read(
+                broadcaster.source, room, after, broadcaster.delivered, CATCH_UP_PAGE + 1, shape
+            )
+        except catch_up.Unavailable as unavailable:  # an edge: not there yet, or no longer
+            return unavailable.answer
     socketio.sleep(0)  # the page is sent in another turn: no join holds the process for long
     missed, withdrawn = _until_withdrawn(page)
     if withdrawn or len(missed) > CATCH_UP_PAGE:
@@ -340,7 +346,12 @@ def on_join(data: Any = None) -> dict[str, Any]:
     start = missed[-1].event["seq"] if missed else after
     room_left = CATCH_UP_PAGE - len(missed)
     with broadcaster.lock:  # only what was delivered since the read: short, bounded by the page
-        tail = broadcaster.pages.read(database(), room, start, broadcaster.delivered, room_left + 1, shape)
+        try:
+            tail = broadcaster.pages.read(
+                broadcaster.source, room, start, broadcaster.delivered, room_left + 1, shape
+            )
+        except catch_up.Unavailable as unavailable:
+            return unavailable.answer
         tail, withdrawn = _until_withdrawn(tail)
         more = withdrawn or len(tail) > room_left
         if not more:

@@ -55,6 +55,18 @@ SETTINGS = (
         "Redis URL shared by web and collector processes, e.g. redis://127.0.0.1:6379/0.",
     ),
     Setting(
+        "ROLE",
+        "primary",
+        "`primary` serves everything; `edge` serves viewers' Socket.IO only, from the Redis stream of"
+        " MESSAGE_QUEUE, with no database (docs/deploy.md).",
+    ),
+    Setting(
+        "STREAM_RETENTION",
+        100_000,
+        "Log events the Redis stream keeps for edges' catch-up (with MESSAGE_QUEUE); a join older is told"
+        " to reload.",
+    ),
+    Setting(
         "WEB_WORKERS",
         1,
         "Web worker processes `python app.py` starts on the same port (SO_REUSEPORT); more than 1"

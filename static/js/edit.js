@@ -3,6 +3,7 @@
    the element's version (a stale one gets a 409, never a silent overwrite); the last
    changes can be undone with their inverse operations. */
 "use strict";
+Tagstory.curator = true;  // a curators' page: its sockets are served by the primary (docs/deploy.md)
 
 (() => {
   const slug = document.body.dataset.story;

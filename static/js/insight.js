@@ -1,6 +1,7 @@
 /* The insight page: posts per minute stacked by network (Chart.js), redrawn when a post
    arrives in the feed's room; the table is the server's own, fetched again with it. */
 "use strict";
+Tagstory.curator = true;  // a curators' page: its sockets are served by the primary (docs/deploy.md)
 
 (() => {
   const canvas = document.getElementById("volume-chart");

@@ -142,7 +142,9 @@ const Tagstory = (() => {
     let early = [];  // frames that reach us between entering the room and the acknowledgement
     const status = document.getElementById("live-status");
     const say = (text) => { if (status) { status.textContent = text; status.hidden = !text; } };
-    const socket = io({ transports: ["websocket"] });
+    // A curators' page (desk, editor, insight) sets Tagstory.curator: nginx sends its socket to
+    // the primary; viewers' sockets may go to edge nodes (docs/deploy.md).
+    const socket = io({ transports: ["websocket"], query: exported.curator ? { curator: "1" } : {} });
     const apply = (name, data) => {
       if (data.seq <= last) return;  // already applied (never expected, but harmless)
       last = data.seq;
@@ -155,6 +157,7 @@ const Tagstory = (() => {
     const join = () => {
       socket.emit("join", { ...room, after: last, frames: true }, (ack) => {
         if (ack && ack.retry_after) { setTimeout(join, ack.retry_after * 1000); return; }  // paging too fast
+        if (ack && ack.reload) { location.reload(); return; }  // older than the edges keep: the primary renders it
         if (!ack || !ack.ok) { say(ack ? ack.error : "Could not follow live updates."); return; }
         applyAll(ack.events);
         if (ack.more) { join(); return; }
@@ -167,6 +170,7 @@ const Tagstory = (() => {
     };
     socket.on("connect", join);
     socket.on("disconnect", () => { joined = false; early = []; say("Offline: reconnecting…"); });
+    socket.on("reload", () => location.reload());  // the edge fell behind what it keeps: never skip events
     socket.on("withdrawn", (data) => { joined = false; say(data.error); });  // back to draft: no more updates
     socket.on("frame", (frame) => {
       if (joined) applyAll(frame.events); else early.push(frame.events);
@@ -198,5 +202,6 @@ const Tagstory = (() => {
   }
 
   localizeTimes(document);
-  return { renderItem, renderElement, fillElement, follow, api, localizeTimes };
+  const exported = { renderItem, renderElement, fillElement, follow, api, localizeTimes, curator: false };
+  return exported;
 })();

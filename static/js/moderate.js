@@ -1,6 +1,7 @@
 /* The moderation desk: the pending queue, what is live and what is hidden, following the
    feed's curators-only room; every decision goes through the API and comes back as an event. */
 "use strict";
+Tagstory.curator = true;  // a curators' page: its sockets are served by the primary (docs/deploy.md)
 
 (() => {
   const feed = document.body.dataset.feed;

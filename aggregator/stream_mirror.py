@@ -1,0 +1,212 @@
+"""The event log mirrored into Redis, for edge nodes that have no database (web/edge).
+
+The primary appends, in seq order, every event viewers may see: to one stream that edges
+tail (`XREAD`) and to a stream per room that they page catch-ups from (`XRANGE`). Each
+entry's id is `SEQ-0`. What viewers may not see (a desk's events, a draft's edits) is never
+appended; a batch that ends with such events gets a bare position entry (no room, no
+content), so the stream's last id is always the last seq of the log it has considered and
+an edge knows when it has caught up with a page rendered by the primary.
+
+Retention is a number of log seqs (`STREAM_RETENTION`): every stream is trimmed to the
+ids above `last seq - retention` (`MINID ~`, so Redis may keep a little more), and that
+floor is stored, so that an edge answers a join older than it with "reload" instead of a
+gap. A story's `reset` seqs are kept per room (catch-up starts at the latest one, as from
+the log). When moderation takes content away, the log rewrites the earlier events in
+place; here those entries are deleted from both streams and their rewritten form is kept
+in a sorted set per room that catch-ups merge in, so Redis no longer holds the content.
+
+The mirror resumes from the stream's last id: after Redis was unreachable, or restarted
+empty, it appends what the stream is missing (at most the retention) before anything new.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from aggregator import eventlog
+from aggregator.db import Database
+
+log = logging.getLogger(__name__)
+
+PREFIX = "tagstory:"
+STREAM = PREFIX + "stream"  # every mirrored event, and position entries: what edges tail
+FLOOR = PREFIX + "floor"  # entries with a seq below this may have been trimmed
+ROOMS = PREFIX + "rooms"  # room -> "open" (a feed) or a story's status: what edges let viewers join
+BATCH = 500  # log events read and appended at once
+RETRY_SECONDS = 1.0  # between two attempts while Redis is unreachable
+
+
+def room_stream(room: str) -> str:
+    """The stream of one room's mirrored events (catch-up reads it)."""
+    return f"{PREFIX}room:{room}"
+
+
+def room_rewrites(room: str) -> str:
+    """The sorted set (score: seq) of a room's events as moderation rewrote them."""
+    return f"{PREFIX}rewrites:{room}"
+
+
+def room_resets(room: str) -> str:
+    """The sorted set (score: seq) of a story room's `reset` events."""
+    return f"{PREFIX}resets:{room}"
+
+
+def entry_id(seq: int) -> str:
+    return f"{seq}-0"
+
+
+def entry_seq(entry_id: bytes | str) -> int:
+    """The seq of a stream entry's id (`SEQ-0`)."""
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return int(text.split("-", 1)[0])
+
+
+def encode(event: dict[str, Any]) -> str:
+    """An event as one JSON text (its room, type and payload with its seq), as stored in Redis."""
+    return json.dumps(
+        {"seq": event["seq"], "room": event["room"], "type": event["type"], "payload": event["payload"]},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode(fields: dict[bytes, bytes]) -> dict[str, Any] | None:
+    """The event of a stream entry, or None for a position entry."""
+    text = fields.get(b"event")
+    return json.loads(text) if text else None
+
+
+class Viewers(Protocol):
+    """Which events viewers may see, and which rooms they may join (stories.visibility)."""
+
+    def visible(self, event: dict[str, Any]) -> bool:
+        """Whether viewers may see `event`; called once per event, in seq order."""
+
+    def forget(self) -> None:
+        """The mirror starts over from another seq: drop what was learned walking the log."""
+
+    def rooms(self) -> dict[str, str]:
+        """Every room viewers may follow now, with its status."""
+
+
+class StreamMirror:
+    """Appends the log's viewer-visible events to Redis (run as one background task)."""
+
+    def __init__(
+        self, db: Database, client: Any, viewers: Viewers, retention: int, poll_seconds: float = 1.0
+    ) -> None:
+        self.db, self.client, self.viewers = db, client, viewers
+        self.retention = retention
+        self.poll_seconds = poll_seconds
+        self.position: int | None = None  # the stream's last id, once read from Redis
+        self.wake = threading.Event()
+        self.stopped = threading.Event()
+
+    def notify(self, events: list[dict[str, Any]] | None = None) -> None:
+        """Something was committed: mirror it soon."""
+        self.wake.set()
+
+    def run(self) -> None:
+        """Mirror on every notification and every `poll_seconds`; retry while Redis is away."""
+        while not self.stopped.is_set():
+            self.wake.wait(self.poll_seconds)
+            self.wake.clear()
+            try:
+                while self.mirror_pending() == BATCH:
+                    pass
+            except Exception as error:  # Redis away: nothing is lost, the log keeps it all
+                log.warning("could not mirror the event log to Redis (%s); retrying", error)
+                self.position = None  # read the stream's end again: Redis may have restarted empty
+                self.stopped.wait(RETRY_SECONDS)
+                self.wake.set()
+
+    def mirror_pending(self) -> int:
+        """Append the next batch of the log after the stream's end; return how many log events it read."""
+        if self.position is None:
+            self.position = self._resume_point()
+            self.viewers.forget()
+        events = eventlog.all_after(self.db, self.position, limit=BATCH)
+        if not events:
+            return 0
+        last = events[-1]["seq"]
+        floor = max(1, last - self.retention + 1)
+        shown = [event for event in events if self.viewers.visible(event)]
+        # Rewrites first: an edge that sees an event that takes content away finds it gone already.
+        self._rewrite((event for event in shown if _takes_away(event)), floor)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(ROOMS)
+        pipe.hset(ROOMS, mapping=self.viewers.rooms() or {"": ""})
+        for event in shown:
+            self._append(pipe, event, floor)
+        if not shown or shown[-1]["seq"] != last:
+            pipe.xadd(STREAM, {"event": ""}, id=entry_id(last), minid=floor, approximate=True)
+        pipe.set(FLOOR, floor)
+        pipe.execute()
+        self.position = last
+        return len(events)
+
+    def _resume_point(self) -> int:
+        """The stream's last seq, or (empty, or older than the retention) where the retention starts."""
+        newest = self.client.xrevrange(STREAM, count=1)
+        end = entry_seq(newest[0][0]) if newest else 0
+        return max(end, eventlog.last_seq(self.db) - self.retention)
+
+    def _append(self, pipe: Any, event: dict[str, Any], floor: int) -> None:
+        fields, room, key = {"event": encode(event)}, event["room"], entry_id(event["seq"])
+        pipe.xadd(STREAM, fields, id=key, minid=floor, approximate=True)
+        pipe.xadd(room_stream(room), fields, id=key, minid=floor, approximate=True)
+        if event["payload"].get("op") == "reset":
+            pipe.zadd(room_resets(room), {str(event["seq"]): event["seq"]})
+            pipe.zremrangebyscore(room_resets(room), "-inf", f"({floor}")
+
+    def _rewrite(self, leaving: Iterable[dict[str, Any]], floor: int) -> None:
+        """Events that take content away: the earlier entries the log rewrote are replaced here too."""
+        for event in leaving:
+            rows = _rewritten_rows(self.db, event, floor)
+            if not rows:
+                continue
+            room = event["room"]
+            pipe = self.client.pipeline(transaction=False)
+            for row in rows:
+                pipe.xdel(room_stream(room), entry_id(row["seq"]))
+                pipe.zremrangebyscore(room_rewrites(room), row["seq"], row["seq"])
+            found = pipe.execute()
+            pipe = self.client.pipeline(transaction=True)
+            for row, in_stream, rewritten in zip(rows, found[0::2], found[1::2], strict=True):
+                if in_stream or rewritten:  # a draft's events were never mirrored
+                    pipe.xdel(STREAM, entry_id(row["seq"]))
+                    pipe.zadd(room_rewrites(room), {encode(row): row["seq"]})
+            pipe.execute()
+
+
+def _takes_away(event: dict[str, Any]) -> bool:
+    """Whether the log rewrote earlier events of this room when it appended `event`."""
+    payload = event["payload"]
+    if event["type"] == "item" and isinstance(payload.get("item"), dict):
+        item = payload["item"]
+        return item.get("status") != "approved" or bool(item.get("deleted"))
+    element = payload.get("element")
+    return event["type"] == "story" and isinstance(element, dict) and bool(element.get("removed"))
+
+
+def _rewritten_rows(db: Database, event: dict[str, Any], floor: int) -> list[dict[str, Any]]:
+    """The earlier events of `event`'s room that carried the item it takes away, as the log holds them now."""
+    payload = event["payload"]
+    if event["type"] == "item":
+        item_id = payload["item"].get("id")
+    else:
+        item_id = (payload["element"].get("item") or {}).get("id")
+    if item_id is None:
+        return []
+    return eventlog.carrying(db, event["room"], event["type"], item_id, floor, event["seq"])
+
+
+def redis_client(url: str) -> Any:
+    """A Redis client for the mirror and the edges: short timeouts, so an outage is noticed."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)

@@ -1,0 +1,116 @@
+"""An edge node's event source: the Redis streams the primary mirrors (aggregator/stream_mirror.py).
+
+It is what `LogSource` is to the primary: the broadcaster tails the shared stream and joins
+page their catch-ups from a room's stream, so an edge runs the same broadcaster, frames
+and catch-up code as the primary, with no database. A join this node cannot answer yet
+(the stream has not reached its `after`, or Redis is unreachable) is told to retry; one
+older than the retention is told to reload its page from the primary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import redis
+
+from aggregator import eventlog
+from aggregator.stream_mirror import (
+    FLOOR,
+    STREAM,
+    decode,
+    entry_id,
+    entry_seq,
+    room_resets,
+    room_rewrites,
+    room_stream,
+)
+from web.catch_up import Unavailable
+
+log = logging.getLogger(__name__)
+
+HISTORY_GONE = "this page is older than what the live servers keep; reload it"
+NOT_YET = "this live server has not received your last event yet; join again"
+UNREACHABLE = "the live servers' message queue is unreachable; join again"
+NOT_YET_RETRY = 0.25  # seconds a join waits before asking again
+BLOCK_MS = 1000  # how long one XREAD waits for a new entry
+
+
+def _last(upto: int) -> str:
+    return "+" if upto >= eventlog.MAX_SEQ else entry_id(upto)
+
+
+def _floor(value: bytes | None) -> int:
+    return int(value) if value else 1
+
+
+class StreamSource:
+    """Reads the mirrored log from Redis (catch_up.EventSource); `on_behind` runs when it fell behind."""
+
+    def __init__(self, client: Any, on_behind: Callable[[], None]) -> None:
+        self.client = client
+        self.on_behind = on_behind
+
+    def last_seq(self) -> int:
+        try:
+            newest = self.client.xrevrange(STREAM, count=1)
+        except redis.RedisError as error:
+            log.warning("message queue unreachable at start (%s): reading the stream from its start", error)
+            return 0
+        return entry_seq(newest[0][0]) if newest else 0
+
+    def all_after(self, after: int, limit: int, upto: int) -> list[dict[str, Any]]:
+        """The stream's entries after `after`; a position entry is an event of no room (nobody is in it)."""
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.get(FLOOR)
+            pipe.xrange(STREAM, min=entry_id(after + 1), max=_last(upto), count=limit)
+            floor, entries = pipe.execute()
+        except redis.RedisError as error:
+            log.warning("message queue unreachable (%s); delivery waits for it", error)
+            return []
+        if after and after < _floor(floor) - 1:
+            self.on_behind()  # what this node's viewers missed is gone: they reload, never skip it
+        events = []
+        for key, fields in entries:
+            event = decode(fields)
+            events.append(event or {"seq": entry_seq(key), "room": "", "type": "", "payload": {}})
+        return events
+
+    def catch_up(self, room: str, after: int, upto: int, limit: int) -> list[dict[str, Any]]:
+        if after > upto:
+            raise Unavailable({"ok": False, "error": NOT_YET, "retry_after": NOT_YET_RETRY})
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.get(FLOOR)
+            pipe.zrevrangebyscore(room_resets(room), upto, f"({after}", start=0, num=1)
+            floor, resets = pipe.execute()
+            start = int(resets[0]) - 1 if resets else after  # from the latest reset, as from the log
+            if start < _floor(floor) - 1:
+                raise Unavailable({"ok": False, "error": HISTORY_GONE, "reload": True})
+            pipe = self.client.pipeline(transaction=False)
+            pipe.xrange(room_stream(room), min=entry_id(start + 1), max=_last(upto), count=limit)
+            pipe.zrangebyscore(room_rewrites(room), f"({start}", upto, start=0, num=limit)
+            entries, rewritten = pipe.execute()
+        except redis.RedisError as error:
+            log.warning("message queue unreachable (%s) for a join", error)
+            raise Unavailable({"ok": False, "error": UNREACHABLE, "retry_after": 1.0}) from error
+        events = [event for _key, fields in entries if (event := decode(fields))]
+        events += [json.loads(text) for text in rewritten]
+        return sorted(events, key=lambda event: event["seq"])[:limit]
+
+    def listen(self, position: Callable[[], int], notify: Callable[[], None], stopped: Any) -> None:
+        """Ring `notify` whenever the stream has entries past `position()` (XREAD, blocking)."""
+        seen = position()
+        while not stopped.is_set():
+            try:
+                found = self.client.xread({STREAM: entry_id(max(seen, position()))}, count=1, block=BLOCK_MS)
+            except redis.RedisError as error:
+                log.warning("message queue unreachable (%s); retrying", error)
+                stopped.wait(1.0)
+                continue
+            if found:
+                seen = entry_seq(found[0][1][-1][0])
+                notify()
