@@ -41,7 +41,14 @@ def free_port() -> int:
 class LiveServer:
     """`python app.py` in its own process, as `make run` starts it, on a free port."""
 
-    def __init__(self, tmp: Path, env: dict[str, str] | None = None, args: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+        probe: str = "/api/feeds",  # an edge node answers /health only
+    ) -> None:
+        self.probe = probe
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = str(tmp / "live.sqlite")
@@ -70,7 +77,7 @@ class LiveServer:
         if self.process.poll() is not None:
             raise AssertionError(f"server exited: {self.log.read_text()}")
         try:
-            return requests.get(self.url + "/api/feeds", timeout=1).ok
+            return requests.get(self.url + self.probe, timeout=1).ok
         except requests.ConnectionError:
             return False
 

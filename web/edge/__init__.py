@@ -11,13 +11,14 @@ here and everything else to the primary (docs/deploy.md).
 from __future__ import annotations
 
 import secrets
+import socket
 from typing import Any
 
 from flask import Flask, jsonify
 
 from aggregator import eventlog
 from aggregator.stream_mirror import ROOMS, redis_client
-from web import realtime
+from web import realtime, settings
 from web.edge.stream import HISTORY_GONE, StreamSource
 from web.serving import ServingError
 from web.sockets import socketio
@@ -68,6 +69,8 @@ def init_app(app: Flask) -> realtime.Broadcaster:
     app.extensions["tagstory.broadcaster"] = broadcaster
     app.extensions["tagstory.directory"] = Directory(client)
     app.extensions["tagstory.edge"] = source
+    port = settings.server_address()[1]
+    app.extensions["tagstory.worker"] = f"edge {socket.gethostname()}:{port}"  # acks say which edge served
 
     @app.get("/health")
     def health() -> Any:

@@ -1,0 +1,206 @@
+"""Edge nodes behind nginx: a real redis-server, a primary, two edges, real Socket.IO clients.
+
+Every viewer connects through nginx (its `/socket.io/` goes to the edges) unless a test
+needs one edge in particular; every write goes through nginx to the primary's API.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+
+from bench.support import wait_for
+from tests.edge.conftest import RETENTION, Cluster, Viewer
+
+pytestmark = pytest.mark.process
+
+SECRET = "curators-only words"
+
+
+def _spread(cluster: Cluster, room: dict[str, str], after: int, count: int = 4) -> list[Viewer]:
+    """`count` viewers through nginx (it alternates between the edges): both edges hold some."""
+    viewers = [Viewer(cluster.nginx.url, room, after) for _ in range(count)]
+    assert len({viewer.worker for viewer in viewers}) == 2, [viewer.worker for viewer in viewers]
+    assert all(viewer.worker.startswith("edge ") for viewer in viewers)
+    return viewers
+
+
+def _redis_text(cluster: Cluster) -> str:
+    """Everything Redis holds, as text."""
+    client = redis.Redis.from_url(cluster.redis.url)
+    parts = []
+    for key in client.scan_iter():
+        kind = client.type(key).decode()
+        if kind == "stream":
+            parts += [repr(fields) for _id, fields in client.xrange(key)]
+        elif kind == "zset":
+            parts += [member.decode() for member in client.zrange(key, 0, -1)]
+        elif kind == "hash":
+            parts += [repr(client.hgetall(key))]
+        else:
+            parts.append(repr(client.get(key)))
+    return "\n".join(parts)
+
+
+def test_viewers_on_both_edges_get_every_public_event_once_and_in_order(cluster):
+    after = cluster.feed("fanout")
+    viewers = _spread(cluster, {"feed": "fanout"}, after)
+    try:
+        posted = [cluster.post("fanout", f"post {n}") for n in range(12)]
+        for viewer in viewers:
+            wait_for(lambda viewer=viewer: viewer.has(posted))
+            assert viewer.seqs == posted, viewer.worker  # once each, in order, nothing else
+        texts = [entry["data"]["item"]["html"] for entry in viewers[0].events]
+        assert all("post" in text for text in texts)
+        assert "raw" not in viewers[0].events[0]["data"]["item"]  # the viewers' form
+    finally:
+        for viewer in viewers:
+            viewer.close()
+
+
+def test_a_reconnect_to_the_other_edge_catches_up_exactly(cluster):
+    after = cluster.feed("reconnect")
+    first, second = cluster.edges
+    viewer = Viewer(first.url, {"feed": "reconnect"}, after)
+    live = [cluster.post("reconnect", f"live {n}") for n in range(3)]
+    wait_for(lambda: viewer.has(live))
+    viewer.close()
+    missed = [cluster.post("reconnect", f"missed {n}") for n in range(5)]
+    again = Viewer(second.url, {"feed": "reconnect"}, viewer.last)
+    try:
+        assert again.worker != viewer.worker
+        assert again.seqs == missed
+        more = [cluster.post("reconnect", f"after {n}") for n in range(3)]
+        wait_for(lambda: again.has(more))
+        assert again.seqs == missed + more
+        # The primary's own catch-up from the same seq: the same events in the same form.
+        primary = Viewer(cluster.primary.url, {"feed": "reconnect"}, viewer.last)
+        assert [e for e in primary.events if e["data"]["seq"] in missed] == again.events[: len(missed)]
+        primary.close()
+    finally:
+        again.close()
+
+
+def test_hidden_and_draft_content_never_reaches_an_edge(cluster):
+    after = cluster.feed("secrets")
+    viewers = _spread(cluster, {"feed": "secrets"}, after, count=2)
+    try:
+        shown = cluster.post("secrets", f"soon hidden: {SECRET}")
+        wait_for(lambda: all(viewer.has([shown]) for viewer in viewers))
+        item = cluster.api("GET", "/feeds/secrets/items")["items"][0]
+        hidden = cluster.api("PATCH", f"/feeds/secrets/items/{item['id']}", json={"status": "hidden"})
+        story = cluster.api("POST", "/stories", json={"title": "Backstage", "feed": "secrets"})
+        slug = story["slug"]
+        cluster.api("POST", f"/stories/{slug}/elements", json={"type": "text", "text": f"draft: {SECRET}"})
+        removed = cluster.api("POST", f"/stories/{slug}/elements", json={"type": "text", "text": SECRET})
+        requests.delete(
+            f"{cluster.nginx.url}/api/stories/{slug}/elements/{removed['id']}",
+            headers=cluster.auth,
+            timeout=10,
+        ).raise_for_status()
+        cluster.api("POST", f"/stories/{slug}/elements", json={"type": "text", "text": "the public words"})
+        published = cluster.api("PATCH", f"/stories/{slug}", json={"status": "published"})
+        last = cluster.post("secrets", "the end")
+        wait_for(lambda: all(viewer.has([last]) for viewer in viewers))
+        reader = Viewer(cluster.nginx.url, {"story": slug}, after)
+        late = Viewer(cluster.nginx.url, {"feed": "secrets"}, after)
+        try:
+            received = repr([reader.events, late.events, *(viewer.events[1:] for viewer in viewers)])
+            assert SECRET not in received
+            assert "the public words" in repr(reader.events)
+            assert reader.events[0]["data"]["op"] == "reset"
+            assert late.seqs[0] == shown and late.events[0]["data"]["item"].get("redacted")
+        finally:
+            reader.close()
+            late.close()
+        assert published["status"] == "published" and hidden["status"] == "hidden"
+        wait_for(lambda: SECRET not in _redis_text(cluster))
+    finally:
+        for viewer in viewers:
+            viewer.close()
+
+
+def test_an_edge_killed_and_restarted_resumes_without_gap_or_duplicate(cluster):
+    after = cluster.feed("restart")
+    edge = cluster.edges[0]
+    viewer = Viewer(edge.url, {"feed": "restart"}, after, reconnect=True)
+    try:
+        before = [cluster.post("restart", f"before {n}") for n in range(3)]
+        wait_for(lambda: viewer.has(before))
+        edge.process.send_signal(signal.SIGKILL)
+        edge.process.wait(10)
+        meanwhile = [cluster.post("restart", f"meanwhile {n}") for n in range(4)]
+        edge.restart()
+        wait_for(lambda: viewer.has(meanwhile), timeout=20)
+        later = [cluster.post("restart", f"later {n}") for n in range(3)]
+        wait_for(lambda: viewer.has(later))
+        assert viewer.seqs == before + meanwhile + later
+    finally:
+        viewer.close()
+
+
+def test_redis_restarted_delays_delivery_but_loses_nothing(cluster):
+    after = cluster.feed("outage")
+    viewers = _spread(cluster, {"feed": "outage"}, after, count=2)
+    try:
+        before = [cluster.post("outage", f"before {n}") for n in range(2)]
+        wait_for(lambda: all(viewer.has(before) for viewer in viewers))
+        cluster.redis.stop()
+        during = [cluster.post("outage", f"during {n}") for n in range(4)]  # the primary's log keeps them
+        cluster.redis.start()  # empty: the primary appends what the stream is missing
+        wait_for(lambda: all(viewer.has(during) for viewer in viewers), timeout=30)
+        later = [cluster.post("outage", f"later {n}") for n in range(2)]
+        wait_for(lambda: all(viewer.has(later) for viewer in viewers), timeout=20)
+        for viewer in viewers:
+            assert viewer.seqs == before + during + later, viewer.worker
+        health = requests.get(f"{cluster.edges[0].url}/health", timeout=5).json()
+        assert health["stream"] is True and health["delivered"] >= later[-1]
+    finally:
+        for viewer in viewers:
+            viewer.close()
+
+
+def test_a_join_older_than_the_retention_is_told_to_reload(cluster):
+    after = cluster.feed("retention")
+    for n in range(RETENTION + 5):
+        cluster.post("retention", f"post {n}")
+    viewer = Viewer(cluster.nginx.url, {"feed": "retention"}, after)
+    try:
+        assert viewer.acks[-1]["ok"] is False and viewer.acks[-1]["reload"] is True, viewer.acks[-1]
+        assert viewer.seqs == []
+    finally:
+        viewer.close()
+
+
+def test_an_edge_that_falls_behind_the_retention_tells_its_viewers_to_reload(cluster):
+    after = cluster.feed("behind")
+    edge = cluster.edges[1]
+    viewer = Viewer(edge.url, {"feed": "behind"}, after)
+    try:
+        edge.process.send_signal(signal.SIGSTOP)  # stalled: it reads nothing while the stream moves on
+        try:
+            posted = [cluster.post("behind", f"post {n}") for n in range(RETENTION + 5)]
+        finally:
+            edge.process.send_signal(signal.SIGCONT)
+        wait_for(lambda: viewer.reloads, timeout=20)
+        assert not viewer.has(posted[:5]), "what it missed is never skipped over silently"
+    finally:
+        viewer.close()
+
+
+def test_an_edge_opens_no_database(cluster):
+    for edge in cluster.edges:
+        fds = Path(f"/proc/{edge.process.pid}/fd")
+        opened = [os.readlink(fd) for fd in fds.iterdir() if fds.exists()]
+        assert not [path for path in opened if "sqlite" in path], opened
+        assert not Path(edge.environment["TAGSTORY_DATABASE"]).parent.exists()
+    answer = requests.get(f"{cluster.edges[0].url}/api/feeds", timeout=5)
+    assert answer.status_code == 404
+    desk = Viewer(cluster.edges[0].url, {"feed": "fanout", "desk": True}, 0)
+    assert desk.acks[-1] == {"ok": False, "error": "only curators can follow a feed's moderation desk"}
+    desk.close()
