@@ -172,20 +172,34 @@ class Cluster:
         self.folder = folder
         self.redis = RedisServer(folder)
         queue = {"TAGSTORY_MESSAGE_QUEUE": self.redis.url}
-        self.primary = LiveServer(
-            folder,
-            {**queue, "TAGSTORY_COLLECT": "0", "TAGSTORY_STREAM_RETENTION": str(RETENTION)},
-        )
+        primary_env = {**queue, "TAGSTORY_COLLECT": "0", "TAGSTORY_STREAM_RETENTION": str(RETENTION)}
         edge_env = {
             **queue,
             "TAGSTORY_ROLE": "edge",
             "TAGSTORY_DATABASE": str(folder / "absent" / "x.sqlite"),
         }
-        self.edges = [LiveServer(folder, edge_env, probe="/health") for _ in range(2)]
+        started: dict[str, Any] = {}
+
+        def primary() -> None:
+            started["primary"] = LiveServer(folder, primary_env)
+            started["primary"].cli("create-curator", "ada")
+            started["token"] = started["primary"].cli("create-token", "ada").strip().splitlines()[-1]
+
+        def edge(index: int) -> None:
+            started[f"edge{index}"] = LiveServer(folder, edge_env, probe="/health")
+
+        # Started side by side: on a loaded machine each Python process takes seconds to start.
+        threads = [threading.Thread(target=primary)] + [
+            threading.Thread(target=edge, args=(i,)) for i in (0, 1)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert {"primary", "token", "edge0", "edge1"} <= set(started), "a process failed to start"
+        self.primary, self.edges = started["primary"], [started["edge0"], started["edge1"]]
         self.nginx = Nginx(self.primary.port, [edge.port for edge in self.edges], folder)
-        self.primary.cli("create-curator", "ada")
-        token = self.primary.cli("create-token", "ada").strip().splitlines()[-1]
-        self.auth = {"Authorization": f"Bearer {token}"}
+        self.auth = {"Authorization": f"Bearer {started['token']}"}
 
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
         response = requests.request(
