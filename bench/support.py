@@ -71,7 +71,11 @@ class LiveServer:
             self.process = subprocess.Popen(
                 self.command, cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT
             )
-        wait_for(self._answers, timeout=30)
+        try:
+            wait_for(self._answers, timeout=60)  # seconds on a loaded machine
+        except AssertionError:
+            self.stop()  # never leave a server that did not come up
+            raise
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:

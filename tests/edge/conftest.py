@@ -119,6 +119,7 @@ class Viewer:
         self.acks: list[dict[str, Any]] = []
         self.reloads: list[dict[str, Any]] = []
         self.joined = threading.Event()
+        self.following, self.early = False, []
         self.lock = threading.Lock()
         self.client = socketio.Client(
             reconnection=reconnect, reconnection_delay=0.2, reconnection_delay_max=0.5
@@ -130,6 +131,8 @@ class Viewer:
         wait_for(self.joined.is_set, timeout=20)
 
     def join(self) -> None:
+        with self.lock:
+            self.following = False  # frames that come before the acknowledgement wait for it
         while True:
             ack = self.client.call("join", {**self.room, "after": self.last, "frames": True}, timeout=20)
             self.acks.append(ack)
@@ -141,10 +144,19 @@ class Viewer:
                 return
             self._apply(ack["events"])
             if not ack["more"]:
+                with self.lock:
+                    self.following = True
+                    early, self.early = self.early, []
+                for events in early:
+                    self._apply(events)
                 self.joined.set()
                 return
 
     def _frame(self, frame: dict[str, Any]) -> None:
+        with self.lock:
+            if not self.following:
+                self.early.append(frame["events"])
+                return
         self._apply(frame["events"])
 
     def _apply(self, events: list[dict[str, Any]]) -> None:
