@@ -130,16 +130,15 @@ class StreamMirror:
             self.position = self._resume_point()
             self.viewers.forget()
         events = eventlog.all_after(self.db, self.position, limit=BATCH)
-        if not events:
+        if not events:  # a feed made (no event) can be joined: the rooms are listed on every poll
+            self._list_rooms(self.client.pipeline(transaction=True)).execute()
             return 0
         last = events[-1]["seq"]
         floor = max(1, last - self.retention + 1)
         shown = [event for event in events if self.viewers.visible(event)]
         # Rewrites first: an edge that sees an event that takes content away finds it gone already.
         self._rewrite((event for event in shown if _takes_away(event)), floor)
-        pipe = self.client.pipeline(transaction=True)
-        pipe.delete(ROOMS)
-        pipe.hset(ROOMS, mapping=self.viewers.rooms() or {"": ""})
+        pipe = self._list_rooms(self.client.pipeline(transaction=True))
         for event in shown:
             self._append(pipe, event, floor)
         if not shown or shown[-1]["seq"] != last:
@@ -148,6 +147,11 @@ class StreamMirror:
         pipe.execute()
         self.position = last
         return len(events)
+
+    def _list_rooms(self, pipe: Any) -> Any:
+        pipe.delete(ROOMS)
+        pipe.hset(ROOMS, mapping=self.viewers.rooms() or {"": ""})
+        return pipe
 
     def _resume_point(self) -> int:
         """The stream's last seq, or (empty, or older than the retention) where the retention starts."""

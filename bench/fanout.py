@@ -13,7 +13,8 @@ Scenarios: `V@R` (V viewers, R items/s), `sat@V` (V viewers, items as fast as th
 server takes them), `storm@V` (V viewers 100 items behind join at once while 200 live
 viewers receive 50 items/s). Targets: `app` (the default websocket server),
 `app+simple-websocket`, `app+gevent-websocket`, `app-2w` (two web workers and Redis,
-sharing both cores with the client), `reference`, `node`.
+sharing both cores with the client), `app-edge` (a primary and two edge nodes, bench/edge.py),
+`reference`, `node`.
 
     python -m bench.fanout                    # the whole matrix (docs/benchmarks.md), ~30 min
     python -m bench.fanout --quick            # a smoke run of every kind of scenario, ~2 min
@@ -42,6 +43,7 @@ from typing import Any
 
 import requests
 
+from bench import edge
 from bench.ingest import IngestResult, ingest
 from bench.support import ROOT, LiveServer, free_port, wait_for
 from bench.viewers import MAX_ITEMS
@@ -63,6 +65,8 @@ FULL_PLAN = (
     ("sat@500", "app+gevent-websocket,app+simple-websocket,reference,node"),
     ("storm@1000", "app,reference,node"),
     ("sat@500", "app-2w"),  # beside the one-worker row above: 1 vs 2 workers
+    ("1000@50", "app,app-edge"),  # one process against a primary and two edges, in the same run
+    ("sat@500", "app,app-edge"),
 )
 QUICK_PLAN = (("50@10", "app,reference"), ("sat@50", "app,reference"), ("storm@100", "app,reference"))
 
@@ -117,6 +121,12 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
+def _status(pids: list[int]) -> dict[str, int]:
+    """`server_status` summed over `pids`."""
+    each = [server_status(pid) for pid in pids]
+    return {key: sum(status[key] for status in each) for key in ("rss_mb", "threads")}
+
+
 def server_status(pid: int) -> dict[str, int]:
     """Resident memory (MB) and OS threads of a process and its descendants."""
     rss_kb = threads = 0
@@ -138,6 +148,14 @@ class Server:
     process: Any
     token: str = "bench"
 
+    def viewer_urls(self) -> list[str]:
+        """Where the viewers connect (spread over these in turn)."""
+        return [self.url]
+
+    def pids(self) -> list[int]:
+        """The processes whose CPU and memory the row reports."""
+        return [self.process.pid]
+
     def stop(self) -> None:
         raise NotImplementedError
 
@@ -145,8 +163,15 @@ class Server:
 class AppServer(Server):
     """`python app.py` (gevent), one or several workers, with a curator's token and the feed."""
 
-    def __init__(self, folder: Path, websocket: str | None, workers: int, redis_url: str | None) -> None:
-        env = {"TAGSTORY_COLLECT": "0", "TAGSTORY_WEB_WORKERS": str(workers)}
+    def __init__(
+        self,
+        folder: Path,
+        websocket: str | None,
+        workers: int,
+        redis_url: str | None,
+        more_env: dict[str, str] | None = None,
+    ) -> None:
+        env = {"TAGSTORY_COLLECT": "0", "TAGSTORY_WEB_WORKERS": str(workers), **(more_env or {})}
         if websocket:
             env["TAGSTORY_WEBSOCKET_SERVER"] = websocket
         if workers > 1:
@@ -221,6 +246,8 @@ def start_server(target: str, folder: Path, redis_url: str | None) -> Server:
         return ProcessServer(folder, ["node", str(NODE_REFERENCE)])
     if target == "app-2w":
         return AppServer(folder, None, 2, redis_url)
+    if target == edge.TARGET:
+        return edge.EdgeCluster(folder, redis_url or "", AppServer)  # type: ignore[return-value]
     if target.startswith("app"):
         return AppServer(folder, target.partition("+")[2] or None, 1, None)
     raise ValueError(f"unknown target {target!r}")
@@ -228,7 +255,7 @@ def start_server(target: str, folder: Path, redis_url: str | None) -> Server:
 
 def shares_cores(target: str) -> bool:
     """Several workers use every core, with the client; a single process gets core 0 alone."""
-    return target == "app-2w"
+    return target in ("app-2w", edge.TARGET)
 
 
 @contextmanager
@@ -306,10 +333,17 @@ def percentile(values: array, fraction: float) -> float:
 
 
 def start_viewers(
-    url: str, count: int, processes: int, folder: Path, args: argparse.Namespace, tag: str, hold: bool = False
+    urls: list[str],
+    count: int,
+    processes: int,
+    folder: Path,
+    args: argparse.Namespace,
+    tag: str,
+    hold: bool = False,
 ) -> list[tuple[Any, str]]:
-    """Spread `count` viewers over `processes` bench.viewers processes; return (process, out path)."""
+    """Spread `count` viewers over `processes` bench.viewers processes, each on one of `urls` in turn."""
     started = []
+    processes = max(processes, len(urls))
     flags = (["--frames"] if args.frames else []) + (["--hold"] if hold else [])
     for n in range(processes):
         share = count // processes + (n < count % processes)
@@ -320,7 +354,7 @@ def start_viewers(
                     sys.executable,
                     "-m",
                     "bench.viewers",
-                    url,
+                    urls[n % len(urls)],
                     FEED,
                     str(share),
                     out,
@@ -424,17 +458,16 @@ def _drive(
     """Connect, post, collect: the figures of one row."""
     storm = scenario.kind == "storm"
     live_count = STORM_LIVE_VIEWERS if storm and not args.quick else (20 if storm else scenario.viewers)
-    groups["live"] = start_viewers(server.url, live_count, args.processes, folder, args, "live")
+    urls = server.viewer_urls()
+    groups["live"] = start_viewers(urls, live_count, args.processes, folder, args, "live")
     if storm:
-        groups["storm"] = start_viewers(
-            server.url, scenario.viewers, args.processes, folder, args, "storm", True
-        )
+        groups["storm"] = start_viewers(urls, scenario.viewers, args.processes, folder, args, "storm", True)
     joined = wait_joined(groups["live"], args.join_seconds + 30)
     held = wait_joined(groups.get("storm", []), args.join_seconds + 30)
-    pid = server.process.pid
-    idle = server_status(pid)
+    pids = server.pids()
+    idle = _status(pids)
     load = os.getloadavg()[0]
-    cpu_before = server_cpu_seconds(pid)
+    cpu_before = sum(server_cpu_seconds(pid) for pid in pids)
     seconds = args.seconds
     backlog = IngestResult()
     if storm:  # the items the storm's viewers missed, then the storm during live delivery
@@ -443,11 +476,11 @@ def _drive(
         storm_at = threading.Timer(1.0, tell, (groups["storm"], f"storm {after}"))
         storm_at.start()
     pushed = ingest(server.url, server.token, FEED, scenario.rate, seconds, args.size, first=backlog.posted)
-    status = server_status(pid)
+    status = _status(pids)
     posted = backlog.posted + pushed.posted
     drain = args.drain * (3 if scenario.kind == "sat" else 1)
     got = {name: collect(group, posted, drain) for name, group in groups.items()}
-    server_cpu = server_cpu_seconds(pid) - cpu_before
+    server_cpu = sum(server_cpu_seconds(pid) for pid in pids) - cpu_before
     everyone = [v for g in got.values() for v in g["viewers"] if v["joined"]]
     deliveries = sum(v["count"] for v in everyone)
     started = backlog.started if storm else pushed.started
@@ -645,8 +678,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         for repeat in range(args.repeat):
             for scenario, targets in steps:
                 for target in targets:
-                    if target == "app-2w" and not redis_url:
-                        print("app-2w skipped: no redis-server")
+                    if target in ("app-2w", edge.TARGET) and not redis_url:
+                        print(f"{target} skipped: no redis-server")
                         continue
                     row = measure(scenario, target, args, redis_url)
                     row["repeat"] = repeat
