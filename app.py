@@ -58,8 +58,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings.from_environment())
     app.config.update(config or {})
-    if app.config["ROLE"] == "edge":
-        return _edge_app(app)
+    if app.config["ROLE"] != "primary":
+        return _edge_app(app)  # refuses any other role, and an edge without its queue
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config["DATABASE"] = app.config["DATABASE"] or str(instance / "tagstory.sqlite")
