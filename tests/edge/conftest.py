@@ -20,6 +20,7 @@ import requests
 import socketio
 
 from bench.support import ROOT, LiveServer, free_port, wait_for
+from tests.browser.conftest import new_context  # noqa: F401 (a fixture of the page test)
 
 RETENTION = 60  # log seqs the stream keeps: small, so that a test can outrun it
 

@@ -15,6 +15,7 @@ import redis
 import requests
 
 from bench.support import wait_for
+from tests.browser.conftest import joined
 from tests.edge.conftest import RETENTION, Cluster, Viewer
 
 pytestmark = pytest.mark.process
@@ -206,3 +207,29 @@ def test_an_edge_opens_no_database(cluster):
     desk = Viewer(cluster.edges[0].url, {"feed": "fanout", "desk": True}, 0)
     assert desk.acks[-1] == {"ok": False, "error": "only curators can follow a feed's moderation desk"}
     desk.close()
+
+
+def test_a_feed_page_follows_through_an_edge_and_reloads_when_its_edge_fell_behind(cluster, new_context):
+    cluster.feed("pages")
+    page = new_context().new_page()
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.goto(f"{cluster.nginx.url}/feeds/pages")
+    joined(page)
+    assert sockets and all("curator=1" not in url for url in sockets)  # a viewers' socket: to the edges
+    live = cluster.api(
+        "POST",
+        "/feeds/pages/items",
+        json={"text": "live through an edge", "author": {"name": "A", "handle": "a"}},
+    )
+    page.wait_for_selector(f'.item[data-item-id="{live["id"]}"]')
+    with page.expect_navigation():  # told to reload: the primary renders the page anew
+        for edge in cluster.edges:
+            edge.process.send_signal(signal.SIGSTOP)
+        try:
+            posted = [cluster.post("pages", f"while stalled {n}") for n in range(RETENTION + 5)]
+        finally:
+            for edge in cluster.edges:
+                edge.process.send_signal(signal.SIGCONT)
+    joined(page)
+    assert f"while stalled {len(posted) - 1}" in page.inner_text("#items")
