@@ -17,13 +17,18 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+# How often a server's loop checks for `stop` (socketserver's default, 0.5 s, made every stop
+# of a test's fake network and AppView wait about that long).
+SHUTDOWN_POLL = 0.02
+
+
 class LocalServer:
     """A WSGI app served by werkzeug in a thread on a free port of 127.0.0.1 (or another `host`)."""
 
     def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1") -> None:
         self.server = make_server(host, 0, app, threaded=True, request_handler=QuietHandler)
         self.url = f"http://{host}:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(SHUTDOWN_POLL,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
