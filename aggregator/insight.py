@@ -13,12 +13,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from aggregator import clock, post_terms
-from aggregator.db import Database
+from aggregator import clock, insight_keys
+from aggregator.db import Database, in_chunks
 
 TOP = 10
 ALL_STATUSES = "approved,pending,hidden"
-MINUTE = 16  # len("2012-05-29T18:00")
+MINUTE = insight_keys.MINUTE
 
 
 class WindowError(ValueError):
@@ -54,9 +54,168 @@ def _minute_bounds(minute: str, since: str | None, until: str | None) -> dict[st
     }
 
 
-def _lang_key() -> str:
-    """A post's language as the stream's `lang` filter matches it: the primary subtag, lower."""
-    return "lower(substr(i.lang, 1, instr(i.lang || '-', '-') - 1))"
+class _Counts:
+    """The counts of a window: the buckets of its whole minutes (kept at ingest by
+    aggregator/membership.py) plus the posts counted here (the window's partial edge minutes,
+    or a story's pins, which read no bucket)."""
+
+    def __init__(
+        self, db: Database, feed_id: int, story_id: int | None, since: str | None, until: str | None
+    ):
+        self.db, self.feed_id, self.story_id = db, feed_id, story_id
+        self.since, self.until = since, until
+        self.posts: insight_keys.Buckets = Counter()
+        self.times: list[str] = []  # the created_at of the posts counted here
+        self.buckets = story_id is None
+        self.all_time = self.buckets and since is None and until is None
+        self.low = (">", insight_keys.ALL_TIME)  # the buckets' minutes: above '*' (every real minute)
+        self.high = "~"  # below any year's minutes
+        if not self.buckets:
+            self._count_posts(since, until)
+            return
+        first, last = (since or "")[:MINUTE], (until or "")[:MINUTE]
+        if since and until and first == last:  # one partial minute: no whole minute
+            self.buckets = False
+            self._count_posts(since, until)
+            return
+        if since:
+            aligned = since == first + ":00.000Z"
+            self.low = (">=", first) if aligned else (">", first)
+            if not aligned:
+                self._count_posts(since, first + ";")  # the rest of its minute (';' follows ':')
+        if until:
+            self.high = last
+            if until != last + ":00.000Z":
+                self._count_posts(last + ":", until)
+
+    def _count_posts(self, since: str | None, until: str | None) -> None:
+        """Count the feed's posts in [since, until) (a story's: its pins) one by one."""
+        where, params = self.posts_where(since, until)
+        for row in self.db.query(f"SELECT {insight_keys.post_columns()}, f.status, f.reason {where}", params):
+            self.posts.update(insight_keys.counted(row, row["status"], row["reason"]))
+            self.times.append(row["created_at"])
+
+    def posts_where(self, since: str | None, until: str | None) -> tuple[str, list[Any]]:
+        """FROM and WHERE over the feed's posts `i` (its memberships `f`) in [since, until) that
+        count, read by time (or from the story's pins), never by a scan of the whole feed."""
+        params: list[Any] = []
+        if self.story_id is not None:
+            sql = (
+                "FROM feed_items f CROSS JOIN items i WHERE f.feed_id = ? AND f.item_id IN"
+                " (SELECT item_id FROM elements WHERE story_id = ? AND item_id IS NOT NULL)"
+                " AND i.id = f.item_id"
+            )
+            params += [self.feed_id, self.story_id]
+        else:
+            sql = "FROM items i CROSS JOIN feed_items f WHERE f.feed_id = ? AND f.item_id = i.id"
+            params.append(self.feed_id)
+        sql += " AND i.deleted = 0"
+        for condition, value in (("i.created_at >= ?", since), ("i.created_at < ?", until)):
+            if value:
+                sql += f" AND {condition}"
+                params.append(value)
+        return sql, params
+
+    def _range(self, figure: str) -> tuple[str, list[Any]]:
+        """WHERE over the buckets of `figure` in the window's whole minutes."""
+        operator, low = self.low
+        return (
+            f"WHERE feed_id = ? AND figure = ? AND minute {operator} ? AND minute < ?",
+            [self.feed_id, figure, low, self.high],
+        )
+
+    def volume(self) -> Counter[tuple[str, str]]:
+        """Posts per (minute, network)."""
+        found: Counter[tuple[str, str]] = Counter()
+        if self.buckets:
+            where, params = self._range("network")
+            for row in self.db.query(f"SELECT minute, key, n FROM insight_buckets {where}", params):
+                found[(row["minute"], row["key"])] += row["n"]
+        for (minute, figure, key), n in self.posts.items():
+            if figure == "network":
+                found[(minute, key)] += n
+        return found
+
+    def by_key(self, figure: str) -> Counter[str]:
+        """Every key of a figure with its count."""
+        found = self._counted_here(figure)
+        if self.all_time:
+            sql = "SELECT key, n FROM insight_buckets WHERE feed_id = ? AND figure = ? AND minute = ?"
+            found.update({r["key"]: r["n"] for r in self.db.query(sql, [self.feed_id, figure, "*"])})
+        elif self.buckets:
+            where, params = self._range(figure)
+            sql = f"SELECT key, sum(n) AS n FROM insight_buckets {where} GROUP BY key"
+            found.update({r["key"]: r["n"] for r in self.db.query(sql, params)})
+        return found
+
+    def _counted_here(self, figure: str) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for (_, counted_figure, key), n in self.posts.items():
+            if counted_figure == figure:
+                found[key] += n
+        return found
+
+    def top(self, figure: str, limit: int = TOP) -> list[tuple[str, int]]:
+        """A figure's `limit` largest keys, largest first (ties by key), exact.
+
+        The buckets' own top `limit` plus every key counted here are the only candidates: any
+        other key has at most the bucket count of the bucket's last one, and ranks after it.
+        """
+        here = self._counted_here(figure)
+        found: Counter[str] = Counter()
+        if self.buckets:
+            found.update(dict(self._bucket_top(figure, limit)))
+            found.update(self._bucket_counts(figure, [key for key in here if key not in found]))
+        found.update(here)
+        return _largest_first(found)[:limit]
+
+    def _bucket_top(self, figure: str, limit: int) -> list[tuple[str, int]]:
+        if self.all_time:
+            sql = (
+                "SELECT key, n FROM insight_buckets WHERE feed_id = ? AND figure = ? AND minute = '*'"
+                " ORDER BY n DESC, key LIMIT ?"
+            )
+            return [(r["key"], r["n"]) for r in self.db.query(sql, [self.feed_id, figure, limit])]
+        where, params = self._range(figure)
+        sql = (
+            f"SELECT key, sum(n) AS n FROM insight_buckets {where} GROUP BY key ORDER BY n DESC, key LIMIT ?"
+        )
+        return [(r["key"], r["n"]) for r in self.db.query(sql, [*params, limit])]
+
+    def _bucket_counts(self, figure: str, keys: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        where, params = self._range(figure)
+        for chunk, marks in in_chunks(keys):
+            sql = f"SELECT key, sum(n) AS n FROM insight_buckets {where} AND key IN ({marks}) GROUP BY key"
+            found.update({r["key"]: r["n"] for r in self.db.query(sql, [*params, *chunk])})
+        return found
+
+    def first_and_last(self) -> tuple[str | None, str | None]:
+        """The time of the first and the last post counted."""
+        times = list(self.times)
+        if self.buckets:
+            where, params = self._range("network")
+            edge = self.db.query_one(
+                f"SELECT min(minute) AS first, max(minute) AS last FROM insight_buckets {where}", params
+            )
+            for minute, pick in ((edge["first"], "min"), (edge["last"], "max")):
+                if minute is None:
+                    continue
+                sql, args = self.posts_where(minute + ":", minute + ";")  # that whole minute
+                found = self.db.query_one(f"SELECT {pick}(i.created_at) AS at {sql}", args)
+                if found["at"]:
+                    times.append(found["at"])
+        return (min(times), max(times)) if times else (None, None)
+
+    def latest_name(self, author: str) -> str | None:
+        """The name on the author's latest post counted (by the index on items' author)."""
+        sql, params = self.posts_where(self.since, self.until)
+        found = self.db.query_one(
+            f"SELECT i.author_name AS name {sql} AND COALESCE(i.author_handle, i.author_name) = ?"
+            " ORDER BY i.created_at DESC, i.author_name DESC LIMIT 1",
+            [*params, author],
+        )
+        return found["name"] if found else None
 
 
 def feed_insight(
@@ -70,127 +229,74 @@ def feed_insight(
     hashtags, links and media types, replies and reposts, languages and moderation.
 
     With `story` (one over this feed), only the posts it pins count, and the links say so.
+    The feed's figures come from its per-minute buckets, exact because they change in the
+    same transaction as its posts; the partial minutes at the window's edges, and a story's
+    pins, are counted from the posts themselves.
     """
     since, until = window(since, until)
     base: dict[str, str] = {"status": ALL_STATUSES}
-    where, params = "f.feed_id = ? AND i.deleted = 0", [feed["id"]]
     if story:
-        where += " AND i.id IN (SELECT item_id FROM elements WHERE story_id = ? AND item_id IS NOT NULL)"
-        params.append(story["id"])
         base["pinned_in"] = story["slug"]
     if since:
-        where += " AND i.created_at >= ?"
-        params.append(since)
         base["since"] = since
     if until:
-        where += " AND i.created_at < ?"
-        params.append(until)
         base["until"] = until
-    source = f"FROM feed_items f JOIN items i ON i.id = f.item_id WHERE {where}"
+    counts = _Counts(db, feed["id"], story["id"] if story else None, since, until)
 
     def figure(count: int, **extra: str) -> dict[str, Any]:
         return {"count": count, "filter": {**base, **extra}}
 
-    total_row = db.query_one(
-        "SELECT count(*) AS n, min(i.created_at) AS first, max(i.created_at) AS last,"
-        " sum(i.reply_to IS NOT NULL) AS replies, sum(i.repost_of IS NOT NULL) AS reposts " + source,
-        params,
-    )
-    total = total_row["n"]
-
+    per_minute = counts.volume()
+    total = sum(per_minute.values())
+    first, last = counts.first_and_last()
     volume = [
         {
-            "minute": row["minute"] + ":00Z",
-            "network": row["source"],
-            **figure(
-                row["n"],
-                network=row["source"],
-                **_minute_bounds(row["minute"], since, until),
-            ),
+            "minute": minute + ":00Z",
+            "network": network,
+            **figure(n, network=network, **_minute_bounds(minute, since, until)),
         }
-        for row in db.query(
-            f"SELECT substr(i.created_at, 1, {MINUTE}) AS minute, i.source, count(*) AS n {source}"
-            " GROUP BY minute, i.source ORDER BY minute, i.source",
-            params,
-        )
+        for (minute, network), n in sorted(per_minute.items())
+        if n
     ]
-    contributors = [
-        {"author": row["author"], "name": row["name"], **figure(row["n"], author=row["author"])}
-        for row in db.query(
-            "SELECT COALESCE(i.author_handle, i.author_name) AS author, max(i.author_name) AS name,"
-            f" count(*) AS n {source} GROUP BY author ORDER BY n DESC, author LIMIT {TOP}",
-            params,
-        )
-    ]
-    tags: Counter[str] = Counter()
-    links: Counter[str] = Counter()
-    for row in db.query(f"SELECT i.text {source} AND (i.text LIKE '%#%' OR i.text LIKE '%http%')", params):
-        tags.update(post_terms.hashtags(row["text"]))
-        links.update(post_terms.links(row["text"]))
-    media = [
-        {"type": row["type"], **figure(row["n"], media_type=row["type"])}
-        for row in db.query(
-            "SELECT t.type, count(*) AS n FROM (SELECT DISTINCT i.id, json_extract(m.value, '$.type') AS type"
-            f" FROM feed_items f JOIN items i ON i.id = f.item_id, json_each(i.media) m WHERE {where}"
-            " AND i.media != '[]') t WHERE t.type IS NOT NULL GROUP BY t.type ORDER BY n DESC, t.type",
-            params,
-        )
-    ]
-    languages = [
-        {
-            "lang": row["lang_key"] or None,
-            **(figure(row["n"], lang=row["lang_key"]) if row["lang_key"] else {"count": row["n"]}),
-        }
-        for row in db.query(
-            f"SELECT {_lang_key()} AS lang_key, count(*) AS n {source}"
-            " GROUP BY lang_key ORDER BY n DESC, lang_key",
-            params,
-        )
-    ]
-    statuses = {
-        row["status"]: row["n"]
-        for row in db.query(f"SELECT f.status, count(*) AS n {source} GROUP BY f.status", params)
-    }
-    rules = [
-        {"reason": row["reason"], **figure(row["n"], status="hidden", reason=row["reason"])}
-        for row in db.query(
-            f"SELECT f.reason, count(*) AS n {source} AND f.status = 'hidden' AND f.reason IS NOT NULL"
-            " GROUP BY f.reason ORDER BY n DESC, f.reason",
-            params,
-        )
-    ]
+    replies, reposts = counts.by_key("reply")[""], counts.by_key("repost")[""]
+    statuses = counts.by_key("status")
     return {
         "feed": feed["name"],
         "story": story["slug"] if story else None,
-        "window": {"since": since, "until": until, "first": total_row["first"], "last": total_row["last"]},
+        "window": {"since": since, "until": until, "first": first, "last": last},
         "total": figure(total),
         "volume": volume,
         "networks": sorted({row["network"] for row in volume}),
-        "contributors": contributors,
-        "hashtags": [
-            {"hashtag": tag, **figure(n, hashtag=tag)}
-            for tag, n in sorted(tags.items(), key=lambda t: (-t[1], t[0]))[:TOP]
+        "contributors": [
+            {"author": author, "name": counts.latest_name(author), **figure(n, author=author)}
+            for author, n in counts.top("author")
         ],
-        "links": [
-            {"link": link, **figure(n, link=link)}
-            for link, n in sorted(links.items(), key=lambda t: (-t[1], t[0]))[:TOP]
+        "hashtags": [{"hashtag": tag, **figure(n, hashtag=tag)} for tag, n in counts.top("hashtag")],
+        "links": [{"link": link, **figure(n, link=link)} for link, n in counts.top("link")],
+        "media": [
+            {"type": kind, **figure(n, media_type=kind)} for kind, n in _largest_first(counts.by_key("media"))
         ],
-        "media": media,
-        "replies": {
-            **figure(total_row["replies"] or 0, replies="1"),
-            "share": _share(total_row["replies"], total),
-        },
-        "reposts": {
-            **figure(total_row["reposts"] or 0, reposts="1"),
-            "share": _share(total_row["reposts"], total),
-        },
-        "languages": languages,
+        "replies": {**figure(replies, replies="1"), "share": _share(replies, total)},
+        "reposts": {**figure(reposts, reposts="1"), "share": _share(reposts, total)},
+        "languages": [
+            {"lang": lang or None, **(figure(n, lang=lang) if lang else {"count": n})}
+            for lang, n in _largest_first(counts.by_key("lang"))
+        ],
         "moderation": {
-            status: figure(statuses.get(status, 0), status=status)
-            for status in ("approved", "pending", "hidden")
+            status: figure(statuses[status], status=status) for status in ("approved", "pending", "hidden")
         }
-        | {"rules": rules},
+        | {
+            "rules": [
+                {"reason": reason, **figure(n, status="hidden", reason=reason)}
+                for reason, n in _largest_first(counts.by_key("rule"))
+            ]
+        },
     }
+
+
+def _largest_first(found: Counter[str]) -> list[tuple[str, int]]:
+    """Every key with a count, largest first, ties by key."""
+    return sorted(((key, n) for key, n in found.items() if n), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _share(part: int | None, total: int) -> float:
