@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aggregator import clock, insight_keys
-from aggregator.db import Database, in_chunks
+from aggregator.db import Database
+from aggregator.insight_buckets import MinuteSpan, largest_first
 
 TOP = 10
 ALL_STATUSES = "approved,pending,hidden"
@@ -55,38 +56,33 @@ def _minute_bounds(minute: str, since: str | None, until: str | None) -> dict[st
 
 
 class _Counts:
-    """The counts of a window: the buckets of its whole minutes (kept at ingest by
-    aggregator/membership.py) plus the posts counted here (the window's partial edge minutes,
-    or a story's pins, which read no bucket)."""
+    """The counts of a window: the buckets of its whole minutes (aggregator/insight_buckets.py)
+    plus the posts counted here one by one (the window's partial edge minutes, or a story's
+    pins, which read no bucket)."""
 
     def __init__(
         self, db: Database, feed_id: int, story_id: int | None, since: str | None, until: str | None
-    ):
+    ) -> None:
         self.db, self.feed_id, self.story_id = db, feed_id, story_id
         self.since, self.until = since, until
         self.posts: insight_keys.Buckets = Counter()
         self.times: list[str] = []  # the created_at of the posts counted here
-        self.buckets = story_id is None
-        self.all_time = self.buckets and since is None and until is None
-        self.low = (">", insight_keys.ALL_TIME)  # the buckets' minutes: above '*' (every real minute)
-        self.high = "~"  # below any year's minutes
-        if not self.buckets:
-            self._count_posts(since, until)
-            return
+        self.span: MinuteSpan | None = None
         first, last = (since or "")[:MINUTE], (until or "")[:MINUTE]
-        if since and until and first == last:  # one partial minute: no whole minute
-            self.buckets = False
+        if story_id is not None or (since and until and first == last):  # no whole minute to read
             self._count_posts(since, until)
             return
+        low = high = None
         if since:
             aligned = since == first + ":00.000Z"
-            self.low = (">=", first) if aligned else (">", first)
+            low = (">=", first) if aligned else (">", first)
             if not aligned:
                 self._count_posts(since, first + ";")  # the rest of its minute (';' follows ':')
         if until:
-            self.high = last
+            high = last
             if until != last + ":00.000Z":
                 self._count_posts(last + ":", until)
+        self.span = MinuteSpan(db, feed_id, low, high)
 
     def _count_posts(self, since: str | None, until: str | None) -> None:
         """Count the feed's posts in [since, until) (a story's: its pins) one by one."""
@@ -97,7 +93,7 @@ class _Counts:
 
     def posts_where(self, since: str | None, until: str | None) -> tuple[str, list[Any]]:
         """FROM and WHERE over the feed's posts `i` (its memberships `f`) in [since, until) that
-        count, read by time (or from the story's pins), never by a scan of the whole feed."""
+        count, read by time, by author or from the story's pins: never a scan of the whole feed."""
         params: list[Any] = []
         if self.story_id is not None:
             sql = (
@@ -116,38 +112,6 @@ class _Counts:
                 params.append(value)
         return sql, params
 
-    def _range(self, figure: str) -> tuple[str, list[Any]]:
-        """WHERE over the buckets of `figure` in the window's whole minutes."""
-        operator, low = self.low
-        return (
-            f"WHERE feed_id = ? AND figure = ? AND minute {operator} ? AND minute < ?",
-            [self.feed_id, figure, low, self.high],
-        )
-
-    def volume(self) -> Counter[tuple[str, str]]:
-        """Posts per (minute, network)."""
-        found: Counter[tuple[str, str]] = Counter()
-        if self.buckets:
-            where, params = self._range("network")
-            for row in self.db.query(f"SELECT minute, key, n FROM insight_buckets {where}", params):
-                found[(row["minute"], row["key"])] += row["n"]
-        for (minute, figure, key), n in self.posts.items():
-            if figure == "network":
-                found[(minute, key)] += n
-        return found
-
-    def by_key(self, figure: str) -> Counter[str]:
-        """Every key of a figure with its count."""
-        found = self._counted_here(figure)
-        if self.all_time:
-            sql = "SELECT key, n FROM insight_buckets WHERE feed_id = ? AND figure = ? AND minute = ?"
-            found.update({r["key"]: r["n"] for r in self.db.query(sql, [self.feed_id, figure, "*"])})
-        elif self.buckets:
-            where, params = self._range(figure)
-            sql = f"SELECT key, sum(n) AS n FROM insight_buckets {where} GROUP BY key"
-            found.update({r["key"]: r["n"] for r in self.db.query(sql, params)})
-        return found
-
     def _counted_here(self, figure: str) -> Counter[str]:
         found: Counter[str] = Counter()
         for (_, counted_figure, key), n in self.posts.items():
@@ -155,60 +119,47 @@ class _Counts:
                 found[key] += n
         return found
 
+    def volume(self) -> Counter[tuple[str, str]]:
+        """Posts per (minute, network)."""
+        found = Counter(self.span.per_minute) if self.span else Counter()
+        for (minute, figure, key), n in self.posts.items():
+            if figure == "network":
+                found[(minute, key)] += n
+        return found
+
+    def by_key(self, figure: str) -> Counter[str]:
+        """Every key of a (small) figure with its count."""
+        found = self.span.by_key(figure) if self.span else Counter()
+        found.update(self._counted_here(figure))
+        return found
+
     def top(self, figure: str, limit: int = TOP) -> list[tuple[str, int]]:
         """A figure's `limit` largest keys, largest first (ties by key), exact.
 
-        The buckets' own top `limit` plus every key counted here are the only candidates: any
-        other key has at most the bucket count of the bucket's last one, and ranks after it.
+        The span's own top `limit` and every key counted here are the only candidates: any
+        other key has at most the span's count of its last one, and ranks after it.
         """
         here = self._counted_here(figure)
         found: Counter[str] = Counter()
-        if self.buckets:
-            found.update(dict(self._bucket_top(figure, limit)))
-            found.update(self._bucket_counts(figure, [key for key in here if key not in found]))
+        if self.span:
+            found.update(dict(self.span.top(figure, limit)))
+            found.update(self.span.counts_of(figure, [key for key in here if key not in found]))
         found.update(here)
-        return _largest_first(found)[:limit]
-
-    def _bucket_top(self, figure: str, limit: int) -> list[tuple[str, int]]:
-        if self.all_time:
-            sql = (
-                "SELECT key, n FROM insight_buckets WHERE feed_id = ? AND figure = ? AND minute = '*'"
-                " ORDER BY n DESC, key LIMIT ?"
-            )
-            return [(r["key"], r["n"]) for r in self.db.query(sql, [self.feed_id, figure, limit])]
-        where, params = self._range(figure)
-        sql = (
-            f"SELECT key, sum(n) AS n FROM insight_buckets {where} GROUP BY key ORDER BY n DESC, key LIMIT ?"
-        )
-        return [(r["key"], r["n"]) for r in self.db.query(sql, [*params, limit])]
-
-    def _bucket_counts(self, figure: str, keys: list[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        where, params = self._range(figure)
-        for chunk, marks in in_chunks(keys):
-            sql = f"SELECT key, sum(n) AS n FROM insight_buckets {where} AND key IN ({marks}) GROUP BY key"
-            found.update({r["key"]: r["n"] for r in self.db.query(sql, [*params, *chunk])})
-        return found
+        return largest_first(found)[:limit]
 
     def first_and_last(self) -> tuple[str | None, str | None]:
         """The time of the first and the last post counted."""
         times = list(self.times)
-        if self.buckets:
-            where, params = self._range("network")
-            edge = self.db.query_one(
-                f"SELECT min(minute) AS first, max(minute) AS last FROM insight_buckets {where}", params
-            )
-            for minute, pick in ((edge["first"], "min"), (edge["last"], "max")):
-                if minute is None:
-                    continue
-                sql, args = self.posts_where(minute + ":", minute + ";")  # that whole minute
-                found = self.db.query_one(f"SELECT {pick}(i.created_at) AS at {sql}", args)
-                if found["at"]:
-                    times.append(found["at"])
+        edges = self.span.first_and_last_minute() if self.span else (None, None)
+        for minute, pick in zip(edges, ("min", "max"), strict=True):
+            if minute is not None:
+                sql, params = self.posts_where(minute + ":", minute + ";")  # that whole minute
+                found = self.db.query_one(f"SELECT {pick}(i.created_at) AS at {sql}", params)
+                times += [found["at"]] if found["at"] else []
         return (min(times), max(times)) if times else (None, None)
 
     def latest_name(self, author: str) -> str | None:
-        """The name on the author's latest post counted (by the index on items' author)."""
+        """The name on the author's latest post counted (read by the index of posts by author)."""
         sql, params = self.posts_where(self.since, self.until)
         found = self.db.query_one(
             f"SELECT i.author_name AS name {sql} AND COALESCE(i.author_handle, i.author_name) = ?"
@@ -249,12 +200,9 @@ def feed_insight(
     per_minute = counts.volume()
     total = sum(per_minute.values())
     first, last = counts.first_and_last()
+    bounds = {minute: _minute_bounds(minute, since, until) for minute, _ in per_minute}
     volume = [
-        {
-            "minute": minute + ":00Z",
-            "network": network,
-            **figure(n, network=network, **_minute_bounds(minute, since, until)),
-        }
+        {"minute": minute + ":00Z", "network": network, **figure(n, network=network, **bounds[minute])}
         for (minute, network), n in sorted(per_minute.items())
         if n
     ]
@@ -274,13 +222,13 @@ def feed_insight(
         "hashtags": [{"hashtag": tag, **figure(n, hashtag=tag)} for tag, n in counts.top("hashtag")],
         "links": [{"link": link, **figure(n, link=link)} for link, n in counts.top("link")],
         "media": [
-            {"type": kind, **figure(n, media_type=kind)} for kind, n in _largest_first(counts.by_key("media"))
+            {"type": kind, **figure(n, media_type=kind)} for kind, n in largest_first(counts.by_key("media"))
         ],
         "replies": {**figure(replies, replies="1"), "share": _share(replies, total)},
         "reposts": {**figure(reposts, reposts="1"), "share": _share(reposts, total)},
         "languages": [
             {"lang": lang or None, **(figure(n, lang=lang) if lang else {"count": n})}
-            for lang, n in _largest_first(counts.by_key("lang"))
+            for lang, n in largest_first(counts.by_key("lang"))
         ],
         "moderation": {
             status: figure(statuses[status], status=status) for status in ("approved", "pending", "hidden")
@@ -288,15 +236,10 @@ def feed_insight(
         | {
             "rules": [
                 {"reason": reason, **figure(n, status="hidden", reason=reason)}
-                for reason, n in _largest_first(counts.by_key("rule"))
+                for reason, n in largest_first(counts.by_key("rule"))
             ]
         },
     }
-
-
-def _largest_first(found: Counter[str]) -> list[tuple[str, int]]:
-    """Every key with a count, largest first, ties by key."""
-    return sorted(((key, n) for key, n in found.items() if n), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _share(part: int | None, total: int) -> float:
