@@ -185,7 +185,7 @@ def feed_insight(
     pins, are counted from the posts themselves.
     """
     since, until = window(since, until)
-    base: dict[str, str] = {"status": ALL_STATUSES}
+    base: dict[str, str] = {"status": ALL_STATUSES, "deleted": "0"}
     if story:
         base["pinned_in"] = story["slug"]
     if since:

@@ -33,7 +33,8 @@ OWNERS = {
 # SQL is written in capitals here; prose ("update or delete") is not SQL. An upsert's
 # `ON CONFLICT ... DO UPDATE SET` writes the table of its INSERT, not one named SET.
 WRITE = re.compile(
-    r"\b(?:INSERT(?:\s+OR\s+[A-Z]+)?\s+INTO|REPLACE\s+INTO|(?<!DO )UPDATE(?:\s+OR\s+[A-Z]+)?|DELETE\s+FROM)\s+(\w+)"
+    r"\b(?:INSERT(?:\s+OR\s+[A-Z]+)?\s+INTO|REPLACE\s+INTO|(?<!DO )UPDATE(?:\s+OR\s+[A-Z]+)?"
+    r"|DELETE\s+FROM)\s+(\w+)"
 )
 
 
@@ -78,7 +79,8 @@ def test_each_table_has_one_writer_its_owner():
 
 
 def test_an_upsert_writes_the_table_of_its_insert():
-    tree = ast.parse('tx.execute("INSERT INTO insight_buckets (n) VALUES (?) ON CONFLICT (n) DO UPDATE SET n = 1")')
+    upsert = "INSERT INTO insight_buckets (n) VALUES (?) ON CONFLICT (n) DO UPDATE SET n = 1"
+    tree = ast.parse(f"tx.execute({upsert!r})")
     assert WRITE.findall(" ".join(_strings(tree))) == ["insight_buckets"]
 
 
