@@ -2,17 +2,24 @@
 
 Curators only: the numbers include moderation counts and the rules that hid posts. Each
 figure links to the posts behind it, the items API filtered by the figure's `filter`.
+
+While the event runs, every open insight page fetches the numbers again after each new post
+(static/js/insight.js): the answer for a window is kept per process with the event log's
+last seq, so the viewers who ask after the same change share one computation, and a change
+(any new event) makes the next request compute them afresh.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
+from aggregator import eventlog
 from aggregator.insight import WindowError, feed_insight
 from web.lookups import database, feed_or_404
 from web.security import curator_required, current_curator
@@ -21,20 +28,35 @@ api = Blueprint("feeds_insight_api", __name__, url_prefix="/api")
 pages = Blueprint("feeds_insight", __name__)
 
 POSTS_PER_LINK = 500  # the items API's largest page
+KEPT_ANSWERS = 64  # windows whose latest numbers a process keeps
+# (database, feed, story, since, until, script root) -> (the log's last seq, the numbers then)
+_answers: OrderedDict[tuple, tuple[int, dict[str, Any]]] = OrderedDict()
 
 
 def insight_numbers(feed: dict[str, Any], story: dict[str, Any] | None = None) -> dict[str, Any]:
     """The feed's (or its story's) insight for the request's window, each figure with `posts`:
-    the link to them."""
+    the link to them. Read-only for callers: the same answer serves every request until the
+    log moves on."""
     since, until = request.args.get("since"), request.args.get("until")
+    db = database()
+    key = (db.path, feed["id"], story["id"] if story else None, since, until, request.script_root)
+    seq = eventlog.last_seq(db)  # read first: an answer is never labelled newer than it is
+    kept = _answers.get(key)
+    if kept and kept[0] == seq:
+        _answers.move_to_end(key)
+        return kept[1]
     try:
-        numbers = feed_insight(database(), feed, since, until, story)
+        numbers = feed_insight(db, feed, since, until, story)
     except WindowError as error:
         abort(400, str(error))
     for figure in _figures(numbers):
         figure["posts"] = url_for(
             "feeds_api.items_index", name=feed["name"], limit=POSTS_PER_LINK, **figure["filter"]
         )
+    _answers[key] = (seq, numbers)
+    _answers.move_to_end(key)
+    while len(_answers) > KEPT_ANSWERS:
+        _answers.popitem(last=False)
     return numbers
 
 
