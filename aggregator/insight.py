@@ -5,6 +5,11 @@ posts it counts (`GET /api/feeds/<feed>/items?…`), so no number is a black box
 is on the posts' own time (`created_at`): `since` inclusive, `until` exclusive. Every post
 of the feed in the window counts, whatever its moderation status (the figures are for
 curators); deleted posts do not.
+
+The numbers are read from the feed's per-minute buckets (aggregator/insight_buckets.py),
+which aggregator/membership.py keeps in the same transaction as every change of a post, so
+they are exact without a scan of the feed; only a window's partial edge minutes and a
+story's pins are counted here post by post (docs/insight.md, "How fast").
 """
 
 from __future__ import annotations
