@@ -10,8 +10,9 @@ p50/p99 ingest->viewer latency, lost deliveries, deliveries/s, the server's CPU 
 delivery, its RSS, bytes per delivery, and the ratio to the reference in the same run.
 
 Scenarios: `V@R` (V viewers, R items/s), `sat@V` (V viewers, items as fast as the
-server takes them), `storm@V` (V viewers 100 items behind join at once while 200 live
-viewers receive 50 items/s). Targets: `app` (the default websocket server),
+server takes them), `storm@V` (V viewers 100 items behind come back at once on new sockets,
+a Wi-Fi drop in a hall, while 200 live viewers receive 50 items/s), `rejoin@V` (the same,
+joining on sockets that stayed open). Targets: `app` (the default websocket server),
 `app+simple-websocket`, `app+gevent-websocket`, `app-2w` (two web workers and Redis,
 sharing both cores with the client), `reference`, `node`.
 
@@ -54,6 +55,8 @@ STORM_LIVE_VIEWERS = 200
 STORM_RATE = 50.0
 SATURATION_RATE = 400.0  # asked for; the server accepts what it can
 REFERENCE = "reference"
+# storm@V: V viewers back from a Wi-Fi drop on new sockets; rejoin@V: on sockets that stayed open
+STORMS = {"storm": "--reconnect", "rejoin": "--hold"}
 FULL_PLAN = (
     ("500@50", "app,reference,node"),
     ("1000@50", "app,reference,node"),
@@ -62,6 +65,7 @@ FULL_PLAN = (
     ("10000@5", "app,reference,node"),
     ("sat@500", "app+gevent-websocket,app+simple-websocket,reference,node"),
     ("storm@1000", "app,reference,node"),
+    ("rejoin@1000", "app,reference,node"),
     ("sat@500", "app-2w"),  # beside the one-worker row above: 1 vs 2 workers
 )
 QUICK_PLAN = (("50@10", "app,reference"), ("sat@50", "app,reference"), ("storm@100", "app,reference"))
@@ -69,7 +73,7 @@ QUICK_PLAN = (("50@10", "app,reference"), ("sat@50", "app,reference"), ("storm@1
 
 @dataclass(frozen=True)
 class Scenario:
-    kind: str  # live, sat or storm
+    kind: str  # live, sat, storm (new sockets) or rejoin (sockets that stayed)
     viewers: int
     rate: float
 
@@ -78,14 +82,14 @@ class Scenario:
         head, _, tail = spec.partition("@")
         if head == "sat":
             return cls("sat", int(tail), SATURATION_RATE)
-        if head == "storm":
-            return cls("storm", int(tail), STORM_RATE)
+        if head in STORMS:
+            return cls(head, int(tail), STORM_RATE)
         return cls("live", int(head), float(tail))
 
     def __str__(self) -> str:
-        return {"sat": f"sat@{self.viewers}", "storm": f"storm@{self.viewers}"}.get(
-            self.kind, f"{self.viewers}@{self.rate:g}"
-        )
+        if self.kind == "live":
+            return f"{self.viewers}@{self.rate:g}"
+        return f"{self.kind}@{self.viewers}"
 
 
 # -- servers -------------------------------------------------------------------------------
@@ -306,11 +310,14 @@ def percentile(values: array, fraction: float) -> float:
 
 
 def start_viewers(
-    url: str, count: int, processes: int, folder: Path, args: argparse.Namespace, tag: str, hold: bool = False
+    url: str, count: int, processes: int, folder: Path, args: argparse.Namespace, tag: str, storm: str = ""
 ) -> list[tuple[Any, str]]:
-    """Spread `count` viewers over `processes` bench.viewers processes; return (process, out path)."""
+    """Spread `count` viewers over `processes` bench.viewers processes; return (process, out path).
+
+    `storm`: "--hold" (connected, joining when told) or "--reconnect" (connecting when told).
+    """
     started = []
-    flags = (["--frames"] if args.frames else []) + (["--hold"] if hold else [])
+    flags = (["--frames"] if args.frames else []) + ([storm] if storm else [])
     for n in range(processes):
         share = count // processes + (n < count % processes)
         if share:
@@ -422,12 +429,12 @@ def _drive(
     scenario: Scenario, server: Server, folder: Path, args: argparse.Namespace, groups: dict[str, Any]
 ) -> dict[str, Any]:
     """Connect, post, collect: the figures of one row."""
-    storm = scenario.kind == "storm"
+    storm = scenario.kind in STORMS
     live_count = STORM_LIVE_VIEWERS if storm and not args.quick else (20 if storm else scenario.viewers)
     groups["live"] = start_viewers(server.url, live_count, args.processes, folder, args, "live")
     if storm:
         groups["storm"] = start_viewers(
-            server.url, scenario.viewers, args.processes, folder, args, "storm", True
+            server.url, scenario.viewers, args.processes, folder, args, "storm", STORMS[scenario.kind]
         )
     joined = wait_joined(groups["live"], args.join_seconds + 30)
     held = wait_joined(groups.get("storm", []), args.join_seconds + 30)
@@ -482,7 +489,7 @@ def _drive(
         stormed = [v for v in got["storm"]["viewers"] if v["join_sent"]]
         caught = [v["caught_up"] - v["join_sent"] for v in stormed if v["caught_up"]]
         row["caught_up"] = len(caught)
-        row["caught_up_s"] = max(caught) if caught and len(caught) == len(stormed) else float("inf")
+        row["caught_up_s"] = max(caught) if caught and len(caught) == len(stormed) == held else float("inf")
         row["caught_up_p50_s"] = statistics.median(caught) if caught else float("nan")
     return row
 
@@ -525,9 +532,9 @@ def with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             None,
         )
         caught = "–"
-        if row["kind"] == "storm" and row["caught_up_s"] != float("inf"):
+        if row["kind"] in STORMS and row["caught_up_s"] != float("inf"):
             caught = f"all {row['caught_up']:.0f} in {row['caught_up_s']:.2f} s"
-        elif row["kind"] == "storm":
+        elif row["kind"] in STORMS:
             caught = f"{row['caught_up']:.0f} of {row['joined']:.0f}"
         shown.append(
             {
@@ -607,7 +614,9 @@ def plan(args: argparse.Namespace) -> list[tuple[Scenario, list[str]]]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__.split("\n")[0])
-    parser.add_argument("--scenarios", help="comma-separated V@R, sat@V, storm@V (default: the full matrix)")
+    parser.add_argument(
+        "--scenarios", help="comma-separated V@R, sat@V, storm@V, rejoin@V (default: the full matrix)"
+    )
     parser.add_argument(
         "--targets", help="comma-separated app, app+simple-websocket, app-2w, reference, node"
     )
