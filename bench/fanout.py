@@ -396,6 +396,35 @@ def feed_last_seq(server: Server) -> int:
     return next(feed["last_seq"] for feed in feeds if feed["name"] == FEED)
 
 
+class CpuClock:
+    """The server's CPU seconds sampled every 20 ms, to tell how much CPU a stretch of wall time took.
+
+    On a loaded machine a storm's wall time says how much of the core the server was given;
+    the CPU it spent catching the crowd up is what it would take on a core of its own.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.samples = pid, [(time.time(), server_cpu_seconds(pid))]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self.stopped.wait(0.02):
+            self.samples.append((time.time(), server_cpu_seconds(self.pid)))
+
+    def at(self, when: float) -> float:
+        """CPU seconds at wall time `when` (the nearest sample at or after it)."""
+        return next((cpu for at, cpu in self.samples if at >= when), self.samples[-1][1])
+
+    def between(self, start: float, end: float) -> float:
+        if end == float("inf"):
+            return float("inf")
+        return self.at(end) - self.at(start)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
 # -- one row -------------------------------------------------------------------------------
 
 
@@ -444,6 +473,7 @@ def _drive(
     cpu_before = server_cpu_seconds(pid)
     seconds = args.seconds
     backlog = IngestResult()
+    cpu_clock = CpuClock(pid) if storm else None
     if storm:  # the items the storm's viewers missed, then the storm during live delivery
         after = feed_last_seq(server)
         backlog = ingest(server.url, server.token, FEED, STORM_BEHIND / 2, 2.0, args.size)
@@ -491,6 +521,10 @@ def _drive(
         row["caught_up"] = len(caught)
         row["caught_up_s"] = max(caught) if caught and len(caught) == len(stormed) == held else float("inf")
         row["caught_up_p50_s"] = statistics.median(caught) if caught else float("nan")
+        came = min((v["join_sent"] for v in stormed), default=0.0)
+        row["caught_up_cpu_s"] = cpu_clock.between(came, came + row["caught_up_s"]) if cpu_clock else 0.0
+    if cpu_clock:
+        cpu_clock.stop()
     return row
 
 
@@ -513,6 +547,7 @@ COLUMNS = (
     ("µs ×ref", "{ratio_us}"),
     ("p99 ×ref", "{ratio_p99}"),
     ("caught up", "{caught}"),
+    ("catch-up CPU s", "{catch_up_cpu}"),
     ("load", "{load:.1f}"),
 )
 
@@ -543,6 +578,7 @@ def with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "ratio_us": _ratio(row["server_us_per_delivery"], ref and ref["server_us_per_delivery"]),
                 "ratio_p99": _ratio(row["p99_ms"], ref and ref["p99_ms"]),
                 "caught": caught,
+                "catch_up_cpu": f"{row['caught_up_cpu_s']:.2f}" if row["kind"] in STORMS else "–",
             }
         )
     return shown
@@ -577,6 +613,7 @@ NUMERIC = (
     "caught_up",
     "caught_up_s",
     "caught_up_p50_s",
+    "caught_up_cpu_s",
 )
 
 
