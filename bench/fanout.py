@@ -141,6 +141,11 @@ class Server:
     url: str
     process: Any
     token: str = "bench"
+    helpers: tuple[int, ...] = ()  # processes it needs besides its own, counted in its CPU (Redis)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server's processes and its helpers so far."""
+        return sum(server_cpu_seconds(pid) for pid in (self.process.pid, *self.helpers))
 
     def stop(self) -> None:
         raise NotImplementedError
@@ -149,12 +154,13 @@ class Server:
 class AppServer(Server):
     """`python app.py` (gevent), one or several workers, with a curator's token and the feed."""
 
-    def __init__(self, folder: Path, websocket: str | None, workers: int, redis_url: str | None) -> None:
+    def __init__(self, folder: Path, websocket: str | None, workers: int, redis: MessageQueue | None) -> None:
         env = {"TAGSTORY_COLLECT": "0", "TAGSTORY_WEB_WORKERS": str(workers)}
         if websocket:
             env["TAGSTORY_WEBSOCKET_SERVER"] = websocket
         if workers > 1:
-            env["TAGSTORY_MESSAGE_QUEUE"] = redis_url or ""
+            env["TAGSTORY_MESSAGE_QUEUE"] = redis.url if redis else ""
+            self.helpers = (redis.pid,) if redis else ()  # the workers wake each other through it
         self.live = LiveServer(folder, env=env)
         self.url, self.process = self.live.url, self.live.process
         if workers > 1:  # both workers listening before viewers connect
@@ -218,13 +224,13 @@ def node_available() -> bool:
     return bool(shutil.which("node")) and (ROOT / "bench" / "node" / "node_modules" / "socket.io").exists()
 
 
-def start_server(target: str, folder: Path, redis_url: str | None) -> Server:
+def start_server(target: str, folder: Path, redis: MessageQueue | None) -> Server:
     if target == REFERENCE:
         return ProcessServer(folder, [sys.executable, "-m", "bench.reference"])
     if target == "node":
         return ProcessServer(folder, ["node", str(NODE_REFERENCE)])
     if target == "app-2w":
-        return AppServer(folder, None, 2, redis_url)
+        return AppServer(folder, None, 2, redis)
     if target.startswith("app"):
         return AppServer(folder, target.partition("+")[2] or None, 1, None)
     raise ValueError(f"unknown target {target!r}")
@@ -270,7 +276,15 @@ def core_split(pin: bool, target: str) -> tuple[set[int] | None, set[int] | None
 
 
 @contextmanager
-def redis_server() -> Iterator[str | None]:
+@dataclass(frozen=True)
+class MessageQueue:
+    """The private redis-server of the two-worker rows."""
+
+    url: str
+    pid: int
+
+
+def redis_server() -> Iterator[MessageQueue | None]:
     """A private redis-server for the two-worker rows (None when it is not installed)."""
     binary = shutil.which("redis-server")
     if not binary:
@@ -286,7 +300,7 @@ def redis_server() -> Iterator[str | None]:
             import redis
 
             wait_for(lambda: _pong(redis.Redis(port=port)))
-            yield f"redis://127.0.0.1:{port}/0"
+            yield MessageQueue(f"redis://127.0.0.1:{port}/0", process.pid)
         finally:
             process.terminate()
             process.wait(10)
@@ -403,14 +417,14 @@ class CpuClock:
     the CPU it spent catching the crowd up is what it would take on a core of its own.
     """
 
-    def __init__(self, pid: int) -> None:
-        self.pid, self.samples = pid, [(time.time(), server_cpu_seconds(pid))]
+    def __init__(self, server: Server) -> None:
+        self.server, self.samples = server, [(time.time(), server.cpu_seconds())]
         self.stopped = threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
 
     def _sample(self) -> None:
         while not self.stopped.wait(0.02):
-            self.samples.append((time.time(), server_cpu_seconds(self.pid)))
+            self.samples.append((time.time(), self.server.cpu_seconds()))
 
     def at(self, when: float) -> float:
         """CPU seconds at wall time `when` (the nearest sample at or after it)."""
@@ -429,13 +443,13 @@ class CpuClock:
 
 
 def measure(
-    scenario: Scenario, target: str, args: argparse.Namespace, redis_url: str | None
+    scenario: Scenario, target: str, args: argparse.Namespace, redis: MessageQueue | None
 ) -> dict[str, Any]:
     """One row: a fresh server, the scenario's viewers, items for `args.seconds`."""
     server_cores, client_cores = core_split(args.pin, target)
     with tempfile.TemporaryDirectory(prefix="tagstory-bench-") as tmp:
         folder = Path(tmp)
-        server = start_server(target, folder, redis_url)
+        server = start_server(target, folder, redis)
         pin(server.process.pid, server_cores)  # once started: a loaded core would slow the start
         groups: dict[str, list[tuple[Any, str]]] = {}
         try:
@@ -470,10 +484,11 @@ def _drive(
     pid = server.process.pid
     idle = server_status(pid)
     load = os.getloadavg()[0]
-    cpu_before = server_cpu_seconds(pid)
+    cpu_before = server.cpu_seconds()
+    workers_before = {child: server_cpu_seconds(child) for child in process_tree(pid)[1:]}
     seconds = args.seconds
     backlog = IngestResult()
-    cpu_clock = CpuClock(pid) if storm else None
+    cpu_clock = CpuClock(server) if storm else None
     if storm:  # the items the storm's viewers missed, then the storm during live delivery
         after = feed_last_seq(server)
         backlog = ingest(server.url, server.token, FEED, STORM_BEHIND / 2, 2.0, args.size)
@@ -484,7 +499,8 @@ def _drive(
     posted = backlog.posted + pushed.posted
     drain = args.drain * (3 if scenario.kind == "sat" else 1)
     got = {name: collect(group, posted, drain) for name, group in groups.items()}
-    server_cpu = server_cpu_seconds(pid) - cpu_before
+    server_cpu = server.cpu_seconds() - cpu_before
+    workers_cpu = [server_cpu_seconds(child) - cpu for child, cpu in workers_before.items()]
     everyone = [v for g in got.values() for v in g["viewers"] if v["joined"]]
     deliveries = sum(v["count"] for v in everyone)
     started = backlog.started if storm else pushed.started
@@ -514,6 +530,9 @@ def _drive(
         "deflate": any(v["deflate"] for v in everyone),
         "bytes_per_delivery": sum(v["bytes"] for v in everyone) / max(1, deliveries),
         "workers": sorted({v["worker"] for v in everyone if v.get("worker") is not None}),
+        # each worker's CPU % of a core (a supervisor's children), and the viewers it held
+        "worker_cpu_pct": [round(100 * cpu / window, 1) if window > 0 else 0.0 for cpu in workers_cpu],
+        "worker_viewers": [sum(v.get("worker") == w for v in everyone) for w in range(len(workers_cpu))],
     }
     if storm:
         stormed = [v for v in got["storm"]["viewers"] if v["join_sent"]]
@@ -687,19 +706,22 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         flush=True,
     )
     rows = []
-    with redis_server() as redis_url:
+    with redis_server() as redis:
         for repeat in range(args.repeat):
             for scenario, targets in steps:
                 for target in targets:
-                    if target == "app-2w" and not redis_url:
+                    if target == "app-2w" and not redis:
                         print("app-2w skipped: no redis-server")
                         continue
-                    row = measure(scenario, target, args, redis_url)
+                    row = measure(scenario, target, args, redis)
                     row["repeat"] = repeat
                     rows.append(row)
                     print(
                         f"  {scenario} {target}: {row['deliveries_per_s']:.0f} deliv/s, "
-                        f"p99 {row['p99_ms']:.0f} ms, lost {row['lost']}",
+                        f"p99 {row['p99_ms']:.0f} ms, lost {row['lost']}, "
+                        f"{row['server_us_per_delivery']:.1f} µs/delivery, "
+                        f"server CPU {row['server_cpu_pct']:.0f}%"
+                        + (f", workers' CPU % {row['worker_cpu_pct']}" if row["worker_cpu_pct"] else ""),
                         flush=True,
                     )
     table = medians(rows)
