@@ -275,7 +275,6 @@ def core_split(pin: bool, target: str) -> tuple[set[int] | None, set[int] | None
     return {cores[0]}, set(cores[1:])
 
 
-@contextmanager
 @dataclass(frozen=True)
 class MessageQueue:
     """The private redis-server of the two-worker rows."""
@@ -284,6 +283,7 @@ class MessageQueue:
     pid: int
 
 
+@contextmanager
 def redis_server() -> Iterator[MessageQueue | None]:
     """A private redis-server for the two-worker rows (None when it is not installed)."""
     binary = shutil.which("redis-server")
