@@ -48,7 +48,7 @@ class _Rest:
 class Wire:
     """One gevent-websocket connection of an Engine.IO socket, writable directly when idle."""
 
-    __slots__ = ("eio_socket", "websocket", "tcp", "sending")
+    __slots__ = ("eio_socket", "sending", "tcp", "websocket")
 
     def __init__(self, eio_socket: Any, websocket: Any) -> None:
         self.eio_socket = eio_socket
