@@ -320,7 +320,7 @@ def start_viewers(
         if share:
             out = str(folder / f"viewers-{tag}-{n}.json")
             process = subprocess.Popen(
-                [*CLIENTS[args.client], url, FEED, str(share), out, str(args.join_seconds), *flags],
+                [*CLIENTS[args.client], url, FEED, str(share), out, str(join_seconds(args, count)), *flags],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -328,6 +328,11 @@ def start_viewers(
             )
             started.append((process, out))
     return started
+
+
+def join_seconds(args: argparse.Namespace, viewers: int) -> float:
+    """How long `viewers` may take to connect and join: 10,000 take minutes on a loaded core."""
+    return args.join_seconds or max(60.0, viewers / 50)
 
 
 def wait_joined(workers: list[tuple[Any, str]], timeout: float) -> int:
@@ -423,8 +428,8 @@ def _drive(
         groups["storm"] = start_viewers(
             server.url, scenario.viewers, args.processes, folder, args, "storm", True
         )
-    joined = wait_joined(groups["live"], args.join_seconds + 30)
-    held = wait_joined(groups.get("storm", []), args.join_seconds + 30)
+    joined = wait_joined(groups["live"], join_seconds(args, live_count) + 30)
+    held = wait_joined(groups.get("storm", []), join_seconds(args, scenario.viewers) + 30)
     pid = server.process.pid
     idle = server_status(pid)
     load = os.getloadavg()[0]
@@ -617,7 +622,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--processes", type=int, help="viewer processes (default node 2, python 4; quick 1)")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for late deliveries")
-    parser.add_argument("--join-seconds", type=float, default=60.0, help="bound on connecting viewers")
+    parser.add_argument(
+        "--join-seconds", type=float, help="bound on connecting viewers (default 60, or 1 s per 50 viewers)"
+    )
     parser.add_argument(
         "--no-frames", dest="frames", action="store_false", help="viewers join without asking for frames"
     )

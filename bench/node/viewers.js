@@ -23,7 +23,9 @@ const { performance } = require("perf_hooks");
 
 const MARKER = Buffer.from("tsbench:");
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
-const CONNECTING_AT_ONCE = 64; // handshakes in flight: a burst larger than this only queues in the kernel
+// Viewers connecting or joining at once: more would only queue in the server, whose joins would
+// then wait behind ever more connections (and a join's acknowledgement is what counts).
+const CONNECTING_AT_ONCE = 64;
 const LIFETIME_SECONDS = 900; // a client whose orchestrator vanished still ends
 
 const now = () => (performance.timeOrigin + performance.now()) / 1000; // time.time() in Python
@@ -200,7 +202,6 @@ class Viewer {
       }
     } else if (message[0] === 0x34 && message[1] === 0x30) {
       this.connected = true;
-      this.client.handshaken(this);
       if (this.client.hold) this.client.settled(this);
       else this.join(0);
     } else if (message[0] === 0x30) this.send("40");
@@ -242,7 +243,7 @@ class Client {
     this.viewers = [];
     this.latencies = [];
     this.errors = [];
-    this.connecting = 0;
+    this.arriving = 0;
     this.pending = new Set(); // viewers not yet joined (connected, with --hold) nor failed
     this.announced = false;
     this.drain = null;
@@ -252,25 +253,25 @@ class Client {
   }
 
   connectMore() {
-    while (this.viewers.length < this.count && this.connecting < CONNECTING_AT_ONCE) {
+    while (this.viewers.length < this.count && this.arriving < CONNECTING_AT_ONCE) {
       const viewer = new Viewer(this, this.host, this.port);
       this.viewers.push(viewer);
       this.pending.add(viewer);
-      this.connecting += 1;
-      viewer.handshaking = true;
+      this.arriving += 1;
+      viewer.arriving = true;
     }
   }
 
-  handshaken(viewer) {
-    if (viewer.handshaking) {
-      viewer.handshaking = false;
-      this.connecting -= 1;
+  settle(viewer) {
+    if (viewer.arriving) {
+      viewer.arriving = false;
+      this.arriving -= 1;
       this.connectMore();
     }
   }
 
   settled(viewer) {
-    this.handshaken(viewer); // a failed handshake frees its place too
+    this.settle(viewer); // joined (with --hold: connected) or failed, its place is free
     this.pending.delete(viewer);
     if (this.viewers.length === this.count && this.pending.size === 0) this.announce();
     if (this.drain) this.checkDrain();
