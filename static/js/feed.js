@@ -14,7 +14,6 @@
   /* Away from the top of the list, where new posts arrive. */
   const away = () => document.hidden || list.getBoundingClientRect().top < 0;
 
-  let shownWaiting = 0;  // held posts the button counted last
   const counter = button && NewPosts.counter(button, () => NewPosts.bringTo(posts.release()[0]));
 
   const posts = new ItemList(list, {
@@ -29,8 +28,7 @@
       empty.hidden = list.children.length > 0;
       if (!counter) return;
       counter.show(waiting);
-      if (change === "added" || (change === "waiting" && waiting > shownWaiting)) counter.arrivals(1);
-      shownWaiting = waiting;
+      if (change === "added") counter.arrivals(1);
     },
   });
 

@@ -23,28 +23,33 @@ const NewPosts = (() => {
     li.focus({ preventScroll: true });
   }
 
-  /* `button` shows the count while it is above zero; pressing it calls `onShow`. */
+  /* `button` shows the count of posts out of sight while it is above zero; pressing it calls
+     `onShow`. What the region reads out is the total once a burst is quiet: the count
+     waiting ("3 new posts"), or for posts that came in sight, how many came. */
   function counter(button, onShow) {
-    let arrived = 0;
+    let arrived = 0;  // posts that came in sight during this burst
     let quiet = null;
+    let said = 0;
+
+    function soon(text) {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => { Tagstory.announce(text); arrived = 0; }, QUIET_MS);
+    }
 
     function show(count, noun = "post") {
       button.hidden = count === 0;
       button.textContent = plural(count, noun);
       button.dataset.count = String(count);
+      if (count > said) soon(plural(count, noun));
+      said = count;
     }
 
-    /* `n` posts arrived (shown or held): announce the burst's total once it is quiet. */
     function arrivals(n, noun = "post") {
       arrived += n;
-      clearTimeout(quiet);
-      quiet = setTimeout(() => {
-        Tagstory.announce(plural(arrived, noun));
-        arrived = 0;
-      }, QUIET_MS);
+      if (said === 0) soon(plural(arrived, noun));
     }
 
-    button.addEventListener("click", () => { onShow(); show(0); });
+    button.addEventListener("click", () => { show(0); onShow(); });  // hidden first: the list keeps its place
     show(0);
     return { show, arrivals };
   }

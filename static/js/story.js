@@ -88,8 +88,8 @@ if (!document.body.classList.contains("editor")) {
   function arrived(li) {
     li.classList.add("arriving");
     if (!counter) return;
-    counter.arrivals(1, isPost(li) ? "post" : "update");
     if (NewPosts.outOfSight(li)) unseen.push(li);
+    else counter.arrivals(1, isPost(li) ? "post" : "update");
     recount();
   }
 
