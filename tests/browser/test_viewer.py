@@ -270,14 +270,17 @@ def test_a_frame_that_arrives_before_its_joins_acknowledgement_is_kept(site, new
 def test_the_feed_and_the_story_at_phone_laptop_and_projector_sizes_have_no_accessibility_violation(
     site, new_context, screen
 ):
-    story, _ = _story_with_elements(site, 4, cover=COVER, description="The hall, the talks, the people.")
+    story, _ = _story_with_elements(site, 8, cover=COVER, description="The hall, the talks, the people.")
     page = new_context(viewport=SCREENS[screen], bypass_csp=True).new_page()  # to inject axe
-    for name, path in (("feed", f"/feeds/{site.feed}"), ("story", f"/stories/{story['slug']}")):
+    scan = "async () => (await axe.run()).violations.map((v) => `${v.id}: ${v.help}`)"
+    for name, path in (("story", f"/stories/{story['slug']}"), ("feed", f"/feeds/{site.feed}")):
         page.goto(site.url + path)
         joined(page)
         screenshot(page, f"{name}-{screen}", full_page=False)
         page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(
-            "async () => (await axe.run()).violations.map((v) => `${v.id}: ${v.help}`)"
-        )
-        assert violations == [], (path, violations)
+        assert page.evaluate(scan) == [], path
+    _scroll_down(page)  # and with "N new posts" showing
+    site.post_item(site.feed, "Arrived while scrolled down #live")
+    page.wait_for_selector('#new-posts[data-count="1"]')
+    screenshot(page, f"feed-new-posts-{screen}", full_page=False)
+    assert page.evaluate(scan) == []
