@@ -37,6 +37,11 @@ const ItemList = (() => {
       return this.list.querySelector(`:scope > li[data-item-id="${CSS.escape(id)}"]`);
     }
 
+    /* The item the <li> of `id` was last rendered from here (null for a server-rendered one). */
+    item(id) {
+      return this.known.get(id) || null;
+    }
+
     /* Whether item `id` is shown or held. */
     has(id) {
       return !!this.find(id) || this.waiting.some((w) => w.id === id);

@@ -181,7 +181,7 @@ const Tagstory = (() => {
     }
 
     function settle() {
-      joining -= 1;
+      joining = Math.max(0, joining - 1);  // an acknowledgement from before a reconnect counts for nothing
       if (joining === 0) early.clear();  // frames of rooms no join is waiting for
     }
 

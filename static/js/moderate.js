@@ -32,7 +32,7 @@
 
   function place(item, seq) {
     if (!item.author) {  // a bare "gone" from the viewers' room: the card we show has the content
-      const shown = lists.map((list) => list.known.get(item.id)).find(Boolean);
+      const shown = lists.map((list) => list.item(item.id)).find(Boolean);
       const old = document.querySelector(`.moderation-desk li[data-item-id="${CSS.escape(item.id)}"]`);
       if (!shown && old) {  // a card the server rendered: move it as it is
         old.dataset.status = item.status;

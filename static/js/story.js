@@ -86,6 +86,7 @@ if (!document.body.classList.contains("editor")) {
   }
 
   function arrived(li) {
+    if (!li) return;
     li.classList.add("arriving");
     if (!counter) return;
     if (NewPosts.outOfSight(li)) unseen.push(li);
