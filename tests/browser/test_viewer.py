@@ -231,11 +231,17 @@ def test_one_websocket_per_page_however_many_rooms_it_follows(site, new_context,
     assert len(opened) == 1, [ws.url for ws in opened]
 
 
-def test_a_frame_that_arrives_before_its_joins_acknowledgement_is_kept(site, new_context):
-    """The acknowledgement of the feed's join is held back at the websocket until a frame
-    of that room has passed it: the post in that frame must still be shown, once."""
+@pytest.mark.parametrize("desk", [False, True], ids=["feed page", "moderation page, two rooms"])
+def test_a_frame_that_arrives_before_its_joins_acknowledgement_is_kept(site, new_context, desk):
+    """The acknowledgement of one room's join is held back at the websocket until a frame of
+    that room has passed it: the post in that frame must still be shown, once. On the
+    moderation page the feed's room, on the same connection, goes on meanwhile."""
     _feed_with_posts(site, 2)
+    room = f'"room":"feed:{site.feed}{":desk" if desk else ""}"'
     page = new_context(viewport=LAPTOP).new_page()
+    if desk:
+        site.api("PATCH", f"/feeds/{site.feed}", {"moderation": "manual"})
+        log_in(page, site, "/")
     held: dict[str, Any] = {}
     late: list[dict[str, Any]] = []
 
@@ -245,25 +251,25 @@ def test_a_frame_that_arrives_before_its_joins_acknowledgement_is_kept(site, new
 
         def from_server(message: Any) -> None:
             text = message if isinstance(message, str) else ""
-            if text.startswith("43") and '"room":"feed:' in text and not held:
-                held["ack"] = message  # a join's acknowledgement: hold it, and make a post arrive
+            if text.startswith("43") and room in text and not held:
+                held["ack"] = message  # this room's acknowledgement: hold it, and make a post arrive
                 threading.Thread(
                     target=lambda: late.append(site.post_item(site.feed, "Beat the ack #live"))
                 ).start()
                 return
             ws.send(message)
-            if text.startswith('42["frame"') and "Beat the ack" in text and "ack" in held:
+            if text.startswith('42["frame"') and room in text and "Beat the ack" in text and "ack" in held:
                 ws.send(held.pop("ack"))  # the frame went first; now the acknowledgement
 
         server.on_message(from_server)
 
     page.route_web_socket("**/socket.io/**", relay)
-    page.goto(f"{site.url}/feeds/{site.feed}")
-    page.wait_for_selector('.item-text:text("Beat the ack")')
-    joined(page)
+    page.goto(f"{site.url}/feeds/{site.feed}{'/moderate' if desk else ''}")
+    where = "#queue" if desk else "#items"
+    page.wait_for_selector(f'{where} .item-text:text("Beat the ack")')
     assert page.locator('.item-text:text("Beat the ack")').count() == 1
-    assert page.locator("#items > li").count() == 3
     assert late and page.locator(f'.item[data-item-id="{late[0]["id"]}"]').count() == 1
+    assert not held  # the acknowledgement was held, and went after the frame
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
