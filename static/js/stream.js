@@ -14,7 +14,6 @@ const DeskStream = (() => {
   const message = document.getElementById("editor-message");
   const base = `/api/feeds/${encodeURIComponent(feed)}/items`;
   let pinned = new Set();
-  let waiting = [];  // approved arrivals not shown yet, newest first
 
   const say = (text) => { if (message) message.textContent = text; };
 
@@ -76,11 +75,18 @@ const DeskStream = (() => {
     return data.items.reverse();
   }
 
+  /* Approved arrivals wait above the list ("12 new — show") so nothing the curator reads moves. */
+  const posts = new ItemList(stream, {
+    accepts: (item) => item.status === "approved",
+    order: () => -1,
+    entry,
+    hold: () => true,
+    onChange: ({ waiting }) => updateNew(waiting),
+  });
+
   function search() {
-    waiting = [];
-    updateNew();
     return page(Number.MAX_SAFE_INTEGER).then((items) => {
-      stream.replaceChildren(...items.map(entry));
+      posts.reset(items);
       older.hidden = items.length < PAGE;
       const q = form.q.value.trim();
       say(`${items.length}${items.length === PAGE ? "+" : ""} posts${q ? ` match “${q}”` : ""}.`);
@@ -91,35 +97,25 @@ const DeskStream = (() => {
     const seqs = [...stream.children].map((li) => Number(li.dataset.seq)).filter(Boolean);
     const before = seqs.length ? Math.min(...seqs) : Number.MAX_SAFE_INTEGER;
     return page(before).then((items) => {
-      stream.append(...items.map(entry));
+      posts.append(items);
       older.hidden = items.length < PAGE;
     }).catch((error) => say(`Could not load older posts: ${error.message}`));
   }
 
-  function updateNew() {
-    showNew.hidden = waiting.length === 0;
-    showNew.textContent = `${waiting.length} new — show`;
+  function updateNew(waiting) {
+    showNew.hidden = waiting === 0;
+    showNew.textContent = `${waiting} new — show`;
   }
 
   function showWaiting() {
-    stream.prepend(...waiting.map(entry));
-    waiting = [];
-    updateNew();
+    posts.release();
     stream.firstElementChild?.focus();
   }
 
-  /* A live item event from the feed's room. */
+  /* A live item event from the feed's room; an arrival the filters refuse is not held. */
   function arrive(item) {
-    const old = stream.querySelector(`:scope > li[data-item-id="${CSS.escape(item.id)}"]`);
-    waiting = waiting.filter((w) => w.id !== item.id);
-    if (item.status !== "approved") {
-      if (old) old.remove();
-    } else if (old) {
-      old.replaceWith(entry(item));
-    } else if (matches(item)) {
-      waiting.unshift(item);
-    }
-    updateNew();
+    if (item.status === "approved" && !posts.has(item.id) && !matches(item)) return;
+    posts.apply(item);
   }
 
   function markPinned(ids) {
