@@ -34,6 +34,18 @@ def job_site(shared_site: Site) -> Site:
     return site
 
 
+def _elements_are(page: Any, count: int) -> None:
+    page.wait_for_function("n => document.querySelectorAll('#elements > li.element').length === n", arg=count)
+
+
+def _element_at(page: Any, nth: int, element_id: str) -> None:
+    """Wait until the `nth` (1-based) element of the editor's story is `element_id`."""
+    page.wait_for_function(
+        "([nth, id]) => document.querySelector(`#elements > li:nth-child(${nth})`)?.dataset.elementId === id",
+        arg=[nth, element_id],
+    )
+
+
 def _unexpected(problems: Any) -> list[str]:
     """What the console saw besides the refused second pin (a 409 the page explains)."""
     return [m for m in problems.messages if "409" not in m]
@@ -113,7 +125,7 @@ def test_the_whole_job_with_the_keyboard_alone(job_site, new_context):
     for n in (3, 2, 1):
         assert f"Talk {n}" in page.evaluate("() => document.activeElement.innerText")
         page.keyboard.press("p")
-        page.wait_for_function("n => document.querySelectorAll('#elements > li.element').length === n", arg=4 - n)
+        _elements_are(page, 4 - n)
         page.keyboard.press("ArrowDown")
     assert _pinned_texts(site, slug) == [f"Talk {n} starts now #deskjob" for n in (3, 2, 1)]
     page.wait_for_selector("#elements > li.element:last-child.revealed")
@@ -155,7 +167,7 @@ def test_the_whole_job_with_the_keyboard_alone(job_site, new_context):
 
     # Reorder: Alt+↑ moves it to the top, focus kept; A opens its actions, → and Enter move it down.
     page.keyboard.press("Alt+ArrowUp")
-    page.wait_for_function("id => document.querySelector('#elements > li').dataset.elementId === id", arg=ids[1])
+    _element_at(page, 1, ids[1])
     assert page.evaluate(FOCUSED_ELEMENT) == ids[1]
     page.keyboard.press("a")
     assert page.evaluate("() => document.activeElement.dataset.action") == "select"
@@ -163,9 +175,7 @@ def test_the_whole_job_with_the_keyboard_alone(job_site, new_context):
     page.keyboard.press("ArrowRight")
     assert page.evaluate("() => document.activeElement.dataset.action") == "down"
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "id => document.querySelector('#elements > li:nth-child(2)').dataset.elementId === id", arg=ids[1]
-    )
+    _element_at(page, 2, ids[1])
     assert page.evaluate(FOCUSED_ELEMENT) == ids[1]
     page.keyboard.press("Escape")  # the actions close: the element has the focus
     assert page.evaluate("() => document.activeElement.matches('#elements > li')")
@@ -206,7 +216,7 @@ def test_the_whole_job_with_the_mouse(job_site, new_context):
 
     for n in (0, 1, 2):
         page.locator("#stream > li", has_text=f"Talk {n}").locator("button.pin").click()
-        page.wait_for_function("n => document.querySelectorAll('#elements > li.element').length === n", arg=n + 1)
+        _elements_are(page, n + 1)
     page.locator("#stream > li", has_text="Talk 0").locator("button.pin").click()
     refusal = page.locator("#stream > li", has_text="Talk 0").locator(".note.lasting")
     refusal.wait_for()
@@ -227,7 +237,7 @@ def test_the_whole_job_with_the_mouse(job_site, new_context):
     page.click("[data-format=save]")
     third.locator(".note:text('Saved.')").wait_for()
     third.locator('[data-action="top"]').click()
-    page.wait_for_function("id => document.querySelector('#elements > li').dataset.elementId === id", arg=ids[2])
+    _element_at(page, 1, ids[2])
     assert [e["id"] for e in _story(site, slug)["elements"]] == [ids[2], ids[0], ids[1]]
 
     page.click('#status-control button[data-status="published"]')
@@ -237,7 +247,8 @@ def test_the_whole_job_with_the_mouse(job_site, new_context):
     assert "Said with a mouse" in viewer.inner_text("#elements")
     page.locator(f'#elements > li[data-element-id="{ids[1]}"]').locator('[data-action="up"]').click()
     viewer.wait_for_function(
-        "() => document.querySelector('#elements > li:nth-child(2) .item-text')?.innerText.startsWith('Talk 1')"
+        "() => document.querySelector('#elements > li:nth-child(2) .item-text')"
+        "?.innerText.startsWith('Talk 1')"
     )
     undo = page.locator("#undo")
     assert undo.is_enabled()
@@ -249,9 +260,10 @@ def test_the_editor_passes_axe_and_fits_the_screen(job_site, new_context, screen
     site = job_site
     story = site.make_story(site.feed, title=f"Axe on the {screen}", status="live")
     items = site.api("GET", f"/feeds/{site.feed}/items")["items"]
-    site.api("POST", f"/stories/{story['slug']}/elements", {"type": "text", "text": "Morning", "style": "heading"})
+    elements = f"/stories/{story['slug']}/elements"
+    site.api("POST", elements, {"type": "text", "text": "Morning", "style": "heading"})
     for item in items[:2]:
-        site.api("POST", f"/stories/{story['slug']}/elements", {"type": "item", "item_id": item["id"]})
+        site.api("POST", elements, {"type": "item", "item_id": item["id"]})
     page = new_context(viewport=SCREENS[screen]).new_page()
     problems = watch(page)
     log_in(page, site, f"/stories/{story['slug']}/edit")
@@ -259,8 +271,10 @@ def test_the_editor_passes_axe_and_fits_the_screen(job_site, new_context, screen
     page.locator("#elements > li").first.focus()
     page.click("#history > summary")
     page.wait_for_selector("#history-list li")
-    assert page.locator("#undo").evaluate("b => getComputedStyle(b).borderStyle") == "dashed"  # looks disabled
-    assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"), "the page scrolls sideways"
+    undo_border = page.locator("#undo").evaluate("b => getComputedStyle(b).borderStyle")
+    assert undo_border == "dashed"  # a disabled button looks disabled
+    sideways = page.evaluate("() => document.documentElement.scrollWidth > innerWidth")
+    assert not sideways, "the page scrolls sideways"
     assert page.evaluate("() => document.querySelectorAll('h1').length") == 1
     page.evaluate(AXE.read_text(encoding="utf-8"))
     violations = page.evaluate(
