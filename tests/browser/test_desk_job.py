@@ -201,6 +201,8 @@ def test_the_whole_job_with_the_keyboard_alone(job_site, new_context):
 
 def test_the_whole_job_with_the_mouse(job_site, new_context):
     site = job_site
+    other = site.api("POST", "/feeds", {"name": f"{site.feed}b", "query": "#other", "sources": []})["name"]
+    site.post_item(other, "From the other room")
     page = new_context(viewport=SCREENS["laptop"]).new_page()
     problems = watch(page)
     log_in(page, site, f"/feeds/{site.feed}")
@@ -250,8 +252,17 @@ def test_the_whole_job_with_the_mouse(job_site, new_context):
         "() => document.querySelector('#elements > li:nth-child(2) .item-text')"
         "?.innerText.startsWith('Talk 1')"
     )
-    undo = page.locator("#undo")
-    assert undo.is_enabled()
+    assert page.locator("#undo").is_enabled()
+
+    # The story's feed changes in the editor: the stream follows the other feed.
+    page.click(".story-settings > summary")
+    page.select_option("#story-feed", other)
+    with page.expect_navigation():
+        page.click("#meta-save")
+    joined(page)
+    assert _story(site, slug)["feed"] == other
+    assert page.inner_text("#stream-heading") == f"Stream: {other}"
+    assert page.locator("#stream > li", has_text="From the other room").count() == 1
     assert not _unexpected(problems)
 
 
