@@ -27,6 +27,11 @@ const DeskStream = (() => {
     if (![...stream.children].some((li) => li.tabIndex === 0)) rove(stream.firstElementChild);
   }
   const tame = (li) => li.querySelectorAll("a[href], button").forEach((el) => { el.tabIndex = -1; });
+  /* However posts come and go (search, live, "load older"), new ones are tamed and one is the stop. */
+  new MutationObserver((changes) => {
+    changes.forEach((change) => change.addedNodes.forEach((node) => { if (node.matches?.("li")) tame(node); }));
+    keepRover();
+  }).observe(stream, { childList: true });
 
   function filterParams() {
     const params = new URLSearchParams();
@@ -66,7 +71,6 @@ const DeskStream = (() => {
     li.dataset.itemId = item.id;
     li.dataset.seq = String(item.seq);
     li.prepend(Tagstory.renderItem(item));
-    tame(li);
     addSource(item.source);
     mark(li);
     return li;
@@ -92,7 +96,6 @@ const DeskStream = (() => {
     updateNew();
     return page(Number.MAX_SAFE_INTEGER).then((items) => {
       stream.replaceChildren(...items.map(entry));
-      keepRover();
       older.hidden = items.length < PAGE;
       const q = form.q.value.trim();
       say(`${items.length}${items.length === PAGE ? "+" : ""} posts${q ? ` match “${q}”` : ""}.`);
@@ -115,7 +118,6 @@ const DeskStream = (() => {
 
   function showWaiting() {
     stream.prepend(...waiting.map(entry));
-    keepRover();
     waiting = [];
     updateNew();
     stream.firstElementChild?.focus();
@@ -128,13 +130,10 @@ const DeskStream = (() => {
     if (item.status !== "approved") {
       if (old) old.remove();
     } else if (old) {
-      const fresh = entry(item);
-      fresh.tabIndex = old.tabIndex;
-      old.replaceWith(fresh);
+      old.replaceWith(entry(item));
     } else if (matches(item)) {
       waiting.unshift(item);
     }
-    keepRover();
     updateNew();
   }
 
