@@ -245,7 +245,7 @@
     if (event.target !== li) return;
     const go = { ArrowUp: li.previousElementSibling, ArrowDown: li.nextElementSibling,
       Home: list.firstElementChild, End: list.lastElementChild };
-    const menu = (event.key === "a" && !event.ctrlKey && !event.metaKey) || event.key === "ContextMenu"
+    const menu = (event.key.toLowerCase() === "a" && !event.ctrlKey && !event.metaKey && !event.altKey) || event.key === "ContextMenu"
       || (event.shiftKey && event.key === "F10");
     if (event.key in go) { event.preventDefault(); go[event.key]?.focus(); }
     else if (event.key === "Delete") { event.preventDefault(); removeElement(li); }
