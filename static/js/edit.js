@@ -330,7 +330,7 @@
   const metaForm = document.getElementById("meta");
   const metaSave = document.getElementById("meta-save");
   const coverPreview = document.getElementById("cover-preview");
-  const metaFields = ["title", "description", "cover", "feed"];
+  const metaFields = ["title", "description", "cover"];
   const metaValues = () => Object.fromEntries(metaFields.map((name) => [name, metaForm[name].value]));
   let metaNow = metaValues();
 
@@ -354,10 +354,10 @@
     event.preventDefault();
     const before = metaNow;
     const after = metaValues();
-    if (!after.feed) delete after.feed;  // a story without a feed keeps none
-    run(Tagstory.api("PATCH", base, after).then(() => {
+    const newFeed = metaForm.feed.value && metaForm.feed.value !== feed ? metaForm.feed.value : null;
+    run(Tagstory.api("PATCH", base, newFeed ? { ...after, feed: newFeed } : after).then(() => {
       metaNow = after;
-      if ((after.feed || "") !== (feed || "")) { location.reload(); return; }  // the stream follows the new feed
+      if (newFeed) { location.reload(); return; }  // the stream follows the new feed
       note(metaSave, "Story saved.");
       pushUndo("story details", () => Tagstory.api("PATCH", base, before).then(() => { metaNow = before; }));
     }), metaSave);
@@ -371,7 +371,6 @@
         { lasting: true, action: { label: "Reload its stream", run: () => location.reload() } });
     }
     for (const [name, value] of Object.entries(meta)) {
-      if (name === "feed") continue;
       if (metaFields.includes(name) && document.activeElement !== metaForm[name]) {
         metaForm[name].value = value ?? "";
         metaNow = { ...metaNow, [name]: value ?? "" };
