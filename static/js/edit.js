@@ -426,7 +426,7 @@
 
   function lockOut() {
     document.body.classList.add("revoked");
-    document.querySelectorAll(".desk button, .desk input, .desk textarea, .desk select").forEach((el) => { el.disabled = true; });
+    document.querySelectorAll(".desk button, .desk input, .desk textarea, .desk select, #status-control button").forEach((el) => { el.disabled = true; });
     editorMessage.textContent = "The owner removed you from this story's editors: your changes are no longer accepted.";
   }
 

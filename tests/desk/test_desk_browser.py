@@ -187,6 +187,7 @@ def test_removing_an_editor_locks_their_open_editor(contexts, desk):
     desk.call("DELETE", "/api/stories/s/editors/bea")
     wait_for(lambda: "removed you" in bea.text_content("#editor-message"))
     assert bea.locator("#undo").is_disabled()
+    assert bea.locator('#status-control button[data-status="published"]').is_disabled()  # the header too
 
 
 def test_a_hidden_post_leaves_the_viewers_feed_without_reload(contexts, desk):
