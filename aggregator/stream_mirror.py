@@ -65,19 +65,27 @@ def entry_seq(entry_id: bytes | str) -> int:
     return int(text.split("-", 1)[0])
 
 
-def encode(event: dict[str, Any]) -> str:
-    """An event as one JSON text (its room, type and payload with its seq), as stored in Redis."""
-    return json.dumps(
-        {"seq": event["seq"], "room": event["room"], "type": event["type"], "payload": event["payload"]},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+def fields(event: dict[str, Any]) -> dict[str, str]:
+    """A stream entry's fields for `event`: its room, its type, its payload (with its seq) as JSON text."""
+    payload = json.dumps(event["payload"], ensure_ascii=False, separators=(",", ":"))
+    return {"room": event["room"], "type": event["type"], "payload": payload}
 
 
-def decode(fields: dict[bytes, bytes]) -> dict[str, Any] | None:
-    """The event of a stream entry, or None for a position entry."""
-    text = fields.get(b"event")
-    return json.loads(text) if text else None
+def row(seq: int, stored: dict[bytes, bytes]) -> dict[str, Any] | None:
+    """A stream entry as a row of the log (seq, room, type, payload text), or None for a position entry."""
+    if not stored.get(b"room"):
+        return None
+    return {
+        "seq": seq,
+        "room": stored[b"room"].decode(),
+        "type": stored[b"type"].decode(),
+        "payload": stored[b"payload"].decode(),
+    }
+
+
+def rewritten(event: dict[str, Any]) -> str:
+    """A rewritten event as its sorted set member: the row, as one JSON text."""
+    return json.dumps({"seq": event["seq"], **fields(event)}, ensure_ascii=False, separators=(",", ":"))
 
 
 class Viewers(Protocol):
@@ -142,7 +150,7 @@ class StreamMirror:
         for event in shown:
             self._append(pipe, event, floor)
         if not shown or shown[-1]["seq"] != last:
-            pipe.xadd(STREAM, {"event": ""}, id=entry_id(last), minid=floor, approximate=True)
+            pipe.xadd(STREAM, {"room": ""}, id=entry_id(last), minid=floor, approximate=True)
         pipe.set(FLOOR, floor)
         pipe.execute()
         self.position = last
@@ -160,9 +168,9 @@ class StreamMirror:
         return max(end, eventlog.last_seq(self.db) - self.retention)
 
     def _append(self, pipe: Any, event: dict[str, Any], floor: int) -> None:
-        fields, room, key = {"event": encode(event)}, event["room"], entry_id(event["seq"])
-        pipe.xadd(STREAM, fields, id=key, minid=floor, approximate=True)
-        pipe.xadd(room_stream(room), fields, id=key, minid=floor, approximate=True)
+        stored, room, key = fields(event), event["room"], entry_id(event["seq"])
+        pipe.xadd(STREAM, stored, id=key, minid=floor, approximate=True)
+        pipe.xadd(room_stream(room), stored, id=key, minid=floor, approximate=True)
         if event["payload"].get("op") == "reset":
             pipe.zadd(room_resets(room), {str(event["seq"]): event["seq"]})
             pipe.zremrangebyscore(room_resets(room), "-inf", f"({floor}")
@@ -175,15 +183,15 @@ class StreamMirror:
                 continue
             room = event["room"]
             pipe = self.client.pipeline(transaction=False)
-            for row in rows:
-                pipe.xdel(room_stream(room), entry_id(row["seq"]))
-                pipe.zremrangebyscore(room_rewrites(room), row["seq"], row["seq"])
+            for event in rows:
+                pipe.xdel(room_stream(room), entry_id(event["seq"]))
+                pipe.zremrangebyscore(room_rewrites(room), event["seq"], event["seq"])
             found = pipe.execute()
             pipe = self.client.pipeline(transaction=True)
-            for row, in_stream, rewritten in zip(rows, found[0::2], found[1::2], strict=True):
-                if in_stream or rewritten:  # a draft's events were never mirrored
-                    pipe.xdel(STREAM, entry_id(row["seq"]))
-                    pipe.zadd(room_rewrites(room), {encode(row): row["seq"]})
+            for event, in_stream, was_rewritten in zip(rows, found[0::2], found[1::2], strict=True):
+                if in_stream or was_rewritten:  # a draft's events were never mirrored
+                    pipe.xdel(STREAM, entry_id(event["seq"]))
+                    pipe.zadd(room_rewrites(room), {rewritten(event): event["seq"]})
             pipe.execute()
 
 

@@ -20,12 +20,12 @@ from aggregator import eventlog
 from aggregator.stream_mirror import (
     FLOOR,
     STREAM,
-    decode,
     entry_id,
     entry_seq,
     room_resets,
     room_rewrites,
     room_stream,
+    row,
 )
 from web.catch_up import Unavailable
 
@@ -74,12 +74,16 @@ class StreamSource:
         if after and after < _floor(floor) - 1:
             self.on_behind()  # what this node's viewers missed is gone: they reload, never skip it
         events = []
-        for key, fields in entries:
-            event = decode(fields)
-            events.append(event or {"seq": entry_seq(key), "room": "", "type": "", "payload": {}})
+        for key, stored in entries:
+            found = row(entry_seq(key), stored)
+            events.append(
+                eventlog.event_of(found)
+                if found
+                else {"seq": entry_seq(key), "room": "", "type": "", "payload": {}}
+            )
         return events
 
-    def catch_up(self, room: str, after: int, upto: int, limit: int) -> list[dict[str, Any]]:
+    def catch_up_rows(self, room: str, after: int, upto: int, limit: int) -> list[Any]:
         if after > upto:
             raise Unavailable({"ok": False, "error": NOT_YET, "retry_after": NOT_YET_RETRY})
         try:
@@ -97,9 +101,9 @@ class StreamSource:
         except redis.RedisError as error:
             log.warning("message queue unreachable (%s) for a join", error)
             raise Unavailable({"ok": False, "error": UNREACHABLE, "retry_after": 1.0}) from error
-        events = [event for _key, fields in entries if (event := decode(fields))]
-        events += [json.loads(text) for text in rewritten]
-        return sorted(events, key=lambda event: event["seq"])[:limit]
+        rows = [found for key, stored in entries if (found := row(entry_seq(key), stored))]
+        rows += [json.loads(text) for text in rewritten]
+        return sorted(rows, key=lambda found: found["seq"])[:limit]
 
     def listen(self, position: Callable[[], int], notify: Callable[[], None], stopped: Any) -> None:
         """Ring `notify` whenever the stream has entries past `position()` (XREAD, blocking)."""
