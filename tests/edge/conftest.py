@@ -113,8 +113,10 @@ class Nginx:
 class Viewer:
     """A real Socket.IO client as the pages are: joins with frames, rejoins from its last seq on reconnect."""
 
-    def __init__(self, url: str, room: dict[str, str], after: int, reconnect: bool = False) -> None:
-        self.room, self.last = room, after
+    def __init__(
+        self, url: str, room: dict[str, str], after: int, reconnect: bool = False, frames: bool = True
+    ) -> None:
+        self.room, self.last, self.frames = room, after, frames
         self.seqs: list[int] = []
         self.events: list[dict[str, Any]] = []
         self.acks: list[dict[str, Any]] = []
@@ -126,6 +128,10 @@ class Viewer:
             reconnection=reconnect, reconnection_delay=0.2, reconnection_delay_max=0.5
         )
         self.client.on("frame", self._frame)
+        for name in ("item", "story"):  # the per-event protocol, for a client that asks for no frames
+            self.client.on(
+                name, lambda data, name=name: self._frame({"events": [{"event": name, "data": data}]})
+            )
         self.client.on("reload", self.reloads.append)
         self.client.on("connect", lambda: self.client.start_background_task(self.join))
         self.client.connect(url, transports=["websocket"], wait_timeout=10)
@@ -135,7 +141,9 @@ class Viewer:
         with self.lock:
             self.following = False  # frames that come before the acknowledgement wait for it
         while True:
-            ack = self.client.call("join", {**self.room, "after": self.last, "frames": True}, timeout=20)
+            ack = self.client.call(
+                "join", {**self.room, "after": self.last, "frames": self.frames}, timeout=20
+            )
             self.acks.append(ack)
             if ack.get("retry_after"):
                 self.client.sleep(ack["retry_after"])

@@ -51,6 +51,7 @@ def _redis_text(cluster: Cluster) -> str:
 def test_viewers_on_both_edges_get_every_public_event_once_and_in_order(cluster):
     after = cluster.feed("fanout")
     viewers = _spread(cluster, {"feed": "fanout"}, after)
+    viewers += [Viewer(edge.url, {"feed": "fanout"}, after, frames=False) for edge in cluster.edges]
     try:
         posted = [cluster.post("fanout", f"post {n}") for n in range(12)]
         for viewer in viewers:
