@@ -492,6 +492,14 @@ def _drive(
     if storm:  # the items the storm's viewers missed, then the storm during live delivery
         after = feed_last_seq(server)
         backlog = ingest(server.url, server.token, FEED, STORM_BEHIND / 2, 2.0, args.size)
+        while 0 < backlog.posted < STORM_BEHIND:  # a loaded server accepts fewer: every viewer is 100 behind
+            rest = STORM_BEHIND - backlog.posted
+            more = ingest(
+                server.url, server.token, FEED, STORM_BEHIND / 2, rest / 50, args.size, first=backlog.posted
+            )
+            backlog.posted += more.posted
+            if not more.posted:
+                break
         storm_at = threading.Timer(1.0, tell, (groups["storm"], f"storm {after}"))
         storm_at.start()
     pushed = ingest(server.url, server.token, FEED, scenario.rate, seconds, args.size, first=backlog.posted)
