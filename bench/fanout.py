@@ -50,6 +50,10 @@ from bench.viewers import MAX_ITEMS
 FEED = "bench"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 NODE_REFERENCE = ROOT / "bench" / "node" / "reference.js"
+CLIENTS = {  # the load client: the same protocol, command line and results in either language
+    "node": ["node", str(ROOT / "bench" / "node" / "viewers.js")],
+    "python": [sys.executable, "-m", "bench.viewers"],
+}
 STORM_BEHIND = 100  # items each storm viewer missed
 STORM_LIVE_VIEWERS = 200
 STORM_RATE = 50.0
@@ -337,17 +341,7 @@ def start_viewers(
         if share:
             out = str(folder / f"viewers-{tag}-{n}.json")
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.viewers",
-                    url,
-                    FEED,
-                    str(share),
-                    out,
-                    str(args.join_seconds),
-                    *flags,
-                ],
+                [*CLIENTS[args.client], url, FEED, str(share), out, str(join_seconds(args, count)), *flags],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -355,6 +349,11 @@ def start_viewers(
             )
             started.append((process, out))
     return started
+
+
+def join_seconds(args: argparse.Namespace, viewers: int) -> float:
+    """How long `viewers` may take to connect and join: 10,000 take minutes on a loaded core."""
+    return args.join_seconds or max(60.0, viewers / 50)
 
 
 def wait_joined(workers: list[tuple[Any, str]], timeout: float) -> int:
@@ -479,8 +478,8 @@ def _drive(
         groups["storm"] = start_viewers(
             server.url, scenario.viewers, args.processes, folder, args, "storm", STORMS[scenario.kind]
         )
-    joined = wait_joined(groups["live"], args.join_seconds + 30)
-    held = wait_joined(groups.get("storm", []), args.join_seconds + 30)
+    joined = wait_joined(groups["live"], join_seconds(args, live_count) + 30)
+    held = wait_joined(groups.get("storm", []), join_seconds(args, scenario.viewers) + 30)
     pid = server.process.pid
     idle = server_status(pid)
     load = os.getloadavg()[0]
@@ -688,9 +687,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="interleaved repetitions; medians are printed")
     parser.add_argument("--seconds", type=float, help="how long items are posted (default 10, quick 2)")
     parser.add_argument("--size", type=int, default=1000, help="characters of text per item")
-    parser.add_argument("--processes", type=int, help="viewer processes (default 4, quick 1)")
+    parser.add_argument(
+        "--client",
+        choices=sorted(CLIENTS),
+        help="the viewers' load client: node (bench/node/viewers.js, the default when Node is installed) "
+        "or python (bench/viewers.py)",
+    )
+    parser.add_argument("--processes", type=int, help="viewer processes (default node 2, python 4; quick 1)")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for late deliveries")
-    parser.add_argument("--join-seconds", type=float, default=60.0, help="bound on connecting viewers")
+    parser.add_argument(
+        "--join-seconds", type=float, help="bound on connecting viewers (default 60, or 1 s per 50 viewers)"
+    )
     parser.add_argument(
         "--no-frames", dest="frames", action="store_false", help="viewers join without asking for frames"
     )
@@ -698,7 +705,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", help="also write every row to this JSON file")
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (2.0 if args.quick else 10.0)
-    args.processes = args.processes or (1 if args.quick else 4)
+    args.client = args.client or ("node" if shutil.which("node") else "python")
+    args.processes = args.processes or (1 if args.quick else {"node": 2, "python": 4}[args.client])
     if SATURATION_RATE * args.seconds + STORM_BEHIND >= MAX_ITEMS:
         parser.error(f"the saturation rate x --seconds must stay under {MAX_ITEMS} items")
     return args
@@ -710,7 +718,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     steps = plan(args)
     print(
         f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; {args.seconds:g} s of ~{args.size} B items; "
-        f"server on one core, client on the other: {args.pin and (os.cpu_count() or 1) >= 2}",
+        f"server on one core, client ({args.client}, {args.processes} processes) on the other: "
+        f"{args.pin and (os.cpu_count() or 1) >= 2}",
         flush=True,
     )
     rows = []

@@ -24,7 +24,7 @@ from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import feed_exists
 from stories.model import can_edit, get_header, status_and_log_end
-from web import catch_up, frames, socket_json
+from web import catch_up, frames, socket_json, wire
 from web.lookups import database
 from web.security import session_curator
 from web.sockets import socketio
@@ -112,7 +112,7 @@ class Broadcaster:
         framed: dict[str, list[dict[str, Any]]] = {}
         for event in events:
             if _occupied(event["room"]):  # nobody follows per event: not even one encode
-                socketio.emit(event["type"], event["payload"], to=event["room"], ignore_queue=True)
+                wire.emit(event["type"], event["payload"], event["room"])
             framed.setdefault(event["room"], []).append(event)
             if _withdraws_viewers(event):
                 _send_frames(event["room"], framed.pop(event["room"]))
@@ -196,7 +196,7 @@ def _send_frames(room: str, events: list[dict[str, Any]]) -> None:
         target = frames.frames_room(room, form)
         if _occupied(target):
             frame = {"room": room, "events": frames.frame_events(events, form)}
-            socketio.emit("frame", frame, to=target, ignore_queue=True)
+            wire.emit("frame", frame, target)
 
 
 def _withdraws_viewers(event: dict[str, Any]) -> bool:
