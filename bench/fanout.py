@@ -336,12 +336,14 @@ def start_viewers(
     """
     started = []
     flags = (["--frames"] if args.frames else []) + ([storm] if storm else [])
+    # bench/node/viewers.js has no --reconnect (new sockets at the storm): the Python client does it
+    client = "python" if storm == "--reconnect" else args.client
     for n in range(processes):
         share = count // processes + (n < count % processes)
         if share:
             out = str(folder / f"viewers-{tag}-{n}.json")
             process = subprocess.Popen(
-                [*CLIENTS[args.client], url, FEED, str(share), out, str(join_seconds(args, count)), *flags],
+                [*CLIENTS[client], url, FEED, str(share), out, str(join_seconds(args, count)), *flags],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
