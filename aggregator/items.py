@@ -88,7 +88,7 @@ class Item:
         """The safe HTML of this item: sanitized source HTML, or escaped and linked text."""
         if self.source_html is not None:
             return sanitize.clean_html(self.source_html, linkify=self.linkify)
-        return sanitize.text_to_html(self.text, self.links)
+        return sanitize.text_to_html(self.text, self.links, network=self.source)
 
 
 def _string(data: dict, key: str, required: bool = False, limit: int = 100_000) -> str | None:
