@@ -220,3 +220,9 @@ def consent(db: sqlite_utils.Database) -> None:
 def featured_items(db: sqlite_utils.Database) -> None:
     """A curator can feature a feed's item: the wall shows featured items first (issue 9)."""
     db.executescript("ALTER TABLE feed_items ADD COLUMN featured INTEGER NOT NULL DEFAULT 0;")
+
+
+@migrations(name="0007_web_posts")
+def web_posts(db: sqlite_utils.Database) -> None:
+    """A feed may take posts from people in the room through its wall's form (issue 9); off by default."""
+    db.executescript("ALTER TABLE feeds ADD COLUMN web_posts INTEGER NOT NULL DEFAULT 0;")

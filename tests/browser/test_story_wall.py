@@ -15,7 +15,8 @@ SHOWN = "() => [...document.querySelectorAll('#elements > li')].filter((li) => !
 LAYOUT = """() => {
   const d = document.documentElement;
   const cards = [...document.querySelectorAll('#elements > li:not([hidden])')];
-  const boxes = cards.flatMap((li) => [...li.querySelectorAll('.item, .text-block, .link-card, .annotation')]);
+  const boxes = cards.flatMap((li) =>
+    [...li.querySelectorAll('.item, .text-block, .link-card, .annotation')]);
   return {
     scroll: [d.scrollWidth, d.clientWidth, d.scrollHeight, d.clientHeight],
     outside: cards.filter((c) => { const r = c.getBoundingClientRect();

@@ -65,7 +65,9 @@ def hashtag_of(query: str) -> str:
 def wall_qr(feed: Mapping[str, Any]) -> QrCode:
     """The feed's posting form when its curators opened it to the room, else the feed page."""
     if feed.get("web_posts"):
-        return QrCode(url_for("participate.post_form", name=feed["name"], _external=True), "Scan to post here")
+        return QrCode(
+            url_for("participate.post_form", name=feed["name"], _external=True), "Scan to post here"
+        )
     return QrCode(url_for("feeds.feed", name=feed["name"], _external=True), "Follow on your phone")
 
 
