@@ -126,7 +126,8 @@ def post_submit(name: str) -> Any:
     _read(attempt)
     if wait:
         attempt.errors["form"] = (
-            f"You have sent {throttle.max_failures} posts in the last minute, the most this wall takes;"
+            f"You have sent {throttle.max_failures} post{'s' if throttle.max_failures != 1 else ''} in the"
+            " last minute, the most this wall takes;"
             f" try again in {wait} seconds."
         )
         return _form(found, attempt, 429, {"Retry-After": str(wait)})
