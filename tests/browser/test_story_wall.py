@@ -49,8 +49,8 @@ def _story_with_elements(site: Site, posts: int, title: str = "Summit on the big
     return story
 
 
-@pytest.mark.parametrize("screen", ["projector", "projector-4k"])
-def test_the_story_wall_scales_to_the_projector(site, new_context, screen):
+@pytest.mark.parametrize("screen", ["phone", "laptop", "projector", "projector-4k"])
+def test_the_story_wall_fits_the_screen_and_scales_to_the_projector(site, new_context, screen):
     story = _story_with_elements(site, 14)
     page = new_context(viewport=SCREENS[screen], device_scale_factor=1).new_page()
     problems = watch(page)
@@ -61,9 +61,10 @@ def test_the_story_wall_scales_to_the_projector(site, new_context, screen):
     layout = page.evaluate(LAYOUT)
     width, client_width, height, client_height = layout["scroll"]
     assert width <= client_width and height <= client_height, f"scrollbars: {layout['scroll']}"
-    assert layout["textPx"] >= MIN_TEXT_PX[screen], layout
-    assert 6 <= page.evaluate(SHOWN) <= 12
     assert layout["outside"] == 0 and layout["overfull"] == [], layout
+    if screen in MIN_TEXT_PX:
+        assert layout["textPx"] >= MIN_TEXT_PX[screen], layout
+        assert 6 <= page.evaluate(SHOWN) <= 12
     assert not problems and not csp_violations(page), (problems.messages, csp_violations(page))
 
 

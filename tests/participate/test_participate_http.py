@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from aggregator.feeds import get_feed_item
+from aggregator.curation import update_settings
 from tests.conftest import copy_database, make_app
 from tests.factories import cheap_passwords, feed
 
@@ -169,13 +169,17 @@ def test_a_picture_of_too_many_pixels_is_refused_before_it_is_decoded(client, op
     assert answer.status_code == 400 and "million pixels" in answer.get_data(as_text=True)
 
 
-def test_a_picture_over_the_size_setting_is_413_next_to_the_field(tmp_path, migrated_database):
-    app = make_app(copy_database(migrated_database, tmp_path / "t.sqlite"), WEB_POST_IMAGE_MAX_BYTES=100_000)
+def _opened_app(tmp_path: Any, migrated_database: Any, **config: Any) -> tuple[Any, Any]:
+    """An app with `config`, its feed `demo` with the wall's form open; (app, db)."""
+    app = make_app(copy_database(migrated_database, tmp_path / "t.sqlite"), **config)
     db = app.extensions["tagstory.db"]
-    feed(db, "demo")
-    from aggregator.curation import update_settings
+    demo = feed(db, "demo")
+    update_settings(db, demo, {"web_posts": True}, "ada")
+    return app, db
 
-    update_settings(db, feed_of(db), {"web_posts": True}, "ada")
+
+def test_a_picture_over_the_size_setting_is_413_next_to_the_field(tmp_path, migrated_database):
+    app, db = _opened_app(tmp_path, migrated_database, WEB_POST_IMAGE_MAX_BYTES=100_000)
     client = app.test_client()
     photo = (io.BytesIO(b"\xff" * 200_000), "big.jpg", "image/jpeg")
     answer = _send(client, {"name": "Ada", "text": "big", "image": photo})
@@ -184,19 +188,8 @@ def test_a_picture_over_the_size_setting_is_413_next_to_the_field(tmp_path, migr
     db.close()
 
 
-def feed_of(db: Any) -> dict[str, Any]:
-    from aggregator.feeds import get_feed
-
-    return get_feed(db, "demo")
-
-
 def test_each_client_sends_a_bounded_number_of_posts_a_minute(tmp_path, migrated_database):
-    app = make_app(copy_database(migrated_database, tmp_path / "t.sqlite"), WEB_POSTS_PER_MINUTE=2)
-    db = app.extensions["tagstory.db"]
-    feed(db, "demo")
-    from aggregator.curation import update_settings
-
-    update_settings(db, feed_of(db), {"web_posts": True}, "ada")
+    app, db = _opened_app(tmp_path, migrated_database, WEB_POSTS_PER_MINUTE=2)
     phone = app.test_client()
     assert _send(phone, {"name": "Ada", "text": "one"}).status_code == 303
     assert _send(phone, {"name": "Ada", "text": ""}).status_code == 400  # a mistake is not counted
@@ -212,5 +205,4 @@ def test_each_client_sends_a_bounded_number_of_posts_a_minute(tmp_path, migrated
     assert sent.status_code == 303
     pending = [row["text"] for row in db.query("SELECT text FROM items WHERE source = 'web' ORDER BY rowid")]
     assert pending == ["one", "two", "from another phone"]
-    assert get_feed_item is not None
     db.close()
