@@ -54,3 +54,11 @@ def test_the_story_wall_takes_the_wall_options_and_names_a_bad_one(client, pinne
     bad = client.get(f"/stories/{slug}/wall?speed=1")
     assert bad.status_code == 400 and "speed" in bad.get_data(as_text=True)
     assert client.get("/stories/nope/wall").status_code == 404
+
+
+def test_the_story_page_links_its_wall_and_an_open_feed_its_form(client, db, pinned, curators):
+    slug = pinned["story"]["slug"]
+    assert f'href="/stories/{slug}/wall"' in client.get(f"/stories/{slug}").get_data(as_text=True)
+    assert 'href="/feeds/demo/post"' not in client.get("/feeds/demo").get_data(as_text=True)
+    client.patch("/api/feeds/demo", json={"web_posts": True}, headers=curators.token("bob"))
+    assert 'href="/feeds/demo/post"' in client.get("/feeds/demo").get_data(as_text=True)
