@@ -5,11 +5,13 @@ stored re-encoded without their metadata, and a bounded number of posts per clie
 from __future__ import annotations
 
 import io
+import random
 import re
 from typing import Any
 
 import pytest
 from PIL import Image
+from werkzeug.test import EnvironBuilder
 
 from aggregator.curation import update_settings
 from tests.conftest import copy_database, make_app
@@ -206,3 +208,21 @@ def test_each_client_sends_a_bounded_number_of_posts_a_minute(tmp_path, migrated
     pending = [row["text"] for row in db.query("SELECT text FROM items WHERE source = 'web' ORDER BY rowid")]
     assert pending == ["one", "two", "from another phone"]
     db.close()
+
+
+def test_a_phone_photo_larger_than_other_requests_may_be_is_taken(client, opened, app):
+    noise = Image.frombytes("RGB", (1000, 1000), random.Random(9).randbytes(3_000_000))
+    out = io.BytesIO()
+    noise.save(out, "PNG")
+    assert len(out.getvalue()) > app.config["MAX_CONTENT_LENGTH"]  # 2 MB: the site's other forms refuse it
+    out.seek(0)
+    data = {"csrf_token": _csrf(client, "/feeds/demo/post"), "name": "Ada", "text": "my photo"}
+    data["image"] = (out, "photo.png", "image/png")
+    builder = EnvironBuilder("/feeds/demo/post", method="POST", data=data)
+    environ = builder.get_environ()  # over 500 kB: the test client spools the body to a file
+    try:
+        answer = client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+    assert answer.status_code == 303

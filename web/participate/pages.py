@@ -134,8 +134,13 @@ def post_submit(name: str) -> Any:
     if attempt.errors:  # a mistake to fix is not counted against the minute
         return _form(found, attempt, 400)
     throttle.count(key)
+    picture = b""
     upload = request.files.get("image")
-    picture = upload.read(limit + 1) if upload is not None and upload.filename else b""
+    if upload is not None:
+        try:
+            picture = upload.read(limit + 1) if upload.filename else b""
+        finally:
+            upload.close()  # a large one is spooled to a temporary file: closed at once
     if len(picture) > limit:
         attempt.errors["image"] = f"The picture is larger than {limit / 1_048_576:g} MB; send a smaller one."
         return _form(found, attempt, 413)
