@@ -84,6 +84,9 @@ def test_a_post_waits_for_a_curator_even_in_an_auto_approving_feed(client, db, o
     assert approved.status_code == 200
     shown = client.get("/api/feeds/demo/items").get_json()["items"]
     assert [i["text"] for i in shown] == ["Great keynote! <b>bold</b> #demo"]
+    atom = client.get("/feeds/demo/atom.xml")  # a post with no permalink of its own still syndicates
+    assert atom.status_code == 200 and "Ada in row 3" in atom.get_data(as_text=True)
+    assert "Ada in row 3" in client.get("/feeds/demo/wall").get_data(as_text=True)
 
 
 def test_the_feeds_rules_still_hide_a_web_post(client, opened):
