@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import random
 import re
+import time
 from typing import Any
 
 import pytest
@@ -229,3 +230,18 @@ def test_a_phone_photo_larger_than_other_requests_may_be_is_taken(client, opened
         environ["wsgi.input"].close()
         builder.close()
     assert answer.status_code == 303
+
+
+def test_counting_web_posts_keeps_the_login_failures_of_a_longer_window(db):
+    """The form's one-minute count and the logins' five minutes share a table: neither forgets the other's."""
+    from web.accounts.throttle import LoginThrottle
+
+    with db.write() as tx:
+        for _ in range(5):
+            tx.execute(
+                "INSERT INTO login_failures (key, at) VALUES (?, ?)", ["address:10.0.0.9", time.time() - 100]
+            )
+    logins = LoginThrottle(db, 5, 300.0)
+    assert logins.retry_after(["address:10.0.0.9"]) > 0
+    LoginThrottle(db, 3, 60.0).count(["web-post:10.0.0.9"])
+    assert logins.retry_after(["address:10.0.0.9"]) > 0  # still locked out: the login failures are kept
