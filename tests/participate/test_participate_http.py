@@ -120,7 +120,8 @@ def test_bad_text_comes_back_next_to_its_field(client, opened, fields, field, me
 
 def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_stored(client, opened):
     answer = client.post("/feeds/demo/post", data={"name": "Ada", "text": "hello"})
-    assert answer.status_code == 400 and "The form expired" in answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "The form had expired" in answer.get_data(as_text=True)
+    assert 'value="Ada"' in answer.get_data(as_text=True)  # what was typed is kept
     pending = client.get("/api/feeds/demo/items?status=pending", headers=opened["headers"])
     assert pending.get_json()["items"] == []
 

@@ -108,6 +108,21 @@ def _read(attempt: Attempt) -> None:
         attempt.errors["alt"] = f"A description is at most {MAX_ALT} characters."
 
 
+def _too_large(attempt: Attempt, limit: int) -> None:
+    attempt.errors["image"] = f"The picture is larger than {limit / 1_048_576:g} MB; send a smaller one."
+
+
+def _uploaded(limit: int) -> bytes:
+    """The bytes of the picture sent (b"" for none), at most `limit` + 1 of them."""
+    upload = request.files.get("image")
+    if upload is None:
+        return b""
+    try:
+        return upload.read(limit + 1) if upload.filename else b""
+    finally:
+        upload.close()  # a large one is spooled to a temporary file: closed at once
+
+
 @pages.post("/feeds/<name>/post")
 def post_submit(name: str) -> Any:
     """Take a participant's post into the feed's moderation queue; back to the form with what went wrong."""
@@ -115,34 +130,28 @@ def post_submit(name: str) -> Any:
     attempt = Attempt()
     limit = _image_limit()
     if (request.content_length or 0) > limit + FORM_OVERHEAD:
-        attempt.errors["image"] = f"The picture is larger than {limit / 1_048_576:g} MB; send a smaller one."
+        _too_large(attempt, limit)
         return _form(found, attempt, 413)
     request.max_content_length = limit + FORM_OVERHEAD  # a body without a length is cut there too
+    _read(attempt)
     if not csrf_ok():
-        attempt.errors["form"] = "The form expired; it is fresh again now: send your post once more."
+        attempt.errors = {"form": "The form had expired; it is fresh again now: send your post once more."}
         return _form(found, attempt, 400)
     throttle, key = _throttle(), [f"web-post:{request.remote_addr or 'unknown'}"]
     wait = throttle.retry_after(key)
-    _read(attempt)
     if wait:
+        most = throttle.max_failures
         attempt.errors["form"] = (
-            f"You have sent {throttle.max_failures} post{'s' if throttle.max_failures != 1 else ''} in the"
-            " last minute, the most this wall takes;"
-            f" try again in {wait} seconds."
+            f"You have sent {most} post{'s' if most != 1 else ''} in the last minute, the most this wall"
+            f" takes; try again in {wait} seconds."
         )
         return _form(found, attempt, 429, {"Retry-After": str(wait)})
     if attempt.errors:  # a mistake to fix is not counted against the minute
         return _form(found, attempt, 400)
     throttle.count(key)
-    picture = b""
-    upload = request.files.get("image")
-    if upload is not None:
-        try:
-            picture = upload.read(limit + 1) if upload.filename else b""
-        finally:
-            upload.close()  # a large one is spooled to a temporary file: closed at once
+    picture = _uploaded(limit)
     if len(picture) > limit:
-        attempt.errors["image"] = f"The picture is larger than {limit / 1_048_576:g} MB; send a smaller one."
+        _too_large(attempt, limit)
         return _form(found, attempt, 413)
     media = []
     if picture:
@@ -151,9 +160,8 @@ def post_submit(name: str) -> Any:
         except ImageRefused as error:
             attempt.errors["image"] = f"The picture was refused: {error}."
             return _form(found, attempt, 400)
-        media.append(
-            {"type": "image", "url": url_for(".picture", name=stored, _external=True), "alt": attempt.alt}
-        )
+        url = url_for(".picture", name=stored, _external=True)
+        media.append({"type": "image", "url": url, "alt": attempt.alt})
     payload = {"text": attempt.text, "author": {"name": attempt.name}, "media": media}
     try:
         item = item_from_dict({"source_id": secrets.token_hex(8), **payload}, source="web")
