@@ -145,6 +145,7 @@ def test_a_picture_is_stored_re_encoded_without_its_location_and_served_as_what_
     served.close()
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Content-Security-Policy"] == "default-src 'none'"
     stored = Image.open(io.BytesIO(body))
     assert (tmp_path / "uploads" / media["url"].rsplit("/", 1)[1]).is_file()  # beside the database
     assert stored.format == "JPEG" and max(stored.size) == 2048  # made smaller
