@@ -115,6 +115,7 @@ Tagstory.curator = true;  // a curators' page: its sockets are served by the pri
         hide_reposts: form.hide_reposts.checked,
         hide_sensitive: form.hide_sensitive.checked,
       },
+      web_posts: form.web_posts.checked,
     }).then(() => say("Rules saved.")));
   });
 
