@@ -79,6 +79,8 @@ class Viewer {
     this.count = 0;
     this.duplicates = 0;
     this.bytes = 0;
+    this.messages = 0; // live events or frames received, and their bytes (as encoded, inflated)
+    this.messageBytes = 0;
     this.lastReceive = 0;
     this.seen = new Uint8Array(1024);
     this.buf = null;
@@ -186,6 +188,8 @@ class Viewer {
   packet(message, t) {
     if (message[0] === 0x34 && message[1] === 0x32) {
       // "42": an event, one item or a frame of several
+      this.messages += 1;
+      this.messageBytes += message.length;
       for (const [index, sent] of markers(message)) if (this.see(index, t)) this.client.latencies.push(t - sent);
     } else if (message.length === 1 && message[0] === 0x32) this.send("3");
     else if (message[0] === 0x34 && message[1] === 0x33 && message[2] === 0x30) {
@@ -314,6 +318,8 @@ class Client {
         count: v.count,
         duplicates: v.duplicates,
         bytes: v.bytes,
+        messages: v.messages,
+        message_bytes: v.messageBytes,
         deflate: v.inflater !== null,
         last_receive: v.lastReceive,
       })),
