@@ -707,7 +707,11 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                     if target == "app-2w" and not redis_url:
                         print("app-2w skipped: no redis-server")
                         continue
-                    row = measure(scenario, target, args, redis_url)
+                    try:
+                        row = measure(scenario, target, args, redis_url)
+                    except Exception as error:  # one row that could not run never loses the others
+                        print(f"  {scenario} {target}: not measured ({type(error).__name__}: {error})")
+                        continue
                     row["repeat"] = repeat
                     rows.append(row)
                     print(
