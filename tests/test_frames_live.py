@@ -115,6 +115,24 @@ def test_a_crowd_rejoining_at_once_is_caught_up_exactly_while_live_viewers_keep_
     tmp_path, live_server
 ):
     server = live_server(env={"TAGSTORY_COLLECT": "0", "TAGSTORY_POLL_SECONDS": "0.05"})
+    _storm(server, STORM)
+
+
+def test_a_crowd_rejoining_two_workers_at_once_is_caught_up_exactly_on_both(tmp_path, live_server, redis_url):
+    server = live_server(
+        env={
+            "TAGSTORY_COLLECT": "0",
+            "TAGSTORY_POLL_SECONDS": "0.05",
+            "TAGSTORY_WEB_WORKERS": "2",
+            "TAGSTORY_MESSAGE_QUEUE": redis_url,
+        }
+    )
+    result = _storm(server, 60)
+    assert {r["worker"] for r in result} == {0, 1}  # the kernel spread the crowd over both
+
+
+def _storm(server: Any, clients: int) -> list[dict[str, Any]]:
+    """`clients` new sockets rejoin BEHIND posts back at once while posts go on; check what each applied."""
     poster = Poster(server.database, "hall")
     written = poster.post(20)
     left_at = written[-1]  # where the crowd was when the Wi-Fi dropped
@@ -127,7 +145,7 @@ def test_a_crowd_rejoining_at_once_is_caught_up_exactly_while_live_viewers_keep_
             "tests.reconnect_storm",
             server.url,
             "hall",
-            str(STORM),
+            str(clients),
             str(left_at),
             str(BEHIND),
         ],
@@ -153,13 +171,14 @@ def test_a_crowd_rejoining_at_once_is_caught_up_exactly_while_live_viewers_keep_
         for follower in live:
             follower.close()
     took = report["caught_up_seconds"]
-    print(f"\n{STORM} viewers {BEHIND} events behind: in the room and caught up in {took} s")
+    print(f"\n{clients} viewers {BEHIND} events behind: in the room and caught up in {took} s")
     expected = [seq for seq in written if seq > left_at]
     assert written[-1] == last_seq(poster.db)
-    assert len(result) == STORM
+    assert len(result) == clients
     assert [r["error"] for r in result if r["error"]] == []
     assert all(r["joined"] and r["applied"] == expected for r in result)
     assert all(f.applied == expected for f in live)
+    return result
 
 
 @pytest.mark.slow  # more than the kernel's largest send buffer (4 MB) must be held back

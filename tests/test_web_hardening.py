@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app import create_app
 from tests.conftest import PASSWORD, wait_for
 from tests.factories import cheap_passwords
 
 pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
-
-
-def _app(tmp_path: Path, **config: Any) -> Any:
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "test.sqlite"),
-            "SECRET_KEY": "test",
-            "DEMO": False,
-            "COLLECT": False,
-            "ASYNC_MODE": "threading",
-            **config,
-        }
-    )
 
 
 def _session_cookie(response: Any) -> str:
@@ -41,13 +25,13 @@ def test_the_session_cookie_is_samesite_lax_and_httponly_by_default(client):
     assert "Secure" not in cookie  # plain HTTP on 127.0.0.1: a Secure cookie would never come back
 
 
-def test_samesite_is_a_setting(tmp_path):
-    app = _app(tmp_path, SESSION_COOKIE_SAMESITE="Strict")
+def test_samesite_is_a_setting(app_with):
+    app = app_with(SESSION_COOKIE_SAMESITE="Strict")
     assert "SameSite=Strict" in _session_cookie(app.test_client().get("/login"))
 
 
-def test_the_secure_setting_marks_the_cookie_secure(tmp_path):
-    app = _app(tmp_path, SESSION_COOKIE_SECURE=True)
+def test_the_secure_setting_marks_the_cookie_secure(app_with):
+    app = app_with(SESSION_COOKIE_SECURE=True)
     assert "; Secure" in _session_cookie(app.test_client().get("/login"))
 
 
@@ -56,12 +40,12 @@ def test_a_request_over_https_gets_a_secure_cookie(client):
     assert "; Secure" in cookie and "SameSite=Lax" in cookie
 
 
-def test_behind_a_trusted_proxy_its_forwarded_scheme_counts(tmp_path):
+def test_behind_a_trusted_proxy_its_forwarded_scheme_counts(app_with):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
-    trusting = _app(tmp_path / "a", TRUSTED_PROXIES=1).test_client()
+    trusting = app_with(TRUSTED_PROXIES=1).test_client()
     assert "; Secure" in _session_cookie(trusting.get("/login", headers=forwarded))
     # Without the setting anyone could send the header: it is ignored.
-    plain = _app(tmp_path / "b").test_client()
+    plain = app_with().test_client()
     assert "Secure" not in _session_cookie(plain.get("/login", headers=forwarded))
 
 
@@ -110,8 +94,8 @@ def test_an_address_is_throttled_whatever_names_it_tries(client, curators):
     assert _login(client, "ada", PASSWORD, REMOTE_ADDR="198.51.100.2").status_code == 302
 
 
-def test_a_refused_login_is_accepted_once_the_window_has_passed(tmp_path):
-    app = _app(tmp_path, LOGIN_MAX_FAILURES=2, LOGIN_WINDOW_SECONDS=1.0)
+def test_a_refused_login_is_accepted_once_the_window_has_passed(app_with):
+    app = app_with(LOGIN_MAX_FAILURES=2, LOGIN_WINDOW_SECONDS=1.0)
     from stories.curators import create_curator
 
     create_curator(app.extensions["tagstory.db"], "ada", PASSWORD)
@@ -132,8 +116,8 @@ def test_a_successful_login_starts_the_account_afresh(client, curators):
         assert _login(client, "ada", "wrong password", REMOTE_ADDR="198.51.100.60").status_code == 401
 
 
-def test_behind_a_trusted_proxy_failures_count_per_forwarded_address(tmp_path):
-    app = _app(tmp_path, TRUSTED_PROXIES=1)
+def test_behind_a_trusted_proxy_failures_count_per_forwarded_address(app_with):
+    app = app_with(TRUSTED_PROXIES=1)
     from stories.curators import create_curator
 
     create_curator(app.extensions["tagstory.db"], "ada", PASSWORD)
@@ -526,11 +510,11 @@ def test_concurrent_requests_for_the_same_version_render_it_once(app, world):
     assert _renders(app) == 1
 
 
-def test_the_cache_stays_within_its_bytes(tmp_path):
+def test_the_cache_stays_within_its_bytes(app_with):
     from stories.curators import create_curator
     from tests.factories import feed, story
 
-    app = _app(tmp_path, EXPORT_CACHE_BYTES=1)
+    app = app_with(EXPORT_CACHE_BYTES=1)
     db = app.extensions["tagstory.db"]
     feed(db)
     found = story(db, create_curator(db, "ada", None))

@@ -11,6 +11,7 @@ import sys
 import threading
 from typing import Any
 
+import pytest
 import requests
 import socketio
 
@@ -137,6 +138,7 @@ def test_two_workers_accept_websockets_only(live_server, redis_url):
     assert polling.status_code == 400
 
 
+@pytest.mark.process  # starts `python app.py`
 def test_two_workers_without_a_message_queue_is_a_clear_error(tmp_path):
     result = subprocess.run(
         [sys.executable, str(ROOT / "app.py")],

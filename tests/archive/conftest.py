@@ -14,6 +14,7 @@ import pytest
 from aggregator.items import Author, Item, Media, store_items
 from stories.elements import add_element
 from stories.model import create_story, get_header
+from tests.sources.servers.local import SHUTDOWN_POLL
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +111,7 @@ class _Images(http.server.BaseHTTPRequestHandler):
 def image_server() -> Iterator[str]:
     """A local HTTP server of PNG images (/big is 200 kB, /page is HTML, /missing is 404)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Images)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(SHUTDOWN_POLL,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

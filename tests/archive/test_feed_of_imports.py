@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aggregator.feeds import create_feed, get_feed, list_items
-from app import create_app
 from stories.elements import add_element
 from stories.model import create_story, get_header
 from tests.archive.conftest import FIXTURES
@@ -21,20 +20,9 @@ pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 
 @pytest.fixture
-def fresh_app(tmp_path: Path) -> Iterator[Any]:
+def fresh_app(app_with: Callable[..., Any]) -> Any:
     """A second server: the app on its own empty database."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "fresh.sqlite"),
-            "SECRET_KEY": "test",
-            "DEMO": False,
-            "COLLECT": False,
-            "ASYNC_MODE": "threading",
-        }
-    )
-    yield application
-    application.extensions["tagstory.db"].close()
+    return app_with()
 
 
 def feed_story(db: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -16,18 +17,40 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+# How often a server's loop checks for `stop` (socketserver's default, 0.5 s, made every stop
+# of a test's fake network and AppView wait about that long).
+SHUTDOWN_POLL = 0.02
+
+
 class LocalServer:
     """A WSGI app served by werkzeug in a thread on a free port of 127.0.0.1 (or another `host`)."""
 
     def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1") -> None:
         self.server = make_server(host, 0, app, threaded=True, request_handler=QuietHandler)
         self.url = f"http://{host}:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(SHUTDOWN_POLL,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def hung_up(environ: dict[str, Any]) -> bool:
+    """Whether the client of this request has closed its connection (werkzeug's dev server only).
+
+    A real network sends nothing, and bills nothing, on a connection its client closed; a
+    fake that frames a message for it anyway counts a post nobody could read.
+    """
+    connection = environ.get("werkzeug.socket")
+    if connection is None:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:  # open, nothing sent by the client: the usual case
+        return False
+    except OSError:  # reset
+        return True
 
 
 class StreamLog:
@@ -57,10 +80,16 @@ class StreamLog:
             self.generation += 1
             self.changed.notify_all()
 
-    def follow(self, frame: Callable[[list[Any]], bytes], generation: int | None = None) -> Any:
+    def follow(
+        self,
+        frame: Callable[[list[Any]], bytes],
+        generation: int | None = None,
+        environ: dict[str, Any] | None = None,
+    ) -> Any:
         """Yield `frame(new messages)` as they arrive (and a heartbeat frame every 0.2 s) until closed.
 
-        `generation` (when the request arrived) ends the stream at once if a `drop` came since.
+        `generation` (when the request arrived) ends the stream at once if a `drop` came since;
+        `environ` (the stream's request) ends it, before framing anything, once its client hung up.
         """
         position = 0
         generation = self.generation if generation is None else generation
@@ -72,7 +101,7 @@ class StreamLog:
                     ),
                     timeout=0.2,
                 )
-                if self.closed or self.generation != generation:
+                if self.closed or self.generation != generation or (environ and hung_up(environ)):
                     return
                 messages, position = self.messages[position:], len(self.messages)
             yield frame(messages)

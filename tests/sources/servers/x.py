@@ -66,8 +66,9 @@ class FakeX:
     def stop(self) -> None:
         self.streamed.close()
 
-    def _stream(self) -> Any:
-        return self.streamed.follow(self._frame)
+    def _stream(self, environ: dict[str, Any]) -> Any:
+        """The stream of pushed posts; a post pushed after the client hung up is neither sent nor billed."""
+        return self.streamed.follow(self._frame, environ=environ)
 
     def _frame(self, messages: list[dict[str, Any]]) -> bytes:
         with self.lock:
@@ -103,7 +104,7 @@ class FakeX:
         if request.path == "/2/tweets/search/stream/rules":
             return self._rules(request)
         if request.path == "/2/tweets/search/stream":
-            return Response(self._stream(), 200, mimetype="application/json")
+            return Response(self._stream(request.environ), 200, mimetype="application/json")
         if request.path != "/2/tweets/search/recent":
             return self._error(404, "Not Found")
         body = json.dumps(self._page(request.args))
