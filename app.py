@@ -29,6 +29,7 @@ from web import (
     errors,
     feeds,
     home,
+    participate,
     realtime,
     security,
     serving,
@@ -87,7 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     home.init_app(app)
-    for feature in (accounts, feeds, stories, desk, archive, sharing):
+    for feature in (accounts, feeds, stories, desk, archive, sharing, participate):
         feature.init_app(app)
     return app
 

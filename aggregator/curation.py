@@ -16,26 +16,33 @@ from aggregator.moderation import MODES, ModerationError, author_key, hiding_rul
 def settings(db: Database, feed: dict[str, Any]) -> dict[str, Any]:
     """A feed's mode, rules and counts, for its curators."""
     mode, rules = rules_of(db, feed["id"])
+    opened = db.query_one("SELECT web_posts FROM feeds WHERE id = ?", [feed["id"]])
     return {
         "feed": feed["name"],
         "moderation": mode,
         "rules": rules.as_dict(),
+        "web_posts": bool(opened["web_posts"]),
         "counts": membership.counts(db, feed["id"]),
     }
 
 
 def update_settings(db: Database, feed: dict[str, Any], data: Any, actor: str | None) -> dict[str, Any]:
-    """Change a feed's mode and/or rules; the desk gets a `feed` event (the audit trail)."""
-    if not isinstance(data, dict) or not ({"moderation", "rules"} & data.keys()):
-        raise ModerationError("send 'moderation' (auto or manual) and/or 'rules'")
+    """Change a feed's mode, rules and/or whether its wall's form takes posts (`web_posts`);
+    the desk gets a `feed` event (the audit trail)."""
+    if not isinstance(data, dict) or not ({"moderation", "rules", "web_posts"} & data.keys()):
+        raise ModerationError(
+            "send 'moderation' (auto or manual), 'rules' and/or 'web_posts' (true or false)"
+        )
     if "moderation" in data and data["moderation"] not in MODES:
         raise ModerationError(f"'moderation' must be one of {', '.join(MODES)}")
+    if "web_posts" in data and not isinstance(data["web_posts"], bool):
+        raise ModerationError("'web_posts' must be true or false")
     with db.write() as tx:
         mode, rules = rules_of(tx, feed["id"])
         mode = data.get("moderation", mode)
         if "rules" in data:
             rules = parse_rules(data["rules"], rules)
-        save_rules(db, tx, feed, mode, rules, actor)
+        save_rules(db, tx, feed, mode, rules, actor, data.get("web_posts"))
     return settings(db, feed)
 
 

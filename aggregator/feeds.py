@@ -72,6 +72,7 @@ def _feed_summary(db: Database, row: Any) -> dict[str, Any]:
         "name": row["name"],
         "query": row["query"],
         "moderation": row["moderation"],
+        "web_posts": bool(row["web_posts"]),
         "sources": [s["spec"] for s in sources_of(db, row["id"])],
         "item_count": counts["n"],
         "last_seq": counts["last"] or 0,
@@ -330,12 +331,22 @@ def remove_source(db: Database, feed: dict[str, Any], source: Any) -> dict[str, 
 
 
 def save_rules(
-    db: Database, tx: sqlite_utils.Database, feed: dict[str, Any], mode: str, rules: Rules, actor: str | None
+    db: Database,
+    tx: sqlite_utils.Database,
+    feed: dict[str, Any],
+    mode: str,
+    rules: Rules,
+    actor: str | None,
+    web_posts: bool | None = None,
 ) -> None:
-    """Store a feed's mode and rules; the desk gets a `feed` event (the audit trail)."""
+    """Store a feed's mode and rules (and whether its wall's form takes posts, when given);
+    the desk gets a `feed` event (the audit trail)."""
     tx.execute(
         "UPDATE feeds SET moderation = ?, rules = ? WHERE id = ?",
         [mode, json.dumps(rules.as_dict(), ensure_ascii=False), feed["id"]],
     )
     payload = {"feed": feed["name"], "moderation": mode, "rules": rules.as_dict()}
+    if web_posts is not None:
+        tx.execute("UPDATE feeds SET web_posts = ? WHERE id = ?", [int(web_posts), feed["id"]])
+        payload["web_posts"] = web_posts
     eventlog.append(db, tx, eventlog.desk_room(feed["name"]), "feed", "settings", payload, actor)

@@ -270,3 +270,9 @@ def insight_buckets(db: sqlite_utils.Database) -> None:
             for bucket, n in insight_keys.with_totals(buckets).items()
         ],
     )
+
+
+@migrations(name="0008_web_posts")
+def web_posts(db: sqlite_utils.Database) -> None:
+    """A feed may take posts from people in the room through its wall's form (issue 9); off by default."""
+    db.executescript("ALTER TABLE feeds ADD COLUMN web_posts INTEGER NOT NULL DEFAULT 0;")

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 MODES = ("auto", "manual")
+# Posts from the wall's form (people without a social account) wait for a curator whatever the mode.
+ALWAYS_REVIEWED_SOURCES = ("web",)
 # The statuses of an item in a feed (a story's statuses are stories.model.STORY_STATUSES).
 MODERATION_STATUSES = ("approved", "pending", "hidden")
 MAX_RULE_ENTRIES = 500
@@ -116,7 +118,8 @@ def verdict(mode: str, rules: Rules, item: dict[str, Any]) -> tuple[str, str | N
     reason = hiding_rule(rules, item)
     if reason:
         return "hidden", reason
-    return ("pending" if mode == "manual" else "approved"), None
+    reviewed = mode == "manual" or item.get("source") in ALWAYS_REVIEWED_SOURCES
+    return ("pending" if reviewed else "approved"), None
 
 
 def parse_stored_rules(text: str | None) -> Rules:

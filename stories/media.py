@@ -54,6 +54,11 @@ class MediaFetcher:
         return found
 
     def _download(self, url: str) -> str:
+        kind, body = self.image(url)
+        return f"data:{kind};base64,{base64.b64encode(body).decode()}"
+
+    def image(self, url: str) -> tuple[str, bytes]:
+        """The raster image at `url`: its content type and bytes (not cached); raises MediaError."""
         for _ in range(MAX_REDIRECTS + 1):
             if urlsplit(url).scheme not in ("http", "https"):
                 raise MediaError("not an http(s) URL")
@@ -77,7 +82,7 @@ class MediaFetcher:
                     body += chunk
                     if len(body) > self.max_bytes:
                         raise MediaError(f"larger than {self.max_bytes:,} bytes")
-                return f"data:{kind};base64,{base64.b64encode(bytes(body)).decode()}"
+                return kind, bytes(body)
         raise MediaError("too many redirects")
 
 

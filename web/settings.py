@@ -129,6 +129,23 @@ SETTINGS = (
         " `https://event.example https://*.example.org`; every other page refuses to be framed.",
     ),
     Setting(
+        "WEB_POSTS_PER_MINUTE",
+        3,
+        "Posts one client address may send per minute through a wall's form (/feeds/<feed>/post);"
+        " more are refused with 429 until the oldest leaves the minute.",
+    ),
+    Setting(
+        "WEB_POST_IMAGE_MAX_BYTES",
+        8 * 1024 * 1024,
+        "Largest picture, in bytes, a wall's form accepts (413 above it); stored re-encoded,"
+        " without metadata.",
+    ),
+    Setting(
+        "UPLOADS_FOLDER",
+        None,
+        "Folder of the pictures sent through a wall's form (default: `uploads` beside the database file).",
+    ),
+    Setting(
         "POLL_SECONDS",
         1.0,
         "How often each web process checks the event log for writes from other processes.",

@@ -168,6 +168,7 @@ SOURCE_LABELS = {
     "instagram": "Instagram",
     "api": "API",
     "storify": "Storify",
+    "web": "the wall's form",
 }
 
 

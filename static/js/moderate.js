@@ -114,6 +114,7 @@
         hide_reposts: form.hide_reposts.checked,
         hide_sensitive: form.hide_sensitive.checked,
       },
+      web_posts: form.web_posts.checked,
     }).then(() => say("Rules saved.")));
   });
 

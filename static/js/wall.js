@@ -1,10 +1,12 @@
-/* The wall: a grid of posts that pages on a timer (featured first, then newest), new posts
-   arriving calmly, paused while the tab is hidden, at most `data-keep` posts held. */
+/* The wall: a grid of cards that pages on a timer, new ones arriving calmly, paused while the
+   tab is hidden. A feed's wall holds its posts (featured first, then newest; at most
+   `data-keep`); a story's wall holds the story's elements in story order, kept live by
+   story.js, and never shows a withheld pin. */
 "use strict";
 
 (() => {
   const body = document.body;
-  const list = document.getElementById("items");
+  const list = document.querySelector(".wall-items");
   const empty = document.getElementById("empty");
   const pageLabel = document.getElementById("wall-page");
   const keep = Number(body.dataset.keep);
@@ -26,16 +28,21 @@
     show(page);
   }
 
+  /* The cards the room may see: a story's pin withheld from viewers has only a placeholder. */
+  const showable = (li) => !li.querySelector(".item-removed");
+  const cards = () => [...list.children].filter(showable);
+
   function pageCount() {
-    return Math.max(1, Math.ceil(list.children.length / perPage));
+    return Math.max(1, Math.ceil(cards().length / perPage));
   }
 
   function show(number) {
     page = number % pageCount();
-    [...list.children].forEach((li, index) => { li.hidden = Math.floor(index / perPage) !== page; });
+    const shown = cards();
+    [...list.children].forEach((li) => { li.hidden = Math.floor(shown.indexOf(li) / perPage) !== page; });
     body.dataset.page = String(page);
     pageLabel.textContent = pageCount() > 1 ? `${page + 1} / ${pageCount()}` : "";
-    empty.hidden = list.children.length > 0;
+    empty.hidden = shown.length > 0;
   }
 
   function turn() {
@@ -53,18 +60,6 @@
     timer = document.hidden ? null : setInterval(turn, speedMs);
     body.dataset.running = timer ? "1" : "0";
   }
-
-  /* Featured first, then newest first (a later arrival with the same time goes above). */
-  const posts = new ItemList(list, {
-    order: (item, other) => (!!item.featured === !!other.featured
-      ? ItemList.newestFirst(item, other) : (item.featured ? -1 : 1)),
-    keep,
-    moves: true,  // a post featured (or not) takes its new place
-    onChange: ({ change }) => {
-      if (change === "added") fresh = page !== 0;
-      show(page);
-    },
-  });
 
   /* A picture that fails to load gives way to its alt text (an avatar to the initials). */
   function giveWay(img) {
@@ -100,7 +95,32 @@
   run();
   addEventListener("resize", layout);
   document.addEventListener("visibilitychange", run);
-  Tagstory.follow({ feed: body.dataset.feed }, Number(body.dataset.after), (name, data) => {
-    if (name === "item") posts.apply(data.item, data.seq);
-  });
+  if (body.dataset.feed) {
+    /* Featured first, then newest first (a later arrival with the same time goes above). */
+    const posts = new ItemList(list, {
+      order: (item, other) => (!!item.featured === !!other.featured
+        ? ItemList.newestFirst(item, other) : (item.featured ? -1 : 1)),
+      keep,
+      moves: true,  // a post featured (or not) takes its new place
+      onChange: ({ change }) => {
+        if (change === "added") fresh = page !== 0;
+        show(page);
+      },
+    });
+    Tagstory.follow({ feed: body.dataset.feed }, Number(body.dataset.after), (name, data) => {
+      if (name === "item") posts.apply(data.item, data.seq);
+    });
+  } else {
+    /* story.js applies the story's events to the list; the wall pages what it became. */
+    let queued = false;
+    new MutationObserver((changes) => {
+      for (const change of changes) {
+        if (change.target !== list) continue;
+        change.addedNodes.forEach((node) => { if (node.nodeType === 1) node.classList.add("arriving"); });
+      }
+      if (queued) return;
+      queued = true;
+      queueMicrotask(() => { queued = false; show(page); });
+    }).observe(list, { childList: true, subtree: true });
+  }
 })();

@@ -4,7 +4,8 @@ After LOGIN_MAX_FAILURES failures within LOGIN_WINDOW_SECONDS for the name tried
 the address it came from, the login form answers 429 with Retry-After — even to the right
 password — until the oldest of those failures leaves the window. Refused attempts are not
 checked and not counted. Failures live in the database, so every web process and a
-restart see the same counts.
+restart see the same counts. The wall's form (web.participate) counts its posts per address
+with the same class and table, under keys of its own kind (`web-post:`) and its own window.
 """
 
 from __future__ import annotations
@@ -46,9 +47,19 @@ class LoginThrottle:
 
     def failed(self, keys: list[str]) -> None:
         """Count a failed attempt against every key; forget failures older than the window."""
+        self.count(keys)
+
+    def count(self, keys: list[str]) -> None:
+        """Count an attempt against every key; forget those of the keys' kinds (the text before
+        `:`) older than the window, so throttles of other windows (the wall's form) keep theirs."""
         now = time.time()
+        kinds = sorted({key.partition(":")[0] + ":" for key in keys})
         with self.db.write() as tx:
-            tx.execute("DELETE FROM login_failures WHERE at <= ?", [now - self.window])
+            tx.execute(
+                "DELETE FROM login_failures WHERE at <= ?"
+                f" AND substr(key, 1, instr(key, ':')) IN ({', '.join('?' * len(kinds))})",
+                [now - self.window, *kinds],
+            )
             for key in keys:
                 tx.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", [key, now])
 

@@ -10,7 +10,7 @@ from aggregator.errors import NotFound
 from aggregator.feeds import FeedError, create_feed, get_feed, remove_source, set_source_state, sources_of
 from aggregator.sources import SpecError
 from web.feeds.collecting import refresh_collector
-from web.feeds.wall_options import KEEP, WallOptionError, hashtag_of, wall_options
+from web.feeds.wall_options import KEEP, hashtag_of, render_wall, wall_qr
 from web.lookups import database, latest_items
 from web.security import csrf_ok, current_curator
 
@@ -33,18 +33,8 @@ def feed(name: str) -> str:
 def wall(name: str) -> str:
     """A feed for the big screen in the room, tuned by the options in its URL."""
     found = _feed_page_or_404(name)
-    try:
-        options = wall_options(request.args)
-    except WallOptionError as error:
-        abort(400, f"{error}.")
-    return render_template(
-        "wall.html",
-        feed=found,
-        items=latest_items(found)[-KEEP:],
-        options=options,
-        keep=KEEP,
-        hashtag=hashtag_of(found["query"]),
-        feed_url=url_for("feeds.feed", name=name, _external=True),
+    return render_wall(
+        "wall.html", hashtag_of(found["query"]), wall_qr(found), feed=found, items=latest_items(found)[-KEEP:]
     )
 
 

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from web.lookups import feed_or_404, int_arg, public_story_or_404
 from web.sharing.snippets import FIXED_HEIGHT, iframe_snippet
+from web.sharing.thumbnails import cover_size
 
 api = Blueprint("sharing_oembed", __name__)
 
@@ -67,8 +68,9 @@ def oembed() -> Response:
         story = public_story_or_404(name)
         title = story["title"]
         answer["author_name"] = story["byline"] or story["owner"] or "Tagstory"
-        if story["cover"]:
-            answer["thumbnail_url"] = story["cover"]
+        size = cover_size(story["cover"], current_app.config) if story["cover"] else None
+        if size:  # oEmbed: a thumbnail's URL, width and height come together, or not at all
+            answer.update(thumbnail_url=story["cover"], thumbnail_width=size[0], thumbnail_height=size[1])
     else:
         title = feed_or_404(name)["name"]
         answer["author_name"] = "Tagstory"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, url_for
 
 from aggregator.feeds import get_feed
 from stories.elements import list_elements
 from stories.model import can_edit
+from web.feeds.wall_options import QrCode, hashtag_of, render_wall
 from web.lookups import database, latest_items, story_or_404
 from web.security import current_curator, login_first
 
@@ -20,6 +21,23 @@ def story(slug: str) -> str:
     """A story, live."""
     found = story_or_404(slug)
     return render_template("story.html", story=found, elements=list_elements(database(), found))
+
+
+@pages.get("/stories/<slug>/wall")
+def wall(slug: str) -> str:
+    """A story for the big screen in the room: its elements as viewers see them, withheld pins left out.
+
+    A draft's wall is for its curators only (a preview), like the draft itself."""
+    found = story_or_404(slug)
+    feed_found = get_feed(database(), found["feed"]) if found["feed"] else None
+    qr = QrCode(url_for("stories.story", slug=slug, _external=True), "Follow on your phone")
+    return render_wall(
+        "wall_story.html",
+        hashtag_of(feed_found["query"]) if feed_found else "",
+        qr,
+        story=found,
+        elements=list_elements(database(), found),
+    )
 
 
 @pages.get("/stories/<slug>/edit")
