@@ -38,6 +38,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+START_SECONDS = 60  # to answer its first request: on a loaded machine the imports alone take 10-30 s
+
+
 class LiveServer:
     """`python app.py` in its own process, as `make run` starts it, on a free port."""
 
@@ -72,9 +75,9 @@ class LiveServer:
                 self.command, cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT
             )
         try:
-            wait_for(self._answers, timeout=60)  # seconds on a loaded machine
-        except AssertionError:
-            self.stop()  # never leave a server that did not come up
+            wait_for(self._answers, timeout=START_SECONDS)
+        except BaseException:  # not answering: never leave it running behind the error
+            self.stop()
             raise
 
     def _answers(self) -> bool:

@@ -87,6 +87,8 @@ class Viewer:
         self.count = 0
         self.duplicates = 0
         self.bytes = 0
+        self.messages = 0  # live events or frames received, and their bytes (as encoded, inflated)
+        self.message_bytes = 0
         self.last_receive = 0.0
         self.seen = bytearray(MAX_ITEMS)
         self._upgrade(host, port, wait=rejoin_from is None)
@@ -184,6 +186,8 @@ class Viewer:
     def _packet(self, message: bytes, now: float, latencies: array) -> None:
         """One Engine.IO packet (Socket.IO packets ride in type 4, "message")."""
         if message.startswith(b"42"):  # an event: one item, or a frame of several
+            self.messages += 1
+            self.message_bytes += len(message)
             for index, sent in markers(message).items():
                 if self._seen(index, now):
                     latencies.append(now - sent)
@@ -343,6 +347,8 @@ def run(
                 "count": v.count,
                 "duplicates": v.duplicates,
                 "bytes": v.bytes,
+                "messages": v.messages,
+                "message_bytes": v.message_bytes,
                 "deflate": v.inflater is not None,
                 "last_receive": v.last_receive,
             }

@@ -126,15 +126,15 @@ def install() -> None:
     base = gevent_driver.WebSocketWSGI
 
     class WiredWebSocket(base):  # type: ignore[misc, valid-type]
-        def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-            websocket = environ.get("wsgi.websocket")
+        def __call__(self, wsgi_request: dict[str, Any], start_response: Any) -> Any:
+            websocket = wsgi_request.get("wsgi.websocket")  # the WSGI environ, not the process's
             eio_socket = getattr(self.app, "__self__", None)  # the handler is a bound Socket method
             if websocket is None or eio_socket is None:
-                return super().__call__(environ, start_response)
+                return super().__call__(wsgi_request, start_response)
             self.wire = Wire(eio_socket, websocket)
             WIRES[eio_socket.sid] = self.wire
             try:
-                return super().__call__(environ, start_response)
+                return super().__call__(wsgi_request, start_response)
             finally:
                 if WIRES.get(eio_socket.sid) is self.wire:
                     del WIRES[eio_socket.sid]

@@ -7,12 +7,14 @@
 // from npm: net, crypto and zlib only. Like a browser, each viewer offers permessage-deflate
 // and inflates when the server accepts it.
 //
-//   node bench/node/viewers.js URL FEED COUNT OUT [JOIN_SECONDS] [--frames] [--hold]
+//   node bench/node/viewers.js URL FEED COUNT OUT [JOIN_SECONDS] [--frames] [--hold | --reconnect]
 //
-// It prints "joined J failed F" once every viewer has joined (with --hold: connected) or
-// failed, then obeys, on stdin, "storm AFTER" (every held viewer joins from seq AFTER at
-// once) and "drain POSTED SECONDS": it waits until every viewer has all POSTED items or the
-// seconds are up, writes its results to OUT (JSON) and OUT.lat (latencies, float64) and exits.
+// It prints "joined J failed F" once every viewer has joined (with --hold: connected; with
+// --reconnect: at once) or failed, then obeys, on stdin, "storm AFTER" (every held viewer
+// joins from seq AFTER at once; with --reconnect every viewer connects anew, all at once, and
+// joins from AFTER) and "drain POSTED SECONDS": it waits until every viewer has all POSTED
+// items or the seconds are up, writes its results to OUT (JSON) and OUT.lat (latencies,
+// float64) and exits.
 "use strict";
 
 const crypto = require("crypto");
@@ -66,19 +68,22 @@ function markers(message) {
 }
 
 class Viewer {
-  constructor(client, host, port) {
+  constructor(client, host, port, rejoinFrom = null) {
     this.client = client;
     this.connected = false;
     this.joined = false;
     this.failed = null;
-    this.after = 0;
-    this.joinSent = 0;
+    // A viewer back from a Wi-Fi drop (--reconnect): a new socket, joining from `rejoinFrom`.
+    this.after = rejoinFrom ?? 0;
+    this.joinSent = rejoinFrom === null ? 0 : now();
     this.caughtUp = 0;
     this.caughtUpEvents = 0;
     this.worker = null;
     this.count = 0;
     this.duplicates = 0;
     this.bytes = 0;
+    this.messages = 0; // live events or frames received, and their bytes (as encoded, inflated)
+    this.messageBytes = 0;
     this.lastReceive = 0;
     this.seen = new Uint8Array(1024);
     this.buf = null;
@@ -186,6 +191,8 @@ class Viewer {
   packet(message, t) {
     if (message[0] === 0x34 && message[1] === 0x32) {
       // "42": an event, one item or a frame of several
+      this.messages += 1;
+      this.messageBytes += message.length;
       for (const [index, sent] of markers(message)) if (this.see(index, t)) this.client.latencies.push(t - sent);
     } else if (message.length === 1 && message[0] === 0x32) this.send("3");
     else if (message[0] === 0x34 && message[1] === 0x33 && message[2] === 0x30) {
@@ -203,7 +210,7 @@ class Viewer {
     } else if (message[0] === 0x34 && message[1] === 0x30) {
       this.connected = true;
       if (this.client.hold) this.client.settled(this);
-      else this.join(0);
+      else this.join(this.after);
     } else if (message[0] === 0x30) this.send("40");
     else if (message[0] === 0x31 || (message[0] === 0x34 && (message[1] === 0x31 || message[1] === 0x34)))
       this.fail(`disconnected: ${message.toString("utf8", 0, 200)}`);
@@ -235,11 +242,11 @@ class Viewer {
 }
 
 class Client {
-  constructor(url, feed, count, out, joinSeconds, frames, hold) {
+  constructor(url, feed, count, out, joinSeconds, frames, hold, reconnect) {
     const parsed = new URL(url);
     this.host = parsed.hostname;
     this.port = Number(parsed.port || 80);
-    Object.assign(this, { feed, count, out, frames, hold });
+    Object.assign(this, { feed, count, out, frames, hold, reconnect });
     this.viewers = [];
     this.latencies = [];
     this.errors = [];
@@ -249,7 +256,8 @@ class Client {
     this.drain = null;
     setTimeout(() => this.announce(), joinSeconds * 1000);
     setTimeout(() => process.exit(2), LIFETIME_SECONDS * 1000).unref();
-    this.connectMore();
+    if (reconnect) this.announce();
+    else this.connectMore();
   }
 
   connectMore() {
@@ -280,13 +288,17 @@ class Client {
   announce() {
     if (this.announced) return;
     this.announced = true;
-    const ready = this.viewers.filter((v) => !v.failed && (this.hold ? v.connected : v.joined)).length;
+    const ready = this.reconnect // all of them come back at "storm"
+      ? this.count
+      : this.viewers.filter((v) => !v.failed && (this.hold ? v.connected : v.joined)).length;
     process.stdout.write(`joined ${ready} failed ${this.count - ready}\n`);
   }
 
   command(line) {
     const [name, ...args] = line.trim().split(/\s+/);
-    if (name === "storm") {
+    if (name === "storm" && this.reconnect) {
+      for (let i = 0; i < this.count; i++) this.viewers.push(new Viewer(this, this.host, this.port, Number(args[0])));
+    } else if (name === "storm") {
       for (const viewer of this.viewers) if (viewer.connected && !viewer.failed) viewer.join(Number(args[0]));
     } else if (name === "drain") {
       this.drain = { posted: Number(args[0]) };
@@ -314,6 +326,8 @@ class Client {
         count: v.count,
         duplicates: v.duplicates,
         bytes: v.bytes,
+        messages: v.messages,
+        message_bytes: v.messageBytes,
         deflate: v.inflater !== null,
         last_receive: v.lastReceive,
       })),
@@ -331,7 +345,16 @@ function main() {
   const flags = new Set(process.argv.slice(2).filter((arg) => arg.startsWith("--")));
   const args = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
   const joinSeconds = args[4] === undefined ? 60 : Number(args[4]);
-  const client = new Client(args[0], args[1], Number(args[2]), args[3], joinSeconds, flags.has("--frames"), flags.has("--hold"));
+  const client = new Client(
+    args[0],
+    args[1],
+    Number(args[2]),
+    args[3],
+    joinSeconds,
+    flags.has("--frames"),
+    flags.has("--hold"),
+    flags.has("--reconnect"),
+  );
   let input = "";
   process.stdin.on("data", (chunk) => {
     input += chunk;

@@ -53,7 +53,9 @@ def test_a_documented_media_object_becomes_an_item():
         "2026-11-25T12:00:00.000Z",
     )
     assert [m.type for m in item.media] == ["image", "video"] and item.url == media["permalink"]
-    assert item.render_html() == "Summit stage #kredcrew"
+    tag = "https://www.instagram.com/explore/tags/kredcrew/"  # Instagram sends no entities: linked at storage
+    anchor = f'<a href="{tag}" rel="nofollow noopener noreferrer ugc" class="hashtag">'
+    assert item.render_html() == f"Summit stage {anchor}#kredcrew</a>"
 
 
 def test_recent_media_over_pages_then_only_what_is_new_and_the_24_hours_in_health(
