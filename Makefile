@@ -15,7 +15,7 @@ run: $(VENV)/.runtime static/vendor/.installed  ## serve the demo on http://127.
 	PORT=$(PORT) $(PY) app.py
 
 check: $(VENV)/.dev static/vendor/.installed  ## the fast loop: the unit tier less `slow`, on two workers
-	$(PYTEST) -n 2 -m "not process and not browser and not slow"
+	$(PYTEST) -n 2 -m "not process and not browser and not slow" --hypothesis-profile=check
 
 test: $(VENV)/.dev static/vendor/.installed system-packages lint  ## install what the tests need, lint, run them all
 	$(PYTEST)
