@@ -140,13 +140,16 @@ def events_after(
     db: Database, room: str, after: int, upto: int | None = None, limit: int = 10_000
 ) -> list[dict[str, Any]]:
     """The events of one room with after < seq <= upto, in order (an index range scan)."""
+    return [_public(row) for row in _rows_after(db, room, after, upto, limit)]
+
+
+def _rows_after(db: Database, room: str, after: int, upto: int | None, limit: int) -> list[Any]:
     ceiling = upto if upto is not None else MAX_SEQ
-    rows = db.query(
+    return db.query(
         "SELECT seq, room, type, payload FROM events"
         " WHERE room = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
         [room, after, ceiling, limit],
     )
-    return [_public(row) for row in rows]
 
 
 def catch_up(db: Database, room: str, after: int, upto: int, limit: int) -> list[dict[str, Any]]:
@@ -155,12 +158,26 @@ def catch_up(db: Database, room: str, after: int, upto: int, limit: int) -> list
     A `reset` (a story published after being a draft) restates the whole room; what came
     before it (the draft's edits, elements added and removed) is never replayed.
     """
+    return [_public(row) for row in catch_up_rows(db, room, after, upto, limit)]
+
+
+def catch_up_rows(db: Database, room: str, after: int, upto: int, limit: int) -> list[Any]:
+    """The rows of `catch_up` (seq, room, type, payload), the payloads still JSON text.
+
+    A cache of decoded events can tell by its text that a stored event is unchanged (a
+    redaction rewrites it) without decoding it again; `event_of` decodes one.
+    """
     reset = db.query_one(
         "SELECT max(seq) AS seq FROM events WHERE room = ? AND op = 'reset' AND seq > ? AND seq <= ?",
         [room, after, upto],
     )
     start = reset["seq"] - 1 if reset["seq"] else after
-    return events_after(db, room, start, upto, limit)
+    return _rows_after(db, room, start, upto, limit)
+
+
+def event_of(row: Any) -> dict[str, Any]:
+    """One row of `catch_up_rows` as an event, as `catch_up` returns it."""
+    return _public(row)
 
 
 def all_after(db: Database, after: int, limit: int = 1000, upto: int = MAX_SEQ) -> list[dict[str, Any]]:

@@ -146,6 +146,7 @@ class StreamFilter:
     only_reposts: bool = False
     media_type: str | None = None  # posts with at least one attachment of this type
     pinned_in: int | None = None  # a story id: only the posts it pins
+    not_deleted: bool = False  # without the posts deleted at their source (insight counts none)
 
     def where(self) -> tuple[str, list[Any]]:
         """The SQL conditions (over `i` items, `f` feed_items) and their parameters."""
@@ -161,6 +162,8 @@ class StreamFilter:
             if value is not None:
                 sql += f" AND {condition}"
                 params.append(value)
+        if self.not_deleted:
+            sql += " AND i.deleted = 0"
         if self.only_replies:
             sql += " AND i.reply_to IS NOT NULL"
         if self.only_reposts:

@@ -88,7 +88,7 @@ class Item:
         """The safe HTML of this item: sanitized source HTML, or escaped and linked text."""
         if self.source_html is not None:
             return sanitize.clean_html(self.source_html, linkify=self.linkify)
-        return sanitize.text_to_html(self.text, self.links)
+        return sanitize.text_to_html(self.text, self.links, network=self.source)
 
 
 def _string(data: dict, key: str, required: bool = False, limit: int = 100_000) -> str | None:
@@ -247,24 +247,25 @@ def change_items(
     with db.write() as tx:
         for item in changed or []:
             row = _item_row(item, clock.now())
-            found = tx.execute(
-                "UPDATE items SET text = ?, html = ?, media = ?, sensitive = ?, raw = ?"
-                " WHERE source = ? AND source_id = ? AND deleted = 0"
-                " AND (text IS NOT ? OR html IS NOT ? OR media IS NOT ? OR sensitive IS NOT ?)",
-                [
-                    row["text"],
-                    row["html"],
-                    row["media"],
-                    row["sensitive"],
-                    row["raw"],
-                    item.source,
-                    item.source_id,
-                    row["text"],
-                    row["html"],
-                    row["media"],
-                    row["sensitive"],
-                ],
-            ).rowcount
+            with membership.recounted(tx, item.id):  # the feeds' insight counts its new text and media
+                found = tx.execute(
+                    "UPDATE items SET text = ?, html = ?, media = ?, sensitive = ?, raw = ?"
+                    " WHERE source = ? AND source_id = ? AND deleted = 0"
+                    " AND (text IS NOT ? OR html IS NOT ? OR media IS NOT ? OR sensitive IS NOT ?)",
+                    [
+                        row["text"],
+                        row["html"],
+                        row["media"],
+                        row["sensitive"],
+                        row["raw"],
+                        item.source,
+                        item.source_id,
+                        row["text"],
+                        row["html"],
+                        row["media"],
+                        row["sensitive"],
+                    ],
+                ).rowcount
             if found:
                 announced += membership.announce_change(db, tx, item.id, "update")
                 item_watchers.changed(db, tx, item.id)
@@ -274,10 +275,11 @@ def change_items(
             ).fetchone()
             if item_id is None:
                 continue
-            tx.execute(
-                "UPDATE items SET deleted = 1, text = '', html = '', media = '[]', raw = ? WHERE id = ?",
-                [_deletion_marker(source, source_id), item_id[0]],
-            )
+            with membership.recounted(tx, item_id[0]):  # a deleted post counts no more
+                tx.execute(
+                    "UPDATE items SET deleted = 1, text = '', html = '', media = '[]', raw = ? WHERE id = ?",
+                    [_deletion_marker(source, source_id), item_id[0]],
+                )
             announced += membership.announce_change(db, tx, item_id[0], "delete")
             item_watchers.changed(db, tx, item_id[0])  # every story pinning it shows its placeholder
     return announced
@@ -287,8 +289,9 @@ def unname_items(tx: sqlite_utils.Database, renamed: list[tuple[str, str]]) -> N
     """Erase who wrote each (item id, new source id): a forgotten author's name, handle, links
     and the network's post id (a Mastodon uri or an X permalink names its author too)."""
     for item_id, source_id in renamed:
-        tx.execute(
-            "UPDATE items SET source_id = ?, url = NULL, author_name = '', author_handle = NULL,"
-            " author_url = NULL, author_avatar = NULL WHERE id = ?",
-            [source_id, item_id],
-        )
+        with membership.recounted(tx, item_id):  # the feeds' insight counts it under no name
+            tx.execute(
+                "UPDATE items SET source_id = ?, url = NULL, author_name = '', author_handle = NULL,"
+                " author_url = NULL, author_avatar = NULL WHERE id = ?",
+                [source_id, item_id],
+            )

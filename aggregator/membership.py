@@ -7,15 +7,24 @@ items, and a bare `{id, status}` when an approved item leaves. Pending and hidde
 (with the rule that hid them) go to the desk room `feed:<name>:desk`, which only curators
 may join; the desk follows both rooms. Every change is one event in the one log, so
 catch-up is exact for each room.
+
+It also keeps a feed's insight buckets (`insight_buckets`: per feed, minute, figure and key,
+how many of its posts count there; minute `*` holds the totals over all time) in the same
+transaction as each change that moves a count: a post joining, a new status, and an edit,
+deletion or unnaming of a stored post (`recounted`). What a post counts in is
+aggregator/insight_keys.py; aggregator/insight.py reads the buckets.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlite_utils
 
-from aggregator import eventlog, item_watchers
+from aggregator import eventlog, insight_keys, item_watchers
 from aggregator.db import Database
 from aggregator.item_rows import item_columns, public_item, stored_item
 from aggregator.moderation import MODERATION_STATUSES
@@ -93,6 +102,9 @@ def join(db: Database, tx: sqlite_utils.Database, feed: dict[str, Any], item: di
         "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status, reason) VALUES (?, ?, ?, ?, ?, ?)",
         [feed["id"], item["id"], seq, seq, item["status"], item["reason"]],
     )
+    _add_to_buckets(
+        tx, feed["id"], insight_keys.counted(_post(tx, item["id"]), item["status"], item["reason"])
+    )
     return seq
 
 
@@ -137,6 +149,15 @@ def set_status(
 ) -> dict[str, Any]:
     """Give a feed's item (its public form, with its current status) a new status; viewers follow."""
     previous = item["status"]
+    previous_reason = tx.execute(
+        "SELECT reason FROM feed_items WHERE feed_id = ? AND item_id = ?", [feed["id"], item["id"]]
+    ).fetchone()[0]
+    post = _post(tx, item["id"])
+    change = _difference(
+        insight_keys.counted(post, status, reason, content=False),
+        insight_keys.counted(post, previous, previous_reason, content=False),
+    )
+    _add_to_buckets(tx, feed["id"], change)
     item.update(status=status, reason=reason)
     seq = _record(db, tx, feed["name"], item, "status", previous, actor)
     tx.execute(
@@ -162,6 +183,58 @@ def set_featured(
         [seq, int(featured), feed["id"], item["id"]],
     )
     return item
+
+
+def _post(tx: sqlite_utils.Database, item_id: str) -> dict[str, Any] | None:
+    """The stored columns a post's insight keys are read from (aggregator/insight_keys.py)."""
+    found = tx.execute(f"SELECT {insight_keys.post_columns()} FROM items i WHERE i.id = ?", [item_id])
+    row = found.fetchone()
+    return dict(zip(insight_keys.POST_COLUMNS, row, strict=True)) if row else None
+
+
+def _add_to_buckets(tx: sqlite_utils.Database, feed_id: int, change: insight_keys.Buckets) -> None:
+    """Add `change` and the totals it makes to a feed's buckets (a count may be negative); a
+    bucket that reaches 0 goes."""
+    rows = [
+        (feed_id, minute, figure, key, n)
+        for (minute, figure, key), n in insight_keys.with_totals(change).items()
+        if n
+    ]
+    tx.conn.executemany(
+        "INSERT INTO insight_buckets (feed_id, minute, figure, key, n) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (feed_id, figure, minute, key) DO UPDATE SET n = n + excluded.n",
+        rows,
+    )
+    tx.conn.executemany(
+        "DELETE FROM insight_buckets WHERE feed_id = ? AND minute = ? AND figure = ? AND key = ? AND n = 0",
+        [row[:4] for row in rows if row[4] < 0],
+    )
+
+
+def _difference(after: insight_keys.Buckets, before: insight_keys.Buckets) -> insight_keys.Buckets:
+    """`after` minus `before`, keeping the negative counts (Counter's `-` drops them)."""
+    change = Counter(after)
+    change.subtract(before)
+    return change
+
+
+@contextmanager
+def recounted(tx: sqlite_utils.Database, item_id: str) -> Iterator[None]:
+    """Around a change of a stored post (an edit, a deletion, its author unnamed): every feed
+    holding it counts it as it is after, instead of as it was before."""
+    holding = tx.execute(
+        "SELECT feed_id, status, reason FROM feed_items WHERE item_id = ?", [item_id]
+    ).fetchall()
+    before = _post(tx, item_id)
+    yield
+    after = _post(tx, item_id)
+    if before is None or after is None or before == after:
+        return
+    for feed_id, status, reason in holding:
+        change = _difference(
+            insight_keys.counted(after, status, reason), insight_keys.counted(before, status, reason)
+        )
+        _add_to_buckets(tx, feed_id, change)
 
 
 def counts(db: Database, feed_id: int) -> dict[str, int]:

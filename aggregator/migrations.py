@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sqlite_utils
+
+from aggregator import insight_keys
 
 migrations = sqlite_utils.Migrations("tagstory")
 
@@ -220,3 +224,49 @@ def consent(db: sqlite_utils.Database) -> None:
 def featured_items(db: sqlite_utils.Database) -> None:
     """A curator can feature a feed's item: the wall shows featured items first (issue 9)."""
     db.executescript("ALTER TABLE feed_items ADD COLUMN featured INTEGER NOT NULL DEFAULT 0;")
+
+
+@migrations(name="0007_insight_buckets")
+def insight_buckets(db: sqlite_utils.Database) -> None:
+    """A feed's insight from per-minute buckets kept at ingest, not from a scan of its posts (issue 11).
+
+    `insight_buckets` holds, per feed, minute (`*`: all time), figure and key, how many of the
+    feed's posts count there; aggregator/membership.py keeps it from now on, and it is filled
+    here for the posts stored before (what a post counts in is aggregator/insight_keys.py).
+    Posts get indexes by time and by author: a window's partial edge minutes and a
+    contributor's latest name are read from the posts themselves.
+    """
+    db.executescript(
+        """
+        CREATE TABLE insight_buckets (
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            minute TEXT NOT NULL,
+            figure TEXT NOT NULL,
+            key TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (feed_id, figure, minute, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX insight_buckets_top ON insight_buckets (feed_id, figure, n DESC, key) WHERE minute = '*';
+        CREATE INDEX items_by_created_at ON items (created_at);
+        CREATE INDEX items_by_author ON items (COALESCE(author_handle, author_name), created_at);
+        """
+    )
+    found = db.execute(
+        f"SELECT f.feed_id, f.status, f.reason, {insight_keys.post_columns()}"
+        " FROM feed_items f JOIN items i ON i.id = f.item_id"
+    )
+    names = [column[0] for column in found.description]
+    by_feed: dict[int, insight_keys.Buckets] = {}
+    for values in found.fetchall():
+        row = dict(zip(names, values, strict=True))
+        by_feed.setdefault(row["feed_id"], Counter()).update(
+            insight_keys.counted(row, row["status"], row["reason"])
+        )
+    db.conn.executemany(
+        "INSERT INTO insight_buckets (feed_id, minute, figure, key, n) VALUES (?, ?, ?, ?, ?)",
+        [
+            (feed_id, *bucket, n)
+            for feed_id, buckets in by_feed.items()
+            for bucket, n in insight_keys.with_totals(buckets).items()
+        ],
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
@@ -145,39 +146,63 @@ def clean_url(url: Any) -> str | None:
 Span = tuple[int, int, str]  # start, end (character offsets), href
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.IGNORECASE)
-_MENTION = re.compile(r"(?<![\w@])@(\w{1,30})")
-_HASHTAG = re.compile(r"(?<![\w#&])#(\w+)", re.UNICODE)
+_MENTION = re.compile(r"(?<![\w@/])@(\w{1,30})(?![\w.@]*\w)")
+_HASHTAG = re.compile(r"(?<![\w#&/])#(\w*[^\W\d_]\w*)", re.UNICODE)
+
+# Where each network shows a person (`@name`) and a hashtag (`#tag`): the links of a post's
+# mentions and hashtags when its source gave none (a replayed or imported post, a network
+# that sends no entities). A network that is not listed, or a `None`, leaves them unlinked.
+NETWORK_PAGES: dict[str, tuple[str | None, str | None]] = {
+    "x": ("https://x.com/{}", "https://x.com/hashtag/{}"),
+    "bluesky": (None, "https://bsky.app/hashtag/{}"),  # handles have dots: facets link them
+    "threads": ("https://www.threads.net/@{}", "https://www.threads.net/search?q=%23{}&serp_type=tags"),
+    "instagram": ("https://www.instagram.com/{}/", "https://www.instagram.com/explore/tags/{}/"),
+    "youtube": ("https://www.youtube.com/@{}", "https://www.youtube.com/hashtag/{}"),
+}
+_ANCHOR = '<a href="{}" rel="nofollow noopener noreferrer ugc"{}>{}</a>'
 
 
-def text_to_html(
-    text: str,
-    links: Iterable[Span] | None = None,
-    mention_url: str | None = None,
-    hashtag_url: str | None = None,
-) -> str:
+def _word_spans(text: str, taken: list[Span], network: str | None) -> list[tuple[int, int, str, str]]:
+    """Mentions and hashtags outside the source's own spans: (start, end, href or "", class)."""
+    mention_page, tag_page = NETWORK_PAGES.get(network or "", (None, None))
+    found = [(m, mention_page, "mention") for m in _MENTION.finditer(text)]
+    found += [(m, tag_page, "hashtag") for m in _HASHTAG.finditer(text)]
+    spans = []
+    for match, page, kind in found:
+        start, end = match.span()
+        if any(start < t_end and t_start < end for t_start, t_end, _ in taken):
+            continue  # the source linked it (or a URL holds it)
+        href = page.format(urllib.parse.quote(match.group(1))) if page else ""
+        if href or kind == "hashtag":
+            spans.append((start, end, href, kind))
+    return spans
+
+
+def text_to_html(text: str, links: Iterable[Span] | None = None, network: str | None = None) -> str:
     """Escape a plain-text post and turn its links, mentions and hashtags into anchors.
 
-    `links` are the source's own entities/facets (character offsets); without them,
-    URLs are found in the text. `mention_url` / `hashtag_url` are templates with `{}`.
+    `links` are the source's own entities/facets (character offsets); without them, URLs
+    are found in the text. Mentions and hashtags the source did not link link to the
+    `network`'s pages (`NETWORK_PAGES`); a hashtag with no page is set off as
+    `<span class="hashtag">`, so every page shows hashtags alike.
     """
     spans: list[Span] = list(links) if links is not None else []
     if links is None:
         spans += [(m.start(), m.end(), m.group(0)) for m in _URL.finditer(text)]
-    if mention_url:
-        spans += [(m.start(), m.end(), mention_url.format(m.group(1))) for m in _MENTION.finditer(text)]
-    if hashtag_url:
-        spans += [(m.start(), m.end(), hashtag_url.format(m.group(1))) for m in _HASHTAG.finditer(text)]
+    marked = [(start, end, href, "") for start, end, href in spans]
+    marked += _word_spans(text, [s for s in spans if clean_url(s[2])], network)
     out: list[str] = []
     position = 0
-    for start, end, href in sorted(spans):
+    for start, end, href, kind in sorted(marked):
         safe = clean_url(href)
-        if start < position or not safe or end > len(text):
+        if start < position or end > len(text) or not (safe or kind == "hashtag"):
             continue  # overlapping, unsafe or out-of-range spans stay plain text
         out.append(html.escape(text[position:start]))
-        out.append(
-            f'<a href="{html.escape(safe)}" rel="nofollow noopener noreferrer ugc">'
-            f"{html.escape(text[start:end])}</a>"
-        )
+        words = html.escape(text[start:end])
+        if safe:
+            out.append(_ANCHOR.format(html.escape(safe), f' class="{kind}"' if kind else "", words))
+        else:
+            out.append(f'<span class="hashtag">{words}</span>')
         position = end
     out.append(html.escape(text[position:]))
     return "".join(out).replace("\n", "<br>")

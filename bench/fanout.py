@@ -10,8 +10,9 @@ p50/p99 ingest->viewer latency, lost deliveries, deliveries/s, the server's CPU 
 delivery, its RSS, bytes per delivery, and the ratio to the reference in the same run.
 
 Scenarios: `V@R` (V viewers, R items/s), `sat@V` (V viewers, items as fast as the
-server takes them), `storm@V` (V viewers 100 items behind join at once while 200 live
-viewers receive 50 items/s). Targets: `app` (the default websocket server),
+server takes them), `storm@V` (V viewers 100 items behind come back at once on new sockets,
+a Wi-Fi drop in a hall, while 200 live viewers receive 50 items/s), `rejoin@V` (the same,
+joining on sockets that stayed open). Targets: `app` (the default websocket server),
 `app+simple-websocket`, `app+gevent-websocket`, `app-2w` (two web workers and Redis,
 sharing both cores with the client), `reference`, `node`.
 
@@ -49,11 +50,17 @@ from bench.viewers import MAX_ITEMS
 FEED = "bench"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 NODE_REFERENCE = ROOT / "bench" / "node" / "reference.js"
+CLIENTS = {  # the load client: the same protocol, command line and results in either language
+    "node": ["node", str(ROOT / "bench" / "node" / "viewers.js")],
+    "python": [sys.executable, "-m", "bench.viewers"],
+}
 STORM_BEHIND = 100  # items each storm viewer missed
 STORM_LIVE_VIEWERS = 200
 STORM_RATE = 50.0
 SATURATION_RATE = 400.0  # asked for; the server accepts what it can
 REFERENCE = "reference"
+# storm@V: V viewers back from a Wi-Fi drop on new sockets; rejoin@V: on sockets that stayed open
+STORMS = {"storm": "--reconnect", "rejoin": "--hold"}
 FULL_PLAN = (
     ("500@50", "app,reference,node"),
     ("1000@50", "app,reference,node"),
@@ -62,6 +69,7 @@ FULL_PLAN = (
     ("10000@5", "app,reference,node"),
     ("sat@500", "app+gevent-websocket,app+simple-websocket,reference,node"),
     ("storm@1000", "app,reference,node"),
+    ("rejoin@1000", "app,reference,node"),
     ("sat@500", "app-2w"),  # beside the one-worker row above: 1 vs 2 workers
 )
 QUICK_PLAN = (("50@10", "app,reference"), ("sat@50", "app,reference"), ("storm@100", "app,reference"))
@@ -69,7 +77,7 @@ QUICK_PLAN = (("50@10", "app,reference"), ("sat@50", "app,reference"), ("storm@1
 
 @dataclass(frozen=True)
 class Scenario:
-    kind: str  # live, sat or storm
+    kind: str  # live, sat, storm (new sockets) or rejoin (sockets that stayed)
     viewers: int
     rate: float
 
@@ -78,14 +86,14 @@ class Scenario:
         head, _, tail = spec.partition("@")
         if head == "sat":
             return cls("sat", int(tail), SATURATION_RATE)
-        if head == "storm":
-            return cls("storm", int(tail), STORM_RATE)
+        if head in STORMS:
+            return cls(head, int(tail), STORM_RATE)
         return cls("live", int(head), float(tail))
 
     def __str__(self) -> str:
-        return {"sat": f"sat@{self.viewers}", "storm": f"storm@{self.viewers}"}.get(
-            self.kind, f"{self.viewers}@{self.rate:g}"
-        )
+        if self.kind == "live":
+            return f"{self.viewers}@{self.rate:g}"
+        return f"{self.kind}@{self.viewers}"
 
 
 # -- servers -------------------------------------------------------------------------------
@@ -137,6 +145,11 @@ class Server:
     url: str
     process: Any
     token: str = "bench"
+    helpers: tuple[int, ...] = ()  # processes it needs besides its own, counted in its CPU (Redis)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server's processes and its helpers so far."""
+        return sum(server_cpu_seconds(pid) for pid in (self.process.pid, *self.helpers))
 
     def stop(self) -> None:
         raise NotImplementedError
@@ -145,12 +158,13 @@ class Server:
 class AppServer(Server):
     """`python app.py` (gevent), one or several workers, with a curator's token and the feed."""
 
-    def __init__(self, folder: Path, websocket: str | None, workers: int, redis_url: str | None) -> None:
+    def __init__(self, folder: Path, websocket: str | None, workers: int, redis: MessageQueue | None) -> None:
         env = {"TAGSTORY_COLLECT": "0", "TAGSTORY_WEB_WORKERS": str(workers)}
         if websocket:
             env["TAGSTORY_WEBSOCKET_SERVER"] = websocket
         if workers > 1:
-            env["TAGSTORY_MESSAGE_QUEUE"] = redis_url or ""
+            env["TAGSTORY_MESSAGE_QUEUE"] = redis.url if redis else ""
+            self.helpers = (redis.pid,) if redis else ()  # the workers wake each other through it
         self.live = LiveServer(folder, env=env)
         self.url, self.process = self.live.url, self.live.process
         if workers > 1:  # both workers listening before viewers connect
@@ -214,13 +228,13 @@ def node_available() -> bool:
     return bool(shutil.which("node")) and (ROOT / "bench" / "node" / "node_modules" / "socket.io").exists()
 
 
-def start_server(target: str, folder: Path, redis_url: str | None) -> Server:
+def start_server(target: str, folder: Path, redis: MessageQueue | None) -> Server:
     if target == REFERENCE:
         return ProcessServer(folder, [sys.executable, "-m", "bench.reference"])
     if target == "node":
         return ProcessServer(folder, ["node", str(NODE_REFERENCE)])
     if target == "app-2w":
-        return AppServer(folder, None, 2, redis_url)
+        return AppServer(folder, None, 2, redis)
     if target.startswith("app"):
         return AppServer(folder, target.partition("+")[2] or None, 1, None)
     raise ValueError(f"unknown target {target!r}")
@@ -265,8 +279,16 @@ def core_split(pin: bool, target: str) -> tuple[set[int] | None, set[int] | None
     return {cores[0]}, set(cores[1:])
 
 
+@dataclass(frozen=True)
+class MessageQueue:
+    """The private redis-server of the two-worker rows."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
-def redis_server() -> Iterator[str | None]:
+def redis_server() -> Iterator[MessageQueue | None]:
     """A private redis-server for the two-worker rows (None when it is not installed)."""
     binary = shutil.which("redis-server")
     if not binary:
@@ -282,7 +304,7 @@ def redis_server() -> Iterator[str | None]:
             import redis
 
             wait_for(lambda: _pong(redis.Redis(port=port)))
-            yield f"redis://127.0.0.1:{port}/0"
+            yield MessageQueue(f"redis://127.0.0.1:{port}/0", process.pid)
         finally:
             process.terminate()
             process.wait(10)
@@ -306,27 +328,20 @@ def percentile(values: array, fraction: float) -> float:
 
 
 def start_viewers(
-    url: str, count: int, processes: int, folder: Path, args: argparse.Namespace, tag: str, hold: bool = False
+    url: str, count: int, processes: int, folder: Path, args: argparse.Namespace, tag: str, storm: str = ""
 ) -> list[tuple[Any, str]]:
-    """Spread `count` viewers over `processes` bench.viewers processes; return (process, out path)."""
+    """Spread `count` viewers over `processes` bench.viewers processes; return (process, out path).
+
+    `storm`: "--hold" (connected, joining when told) or "--reconnect" (connecting when told).
+    """
     started = []
-    flags = (["--frames"] if args.frames else []) + (["--hold"] if hold else [])
+    flags = (["--frames"] if args.frames else []) + ([storm] if storm else [])
     for n in range(processes):
         share = count // processes + (n < count % processes)
         if share:
             out = str(folder / f"viewers-{tag}-{n}.json")
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.viewers",
-                    url,
-                    FEED,
-                    str(share),
-                    out,
-                    str(args.join_seconds),
-                    *flags,
-                ],
+                [*CLIENTS[args.client], url, FEED, str(share), out, str(join_seconds(args, count)), *flags],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -334,6 +349,11 @@ def start_viewers(
             )
             started.append((process, out))
     return started
+
+
+def join_seconds(args: argparse.Namespace, viewers: int) -> float:
+    """How long `viewers` may take to connect and join: 10,000 take minutes on a loaded core."""
+    return args.join_seconds or max(60.0, viewers / 50)
 
 
 def wait_joined(workers: list[tuple[Any, str]], timeout: float) -> int:
@@ -389,17 +409,46 @@ def feed_last_seq(server: Server) -> int:
     return next(feed["last_seq"] for feed in feeds if feed["name"] == FEED)
 
 
+class CpuClock:
+    """The server's CPU seconds sampled every 20 ms, to tell how much CPU a stretch of wall time took.
+
+    On a loaded machine a storm's wall time says how much of the core the server was given;
+    the CPU it spent catching the crowd up is what it would take on a core of its own.
+    """
+
+    def __init__(self, server: Server) -> None:
+        self.server, self.samples = server, [(time.time(), server.cpu_seconds())]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self.stopped.wait(0.02):
+            self.samples.append((time.time(), self.server.cpu_seconds()))
+
+    def at(self, when: float) -> float:
+        """CPU seconds at wall time `when` (the nearest sample at or after it)."""
+        return next((cpu for at, cpu in self.samples if at >= when), self.samples[-1][1])
+
+    def between(self, start: float, end: float) -> float:
+        if end == float("inf"):
+            return float("inf")
+        return self.at(end) - self.at(start)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
 # -- one row -------------------------------------------------------------------------------
 
 
 def measure(
-    scenario: Scenario, target: str, args: argparse.Namespace, redis_url: str | None
+    scenario: Scenario, target: str, args: argparse.Namespace, redis: MessageQueue | None
 ) -> dict[str, Any]:
     """One row: a fresh server, the scenario's viewers, items for `args.seconds`."""
     server_cores, client_cores = core_split(args.pin, target)
     with tempfile.TemporaryDirectory(prefix="tagstory-bench-") as tmp:
         folder = Path(tmp)
-        server = start_server(target, folder, redis_url)
+        server = start_server(target, folder, redis)
         pin(server.process.pid, server_cores)  # once started: a loaded core would slow the start
         groups: dict[str, list[tuple[Any, str]]] = {}
         try:
@@ -422,21 +471,23 @@ def _drive(
     scenario: Scenario, server: Server, folder: Path, args: argparse.Namespace, groups: dict[str, Any]
 ) -> dict[str, Any]:
     """Connect, post, collect: the figures of one row."""
-    storm = scenario.kind == "storm"
+    storm = scenario.kind in STORMS
     live_count = STORM_LIVE_VIEWERS if storm and not args.quick else (20 if storm else scenario.viewers)
     groups["live"] = start_viewers(server.url, live_count, args.processes, folder, args, "live")
     if storm:
         groups["storm"] = start_viewers(
-            server.url, scenario.viewers, args.processes, folder, args, "storm", True
+            server.url, scenario.viewers, args.processes, folder, args, "storm", STORMS[scenario.kind]
         )
-    joined = wait_joined(groups["live"], args.join_seconds + 30)
-    held = wait_joined(groups.get("storm", []), args.join_seconds + 30)
+    joined = wait_joined(groups["live"], join_seconds(args, live_count) + 30)
+    held = wait_joined(groups.get("storm", []), join_seconds(args, scenario.viewers) + 30)
     pid = server.process.pid
     idle = server_status(pid)
     load = os.getloadavg()[0]
-    cpu_before = server_cpu_seconds(pid)
+    cpu_before = server.cpu_seconds()
+    workers_before = {child: server_cpu_seconds(child) for child in process_tree(pid)[1:]}
     seconds = args.seconds
     backlog = IngestResult()
+    cpu_clock = CpuClock(server) if storm else None
     if storm:  # the items the storm's viewers missed, then the storm during live delivery
         after = feed_last_seq(server)
         backlog = ingest(server.url, server.token, FEED, STORM_BEHIND / 2, 2.0, args.size)
@@ -447,7 +498,8 @@ def _drive(
     posted = backlog.posted + pushed.posted
     drain = args.drain * (3 if scenario.kind == "sat" else 1)
     got = {name: collect(group, posted, drain) for name, group in groups.items()}
-    server_cpu = server_cpu_seconds(pid) - cpu_before
+    server_cpu = server.cpu_seconds() - cpu_before
+    workers_cpu = [server_cpu_seconds(child) - cpu for child, cpu in workers_before.items()]
     everyone = [v for g in got.values() for v in g["viewers"] if v["joined"]]
     deliveries = sum(v["count"] for v in everyone)
     started = backlog.started if storm else pushed.started
@@ -477,13 +529,20 @@ def _drive(
         "deflate": any(v["deflate"] for v in everyone),
         "bytes_per_delivery": sum(v["bytes"] for v in everyone) / max(1, deliveries),
         "workers": sorted({v["worker"] for v in everyone if v.get("worker") is not None}),
+        # each worker's CPU % of a core (a supervisor's children), and the viewers it held
+        "worker_cpu_pct": [round(100 * cpu / window, 1) if window > 0 else 0.0 for cpu in workers_cpu],
+        "worker_viewers": [sum(v.get("worker") == w for v in everyone) for w in range(len(workers_cpu))],
     }
     if storm:
         stormed = [v for v in got["storm"]["viewers"] if v["join_sent"]]
         caught = [v["caught_up"] - v["join_sent"] for v in stormed if v["caught_up"]]
         row["caught_up"] = len(caught)
-        row["caught_up_s"] = max(caught) if caught and len(caught) == len(stormed) else float("inf")
+        row["caught_up_s"] = max(caught) if caught and len(caught) == len(stormed) == held else float("inf")
         row["caught_up_p50_s"] = statistics.median(caught) if caught else float("nan")
+        came = min((v["join_sent"] for v in stormed), default=0.0)
+        row["caught_up_cpu_s"] = cpu_clock.between(came, came + row["caught_up_s"]) if cpu_clock else 0.0
+    if cpu_clock:
+        cpu_clock.stop()
     return row
 
 
@@ -506,6 +565,7 @@ COLUMNS = (
     ("µs ×ref", "{ratio_us}"),
     ("p99 ×ref", "{ratio_p99}"),
     ("caught up", "{caught}"),
+    ("catch-up CPU s", "{catch_up_cpu}"),
     ("load", "{load:.1f}"),
 )
 
@@ -525,9 +585,9 @@ def with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             None,
         )
         caught = "–"
-        if row["kind"] == "storm" and row["caught_up_s"] != float("inf"):
+        if row["kind"] in STORMS and row["caught_up_s"] != float("inf"):
             caught = f"all {row['caught_up']:.0f} in {row['caught_up_s']:.2f} s"
-        elif row["kind"] == "storm":
+        elif row["kind"] in STORMS:
             caught = f"{row['caught_up']:.0f} of {row['joined']:.0f}"
         shown.append(
             {
@@ -536,6 +596,7 @@ def with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "ratio_us": _ratio(row["server_us_per_delivery"], ref and ref["server_us_per_delivery"]),
                 "ratio_p99": _ratio(row["p99_ms"], ref and ref["p99_ms"]),
                 "caught": caught,
+                "catch_up_cpu": f"{row['caught_up_cpu_s']:.2f}" if row["kind"] in STORMS else "–",
             }
         )
     return shown
@@ -570,6 +631,7 @@ NUMERIC = (
     "caught_up",
     "caught_up_s",
     "caught_up_p50_s",
+    "caught_up_cpu_s",
 )
 
 
@@ -607,7 +669,9 @@ def plan(args: argparse.Namespace) -> list[tuple[Scenario, list[str]]]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__.split("\n")[0])
-    parser.add_argument("--scenarios", help="comma-separated V@R, sat@V, storm@V (default: the full matrix)")
+    parser.add_argument(
+        "--scenarios", help="comma-separated V@R, sat@V, storm@V, rejoin@V (default: the full matrix)"
+    )
     parser.add_argument(
         "--targets", help="comma-separated app, app+simple-websocket, app-2w, reference, node"
     )
@@ -615,9 +679,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="interleaved repetitions; medians are printed")
     parser.add_argument("--seconds", type=float, help="how long items are posted (default 10, quick 2)")
     parser.add_argument("--size", type=int, default=1000, help="characters of text per item")
-    parser.add_argument("--processes", type=int, help="viewer processes (default 4, quick 1)")
+    parser.add_argument(
+        "--client",
+        choices=sorted(CLIENTS),
+        help="the viewers' load client: node (bench/node/viewers.js, the default when Node is installed) "
+        "or python (bench/viewers.py)",
+    )
+    parser.add_argument("--processes", type=int, help="viewer processes (default node 2, python 4; quick 1)")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for late deliveries")
-    parser.add_argument("--join-seconds", type=float, default=60.0, help="bound on connecting viewers")
+    parser.add_argument(
+        "--join-seconds", type=float, help="bound on connecting viewers (default 60, or 1 s per 50 viewers)"
+    )
     parser.add_argument(
         "--no-frames", dest="frames", action="store_false", help="viewers join without asking for frames"
     )
@@ -625,7 +697,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", help="also write every row to this JSON file")
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (2.0 if args.quick else 10.0)
-    args.processes = args.processes or (1 if args.quick else 4)
+    args.client = args.client or ("node" if shutil.which("node") else "python")
+    args.processes = args.processes or (1 if args.quick else {"node": 2, "python": 4}[args.client])
     if SATURATION_RATE * args.seconds + STORM_BEHIND >= MAX_ITEMS:
         parser.error(f"the saturation rate x --seconds must stay under {MAX_ITEMS} items")
     return args
@@ -637,23 +710,27 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     steps = plan(args)
     print(
         f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; {args.seconds:g} s of ~{args.size} B items; "
-        f"server on one core, client on the other: {args.pin and (os.cpu_count() or 1) >= 2}",
+        f"server on one core, client ({args.client}, {args.processes} processes) on the other: "
+        f"{args.pin and (os.cpu_count() or 1) >= 2}",
         flush=True,
     )
     rows = []
-    with redis_server() as redis_url:
+    with redis_server() as redis:
         for repeat in range(args.repeat):
             for scenario, targets in steps:
                 for target in targets:
-                    if target == "app-2w" and not redis_url:
+                    if target == "app-2w" and not redis:
                         print("app-2w skipped: no redis-server")
                         continue
-                    row = measure(scenario, target, args, redis_url)
+                    row = measure(scenario, target, args, redis)
                     row["repeat"] = repeat
                     rows.append(row)
                     print(
                         f"  {scenario} {target}: {row['deliveries_per_s']:.0f} deliv/s, "
-                        f"p99 {row['p99_ms']:.0f} ms, lost {row['lost']}",
+                        f"p99 {row['p99_ms']:.0f} ms, lost {row['lost']}, "
+                        f"{row['server_us_per_delivery']:.1f} µs/delivery, "
+                        f"server CPU {row['server_cpu_pct']:.0f}%"
+                        + (f", workers' CPU % {row['worker_cpu_pct']}" if row["worker_cpu_pct"] else ""),
                         flush=True,
                     )
     table = medians(rows)

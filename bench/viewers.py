@@ -10,9 +10,10 @@ The protocol, over one websocket to /socket.io/?EIO=4&transport=websocket:
 '430[{…}]' the join's acknowledgement; '42["item",{…}]' live events; "2" ping -> "3".
 
 Run by bench.fanout as `python -m bench.viewers URL FEED COUNT OUT [JOIN_SECONDS] [--frames]
-[--hold]`: it prints "joined J failed F" once every viewer has joined (with --hold: connected)
-or failed, then obeys, on stdin, "storm AFTER" (every held viewer joins from seq AFTER at
-once) and "drain POSTED SECONDS": it waits until every viewer has all POSTED items or the
+[--hold | --reconnect]`: it prints "joined J failed F" once every viewer has joined (with
+--hold: connected; with --reconnect: at once) or failed, then obeys, on stdin, "storm AFTER"
+(every held viewer joins from seq AFTER at once; with --reconnect every viewer connects anew
+and joins from AFTER) and "drain POSTED SECONDS": it waits until every viewer has all POSTED items or the
 seconds are up, writes its results to OUT (JSON) and OUT.lat (latencies, float64) and exits.
 A message may carry several items (a frame, or a join's missed events): each is counted.
 """
@@ -55,13 +56,24 @@ def ws_frame(text: str, opcode: int = 0x1) -> bytes:
 class Viewer:
     """One websocket viewer: handshake, frame parsing, Engine.IO/Socket.IO packets."""
 
-    def __init__(self, host: str, port: int, feed: str, frames: bool = False, hold: bool = False) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        feed: str,
+        frames: bool = False,
+        hold: bool = False,
+        rejoin_from: int | None = None,
+    ) -> None:
         self.feed = feed
         self.frames = frames
         self.hold = hold  # connected, but joins only when told ("storm AFTER")
         self.connected = False
-        self.after = 0
-        self.join_sent = 0.0
+        self.after = rejoin_from or 0
+        # A viewer back from a Wi-Fi drop: a new socket, joining from `rejoin_from` once
+        # connected; its handshake is read by the selector, so a crowd connects at once.
+        self.join_sent = time.time() if rejoin_from is not None else 0.0
+        self.upgraded = False
         self.caught_up = 0.0
         self.caught_up_events = 0
         self.worker: int | None = None
@@ -77,10 +89,10 @@ class Viewer:
         self.bytes = 0
         self.last_receive = 0.0
         self.seen = bytearray(MAX_ITEMS)
-        self._upgrade(host, port)
+        self._upgrade(host, port, wait=rejoin_from is None)
 
-    def _upgrade(self, host: str, port: int) -> None:
-        """The HTTP Upgrade, offering permessage-deflate as browsers do."""
+    def _upgrade(self, host: str, port: int, wait: bool) -> None:
+        """The HTTP Upgrade, offering permessage-deflate as browsers do (`wait`: for its answer)."""
         key = base64.b64encode(os.urandom(16)).decode()
         request = (
             "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
@@ -89,19 +101,30 @@ class Viewer:
             "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
         )
         self.sock.sendall(request.encode())
+        if not wait:
+            self.sock.setblocking(False)
+            return
         response = b""
         while b"\r\n\r\n" not in response:
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise ConnectionError("closed during the websocket upgrade")
             response += chunk
-        head, _, rest = response.partition(b"\r\n\r\n")
+        self._upgraded(bytearray(response))
+        self.sock.setblocking(False)
+
+    def _upgraded(self, response: bytearray) -> bool:
+        """Read the upgrade's answer from `response` once it is whole; False while it is not."""
+        head, found, rest = bytes(response).partition(b"\r\n\r\n")
+        if not found:
+            return False
         if b" 101 " not in head.split(b"\r\n", 1)[0]:
             raise ConnectionError(head.decode(errors="replace")[:200])
         if b"permessage-deflate" in head.lower():
             self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        self.buf += rest
-        self.sock.setblocking(False)
+        self.upgraded = True
+        self.buf[:] = rest
+        return True
 
     def send(self, text: str) -> None:
         try:
@@ -113,6 +136,13 @@ class Viewer:
         """Parse every complete frame in the buffer (server frames are not masked)."""
         buf = self.buf
         buf += data
+        if not self.upgraded:
+            try:
+                if not self._upgraded(buf):
+                    return
+            except ConnectionError as error:
+                self.failed = f"upgrade refused: {error}"
+                return
         pos, end = 0, len(buf)
         while end - pos >= 2:
             first, length = buf[pos], buf[pos + 1] & 0x7F
@@ -176,7 +206,7 @@ class Viewer:
         elif message.startswith(b"40"):
             self.connected = True
             if not self.hold:
-                self.join(0)
+                self.join(self.after)
         elif message.startswith(b"0"):
             self.send("40")
         elif message.startswith((b"41", b"44", b"1")):
@@ -225,11 +255,14 @@ def run(
     join_seconds: float = JOIN_SECONDS,
     frames: bool = False,
     hold: bool = False,
+    reconnect: bool = False,
 ) -> None:
     """Connect `count` viewers, report when they joined, then record until told to drain.
 
     `frames` asks the server for frames; `hold` viewers only connect, and join when told
-    "storm AFTER" (all at once, each from seq AFTER).
+    "storm AFTER" (all at once, each from seq AFTER); `reconnect` viewers are not there
+    until told "storm AFTER": then each opens a new socket and joins from AFTER (a Wi-Fi
+    drop in a hall), its time counted from the command.
     """
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -238,7 +271,7 @@ def run(
     viewers: list[Viewer] = []
     errors: list[str] = []
     born = time.monotonic()
-    for _ in range(count):
+    for _ in range(0 if reconnect else count):
         try:
             viewer = Viewer(host, port, feed, frames, hold)
         except OSError as error:
@@ -262,6 +295,10 @@ def run(
                 for command in (line.split() for line in commands.splitlines() if line.strip()):
                     if command[0] == b"drain":
                         drain = (int(command[1]), time.monotonic() + float(command[2]))
+                    elif command[0] == b"storm" and reconnect:
+                        back = reconnected(host, port, feed, frames, count, int(command[1]), selector)
+                        viewers += back
+                        errors += ["connect failed"] * (count - len(back))
                     elif command[0] == b"storm":
                         for held in viewers:
                             if held.connected and not held.failed:
@@ -286,7 +323,7 @@ def run(
         if not announced and (
             len(ready) == sum(not v.failed for v in viewers) or time.monotonic() > join_deadline
         ):
-            joined = len(ready)
+            joined = count if reconnect else len(ready)
             print(f"joined {joined} failed {count - joined}", flush=True)
             announced = True
         if drain and (
@@ -322,6 +359,28 @@ def run(
         viewer.sock.close()
 
 
+def reconnected(
+    host: str,
+    port: int,
+    feed: str,
+    frames: bool,
+    count: int,
+    after: int,
+    selector: selectors.BaseSelector,
+) -> list[Viewer]:
+    """`count` viewers back at once on new sockets, each to join from `after` once connected."""
+    back, started = [], time.time()
+    for _ in range(count):
+        try:
+            viewer = Viewer(host, port, feed, frames, rejoin_from=after)
+        except OSError:
+            continue
+        viewer.join_sent = started
+        selector.register(viewer.sock, selectors.EVENT_READ, viewer)
+        back.append(viewer)
+    return back
+
+
 if __name__ == "__main__":
     flags = {arg for arg in sys.argv[1:] if arg.startswith("--")}
     args = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
@@ -333,4 +392,5 @@ if __name__ == "__main__":
         *map(float, args[4:5]),
         "--frames" in flags,
         "--hold" in flags,
+        "--reconnect" in flags,
     )

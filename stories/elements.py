@@ -159,16 +159,21 @@ def _announce(
 def add_element(
     db: Database, story: dict[str, Any], data: dict[str, Any], actor: str | None = None
 ) -> dict[str, Any]:
-    """Insert an item, text or link element at `position` (default: the end)."""
+    """Insert an item, text or link element at `position` (default: the end).
+
+    A post is pinned once per story: a second pin raises `pins.AlreadyPinned` (a 409 that
+    names the element pinning it), and nothing is written.
+    """
     if not isinstance(data, dict):
         raise StoryError("an element must be a JSON object")
     fields = element_fields(data)
     with db.write() as tx:
-        if (
-            "item_id" in fields
-            and not tx.execute("SELECT 1 FROM items WHERE id = ?", [fields["item_id"]]).fetchone()
-        ):
-            raise StoryError("'item_id' must name an existing item")
+        if "item_id" in fields:
+            if not tx.execute("SELECT 1 FROM items WHERE id = ?", [fields["item_id"]]).fetchone():
+                raise StoryError("'item_id' must name an existing item")
+            twin = pins.pinned_row(tx, story["id"], fields["item_id"])
+            if twin is not None:
+                raise pins.already_pinned(element_with_item(tx, twin))
         position = _position(data.get("position"), _count(tx, story["id"]))
         tx.execute(
             "UPDATE elements SET position = position + 1 WHERE story_id = ? AND position >= ?",

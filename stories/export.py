@@ -22,17 +22,17 @@ _environment = jinja2.Environment(
 
 
 def format_when(value: str | None, with_seconds: bool = False) -> str:
-    """A timestamp as people read it: 'Tue, May 29 2012 14:55:04' or 'May 29 2012, 18:02 UTC'."""
+    """A timestamp as people read it: 'Tue, May 29 2012 14:55:04 UTC-04:00' or 'May 29 2012, 18:02 UTC'."""
     if not value:
         return ""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return value
+    zone = moment.strftime("%Z") or ""  # an export is read anywhere, any day: always with its zone
     if with_seconds:
-        return moment.strftime("%a, %b %d %Y %H:%M:%S")
-    zone = moment.strftime("%Z") or ""
-    return moment.strftime("%b %d %Y, %H:%M ") + zone
+        return (moment.strftime("%a, %b %d %Y %H:%M:%S ") + zone).strip()
+    return (moment.strftime("%b %d %Y, %H:%M ") + zone).strip()
 
 
 _environment.filters["when"] = format_when

@@ -157,22 +157,43 @@ def can_edit(db: Database, story: dict[str, Any], curator: dict[str, Any] | None
     return curator["name"] in story["curators"]
 
 
+def _feed_id(db: Database, name: Any) -> int:
+    """The id of the feed a story is moved to, by its name."""
+    if not isinstance(name, str):
+        raise StoryError("'feed' must be a feed name")
+    row = db.query_one("SELECT id FROM feeds WHERE name = ?", [name])
+    if row is None:
+        raise StoryError(f"there is no feed '{name}'")
+    return row["id"]
+
+
 def update_meta(
     db: Database, story: dict[str, Any], fields: dict[str, Any], actor: str | None
 ) -> dict[str, Any]:
-    """Change title, description, cover, status or byline; viewers get a `meta` event."""
+    """Change title, description, cover, status, byline or feed (by name); viewers get a `meta` event.
+
+    A live or published story that changes feed is restated (`reset`): whether a pinned post
+    is shown depends on its status in the story's feed.
+    """
     changes = _check_meta(fields)
+    columns = dict(changes)
+    if "feed" in fields:
+        columns["feed_id"] = _feed_id(db, fields["feed"])
+        changes["feed"] = fields["feed"]
     if not changes:
-        raise StoryError(f"nothing to change: send any of {', '.join(META_FIELDS)}")
-    assignments = ", ".join(f"{name} = ?" for name in changes)
+        raise StoryError(f"nothing to change: send any of {', '.join((*META_FIELDS, 'feed'))}")
+    assignments = ", ".join(f"{name} = ?" for name in columns)
     with db.write() as tx:
-        was = tx.execute("SELECT status FROM stories WHERE id = ?", [story["id"]]).fetchone()[0]
+        was = tx.execute("SELECT status, feed_id FROM stories WHERE id = ?", [story["id"]]).fetchone()
         tx.execute(
             f"UPDATE stories SET {assignments}, updated_at = ? WHERE id = ?",
-            [*changes.values(), clock.now(), story["id"]],
+            [*columns.values(), clock.now(), story["id"]],
         )
         eventlog.story_event(db, tx, story["slug"], "meta", None, actor, meta=changes)
-        if was == "draft" and changes.get("status", "draft") != "draft":
+        status = changes.get("status", was["status"])
+        published = was["status"] == "draft" and status != "draft"
+        refeeded = status != "draft" and columns.get("feed_id", was["feed_id"]) != was["feed_id"]
+        if published or refeeded:
             restate(db, tx, story, actor)
     return get_header(db, story["slug"])
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aggregator.db import Database
+from aggregator.errors import Conflict
 from aggregator.item_rows import item_columns, public_item
 
 REMOVED_TEXTS = {
@@ -80,3 +81,23 @@ def load(tx: Any, story_id: int, item_ids: list[str]) -> dict[str, Pin]:
         for row in rows:
             found[row["id"]] = Pin(public_item(row), row["feed_status"])
     return found
+
+
+class AlreadyPinned(Conflict):
+    """The post is pinned in the story already; `current` is the element that pins it."""
+
+
+def pinned_row(tx: Any, story_id: int, item_id: str) -> Any:
+    """The element row of `story_id` that pins `item_id` (inside `tx`), or None."""
+    return tx.execute(
+        "SELECT * FROM elements WHERE story_id = ? AND item_id = ? AND type = 'item'", [story_id, item_id]
+    ).fetchone()
+
+
+def already_pinned(element: dict[str, Any]) -> AlreadyPinned:
+    """The refusal of a second pin of one post: where the first one is, and that element."""
+    return AlreadyPinned(
+        f"this post is pinned in the story already, at position {element['position'] + 1}:"
+        " move that element instead of pinning the post twice",
+        element,
+    )

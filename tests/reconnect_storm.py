@@ -35,6 +35,7 @@ class Viewer:
         self.early: list[list[dict]] = []
         self.joined = False
         self.acks = 0
+        self.worker: int | None = None  # which web worker served it, when there are several
         self.error: str | None = None
 
     def join(self) -> None:
@@ -77,6 +78,7 @@ class Viewer:
         elif not ack.get("ok"):
             self.error = ack.get("error")
         else:
+            self.worker = ack.get("worker")
             self.apply(ack["events"])
             if ack["more"]:
                 self.join()
@@ -105,7 +107,7 @@ def storm(url: str, feed: str, clients: int, after: int, behind: int) -> None:
     final = int(sys.stdin.readline())
     with progress:
         progress.wait_for(lambda: all(v.last >= final or v.error for v in crowd), timeout=120)
-    result = [{"applied": v.applied, "error": v.error, "joined": v.joined} for v in crowd]
+    result = [{"applied": v.applied, "error": v.error, "joined": v.joined, "worker": v.worker} for v in crowd]
     print(json.dumps({"caught_up_seconds": round(caught_up, 3), "clients": result}), flush=True)
     for viewer in crowd:
         viewer.ws.close()

@@ -51,7 +51,8 @@ class Elements(HTMLParser):
         if tag == "li" and self.depth:
             self.depth -= 1
             if not self.depth:
-                self.elements[-1]["text"] = " ".join(" ".join(self.texts).split())
+                # The text nodes as written: a link inside a word is not a word break.
+                self.elements[-1]["text"] = " ".join("".join(self.texts).split())
 
     def handle_data(self, data: str) -> None:
         if self.depth:

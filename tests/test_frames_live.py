@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
 from typing import Any
 
+import pytest
 import socketio
+import websocket
 
 from aggregator.db import Database
 from aggregator.eventlog import last_seq
@@ -112,6 +115,24 @@ def test_a_crowd_rejoining_at_once_is_caught_up_exactly_while_live_viewers_keep_
     tmp_path, live_server
 ):
     server = live_server(env={"TAGSTORY_COLLECT": "0", "TAGSTORY_POLL_SECONDS": "0.05"})
+    _storm(server, STORM)
+
+
+def test_a_crowd_rejoining_two_workers_at_once_is_caught_up_exactly_on_both(tmp_path, live_server, redis_url):
+    server = live_server(
+        env={
+            "TAGSTORY_COLLECT": "0",
+            "TAGSTORY_POLL_SECONDS": "0.05",
+            "TAGSTORY_WEB_WORKERS": "2",
+            "TAGSTORY_MESSAGE_QUEUE": redis_url,
+        }
+    )
+    result = _storm(server, 60)
+    assert {r["worker"] for r in result} == {0, 1}  # the kernel spread the crowd over both
+
+
+def _storm(server: Any, clients: int) -> list[dict[str, Any]]:
+    """`clients` new sockets rejoin BEHIND posts back at once while posts go on; check what each applied."""
     poster = Poster(server.database, "hall")
     written = poster.post(20)
     left_at = written[-1]  # where the crowd was when the Wi-Fi dropped
@@ -124,7 +145,7 @@ def test_a_crowd_rejoining_at_once_is_caught_up_exactly_while_live_viewers_keep_
             "tests.reconnect_storm",
             server.url,
             "hall",
-            str(STORM),
+            str(clients),
             str(left_at),
             str(BEHIND),
         ],
@@ -150,10 +171,45 @@ def test_a_crowd_rejoining_at_once_is_caught_up_exactly_while_live_viewers_keep_
         for follower in live:
             follower.close()
     took = report["caught_up_seconds"]
-    print(f"\n{STORM} viewers {BEHIND} events behind: in the room and caught up in {took} s")
+    print(f"\n{clients} viewers {BEHIND} events behind: in the room and caught up in {took} s")
     expected = [seq for seq in written if seq > left_at]
     assert written[-1] == last_seq(poster.db)
-    assert len(result) == STORM
+    assert len(result) == clients
     assert [r["error"] for r in result if r["error"]] == []
     assert all(r["joined"] and r["applied"] == expected for r in result)
     assert all(f.applied == expected for f in live)
+    return result
+
+
+@pytest.mark.slow  # more than the kernel's largest send buffer (4 MB) must be held back
+def test_a_viewer_that_stops_reading_gets_every_frame_whole_and_in_order_when_it_reads_again(live_server):
+    """The broadcaster writes frames straight to idle websockets (web/wire.py); a viewer whose
+    kernel buffers are full gets part of a frame at once and the rest, and every later frame,
+    behind it: when it reads again, every post arrives once, in order, in intact frames."""
+    server = live_server(env={"TAGSTORY_COLLECT": "0", "TAGSTORY_POLL_SECONDS": "0.05"})
+    poster = Poster(server.database, "hall")
+    url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    tiny_buffer = ((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),)
+    viewer = websocket.create_connection(url, sockopt=tiny_buffer, timeout=30)
+    try:
+        assert viewer.recv().startswith("0")
+        viewer.send("40")
+        assert viewer.recv().startswith("40")
+        viewer.send("420" + json.dumps(["join", {"feed": "hall", "after": 0, "frames": True}]))
+        ack = json.loads(viewer.recv()[3:])[0]
+        assert ack["ok"] and ack["events"] == []
+        written: list[int] = []
+        for _ in range(200):  # ~6.5 MB of frames while the viewer reads nothing: sends fill up
+            written += poster.post(25)
+        received: list[int] = []
+        while not received or received[-1] < written[-1]:
+            message = viewer.recv()
+            if message == "2":
+                viewer.send("3")
+                continue
+            event, frame = json.loads(message[2:])
+            assert event == "frame"
+            received += [e["data"]["seq"] for e in frame["events"]]
+    finally:
+        viewer.close()
+    assert received == written

@@ -140,7 +140,7 @@ def test_text_links_come_from_the_sources_own_spans():
 
 
 def test_mentions_and_hashtags_link_to_the_network():
-    html = text_to_html("hi @ada #KredCrew", None, "https://x.com/{}", "https://x.com/hashtag/{}")
+    html = text_to_html("hi @ada #KredCrew", None, network="x")
     assert 'href="https://x.com/ada"' in html and 'href="https://x.com/hashtag/KredCrew"' in html
 
 

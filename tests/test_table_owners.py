@@ -19,6 +19,7 @@ OWNERS = {
     "elements": "stories/elements.py",
     "events": "aggregator/eventlog.py",
     "feed_items": "aggregator/membership.py",
+    "insight_buckets": "aggregator/membership.py",
     "feeds": "aggregator/feeds.py",
     "forget_log": "aggregator/forget.py",
     "forgotten_authors": "aggregator/forgotten.py",
@@ -29,9 +30,11 @@ OWNERS = {
     "story_editors": "stories/roles.py",
     "tokens": "stories/curators.py",
 }
-# SQL is written in capitals here; prose ("update or delete") is not SQL.
+# SQL is written in capitals here; prose ("update or delete") is not SQL. An upsert's
+# `ON CONFLICT ... DO UPDATE SET` writes the table of its INSERT, not one named SET.
 WRITE = re.compile(
-    r"\b(?:INSERT(?:\s+OR\s+[A-Z]+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+[A-Z]+)?|DELETE\s+FROM)\s+(\w+)"
+    r"\b(?:INSERT(?:\s+OR\s+[A-Z]+)?\s+INTO|REPLACE\s+INTO|(?<!DO )UPDATE(?:\s+OR\s+[A-Z]+)?"
+    r"|DELETE\s+FROM)\s+(\w+)"
 )
 
 
@@ -73,6 +76,12 @@ def test_each_table_has_one_writer_its_owner():
         if modules != {OWNERS.get(table)}
     ]
     assert not problems, "\n".join(problems)
+
+
+def test_an_upsert_writes_the_table_of_its_insert():
+    upsert = "INSERT INTO insight_buckets (n) VALUES (?) ON CONFLICT (n) DO UPDATE SET n = 1"
+    tree = ast.parse(f"tx.execute({upsert!r})")
+    assert WRITE.findall(" ".join(_strings(tree))) == ["insight_buckets"]
 
 
 def test_the_scan_catches_a_second_writer():

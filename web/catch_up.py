@@ -5,6 +5,10 @@ each page (a room's events after a seq, up to where the broadcaster is, in one f
 read and encoded by the first join that asks for it and served to the others as the same
 JSON text. A page is what the log held when it was read: a later redaction is delivered
 with an event past the page's end, so the key (which holds that end) changes with it.
+
+While live events go on, that end moves every tick and the page is read again; each of
+its events is decoded and encoded once all the same, while its stored text is unchanged
+(a redaction rewrites it, so a redacted event is encoded anew).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from aggregator.db import Database
 from web import frames
 
 PAGES_KEPT = 64  # pages in memory at once (a page is at most about 100 events)
+EVENTS_KEPT = 1024  # encoded events in memory at once (every form together): ten pages
 
 
 @dataclass(frozen=True)
@@ -37,10 +42,12 @@ def _entry_text(entry: dict[str, Any]) -> str:
 class Pages:
     """A small LRU of catch-up pages keyed by (room, after, upto, limit, form)."""
 
-    def __init__(self, kept: int = PAGES_KEPT) -> None:
-        self.kept = kept
+    def __init__(self, kept: int = PAGES_KEPT, events_kept: int = EVENTS_KEPT) -> None:
+        self.kept, self.events_kept = kept, events_kept
         self.lock = threading.Lock()
         self.pages: OrderedDict[tuple[str, int, int, int, str], list[Missed]] = OrderedDict()
+        # (seq, form) -> (the stored payload text it was made from, the encoded event)
+        self.encoded: OrderedDict[tuple[int, str], tuple[str, Missed]] = OrderedDict()
 
     def read(self, db: Database, room: str, after: int, upto: int, limit: int, form: str) -> list[Missed]:
         """What a client at `after` is sent of `room` up to `upto` (from its latest reset), encoded."""
@@ -49,13 +56,25 @@ class Pages:
             if key in self.pages:
                 self.pages.move_to_end(key)
                 return self.pages[key]
-        events = eventlog.catch_up(db, room, after, upto, limit)
-        page = [
-            Missed(event, _entry_text(entry))
-            for event, entry in zip(events, frames.frame_events(events, form), strict=True)
-        ]
+        page = [self._encoded(row, form) for row in eventlog.catch_up_rows(db, room, after, upto, limit)]
         with self.lock:
             self.pages[key] = page
             while len(self.pages) > self.kept:
                 self.pages.popitem(last=False)
         return page
+
+    def _encoded(self, row: Any, form: str) -> Missed:
+        """The event of a stored row in `form`, encoded: again only when its stored text changed."""
+        key, stored = (row["seq"], form), row["payload"]
+        with self.lock:
+            known = self.encoded.get(key)
+            if known is not None and known[0] == stored:
+                self.encoded.move_to_end(key)
+                return known[1]
+        event = eventlog.event_of(row)
+        missed = Missed(event, _entry_text(frames.frame_events([event], form)[0]))
+        with self.lock:
+            self.encoded[key] = (stored, missed)
+            while len(self.encoded) > self.events_kept:
+                self.encoded.popitem(last=False)
+        return missed

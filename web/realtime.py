@@ -24,7 +24,7 @@ from aggregator import eventlog, jsontext
 from aggregator.db import Database
 from aggregator.feeds import feed_exists
 from stories.model import can_edit, get_header, status_and_log_end
-from web import catch_up, frames, socket_json
+from web import catch_up, frames, socket_json, wire
 from web.lookups import database
 from web.security import session_curator
 from web.sockets import socketio
@@ -32,6 +32,7 @@ from web.sockets import socketio
 log = logging.getLogger(__name__)
 
 CATCH_UP_PAGE = 100  # events per acknowledgement; a longer gap is fetched in pages (`more`)
+FRAMED_TAIL = 100  # events a frames join may receive beyond its acknowledgement, as one frame
 CATCH_UP_READERS = 2  # joins reading a page at once in this process; the others wait their turn
 JOIN_BURST = 10  # joins one connection may send at once...
 JOIN_RATE = 5.0  # ...and per second after that
@@ -111,7 +112,7 @@ class Broadcaster:
         framed: dict[str, list[dict[str, Any]]] = {}
         for event in events:
             if _occupied(event["room"]):  # nobody follows per event: not even one encode
-                socketio.emit(event["type"], event["payload"], to=event["room"], ignore_queue=True)
+                wire.emit(event["type"], event["payload"], event["room"])
             framed.setdefault(event["room"], []).append(event)
             if _withdraws_viewers(event):
                 _send_frames(event["room"], framed.pop(event["room"]))
@@ -195,7 +196,7 @@ def _send_frames(room: str, events: list[dict[str, Any]]) -> None:
         target = frames.frames_room(room, form)
         if _occupied(target):
             frame = {"room": room, "events": frames.frame_events(events, form)}
-            socketio.emit("frame", frame, to=target, ignore_queue=True)
+            wire.emit("frame", frame, target)
 
 
 def _withdraws_viewers(event: dict[str, Any]) -> bool:
@@ -335,19 +336,37 @@ def on_join(data: Any = None) -> dict[str, Any]:
         )
     socketio.sleep(0)  # the page is sent in another turn: no join holds the process for long
     missed, withdrawn = _until_withdrawn(page)
-    if withdrawn or len(missed) > CATCH_UP_PAGE:
+    if withdrawn or (len(missed) > CATCH_UP_PAGE and not form):
         return _ack(room, missed[:CATCH_UP_PAGE], after, True)
+    missed = missed[:CATCH_UP_PAGE]
     start = missed[-1].event["seq"] if missed else after
+    # A frames client may be sent one page more, as a frame ahead of the acknowledgement: a
+    # crowd 100 events behind while live events go on then gets in with one join each
+    # instead of chasing the broadcaster a page at a time.
+    reach = (FRAMED_TAIL if form else 0) + CATCH_UP_PAGE - len(missed)
     room_left = CATCH_UP_PAGE - len(missed)
-    with broadcaster.lock:  # only what was delivered since the read: short, bounded by the page
-        tail = broadcaster.pages.read(database(), room, start, broadcaster.delivered, room_left + 1, shape)
+    with broadcaster.lock:  # only what was delivered since the read: short, bounded by a page or two
+        tail = broadcaster.pages.read(database(), room, start, broadcaster.delivered, reach + 1, shape)
         tail, withdrawn = _until_withdrawn(tail)
-        more = withdrawn or len(tail) > room_left
-        if not more:
-            _enter(room, form)
-            if curator:
-                join_room(eventlog.story_curators_room(slug))
-    return _ack(room, missed + tail[:room_left], after, more)
+        more = withdrawn or len(tail) > reach
+        if more:
+            return _ack(room, missed + tail[:room_left], after, True)
+        if len(tail) > room_left:
+            _send_tail(room, tail[room_left:])
+        _enter(room, form)
+        if curator:
+            join_room(eventlog.story_curators_room(slug))
+    return _ack(room, missed + tail[:room_left], after, False)
+
+
+def _send_tail(room: str, tail: list[catch_up.Missed]) -> None:
+    """The events after a full acknowledgement, as one frame to this socket, ahead of the acknowledgement.
+
+    Sent before the socket enters the room (lock held), so it comes before every live frame;
+    the client applies it after the acknowledgement's events, as any frame that comes early.
+    """
+    events = socket_json.Encoded("[" + ",".join(missed.text for missed in tail) + "]")
+    socketio.emit("frame", {"room": room, "events": events}, to=request.sid, ignore_queue=True)
 
 
 @socketio.on("leave")

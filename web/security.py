@@ -177,10 +177,23 @@ def _headers(response: Response) -> Response:
 
 
 class SessionCookies(SecureCookieSessionInterface):
-    """Flask's signed session cookie, marked Secure on every request that came over HTTPS."""
+    """Flask's signed session cookie, marked Secure on every request that came over HTTPS.
+
+    Its serializer is built once per secret, not on every request and Socket.IO event
+    (Flask-SocketIO opens the session for each; a reconnect storm sends thousands).
+    """
+
+    _serializer: tuple[Any, Any] | None = None  # (the secrets it was built with, the serializer)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        secrets_now = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        built = self._serializer
+        if built is None or built[0] != secrets_now:
+            built = self._serializer = (secrets_now, super().get_signing_serializer(app))
+        return built[1]
 
 
 def init_app(app: Flask) -> None:

@@ -22,6 +22,8 @@ from typing import Any
 
 from flask import Flask
 
+from web import wire
+
 WORKER_HEADER = "X-Tagstory-Worker"
 WEBSOCKET_SERVERS = ("simple-websocket", "gevent-websocket")
 BACKLOG = 2048  # a reconnect storm of a thousand viewers fits in the accept queue
@@ -96,6 +98,7 @@ def use_websocket_server(name: str) -> type:
     if name == "gevent-websocket":
         from geventwebsocket.handler import WebSocketHandler
 
+        wire.install()  # the broadcaster writes each room's frame to these websockets directly
         return _no_delay(WebSocketHandler)
 
     import gevent.event

@@ -1,39 +1,59 @@
-/* The live feed and the wall: newest first; hidden items leave, edited ones are replaced. */
+/* The live feed page (and its embed): newest first. Posts that arrive while the reader is
+   scrolled down or away wait behind "N new posts"; "Load older posts" pages back through
+   the items API. */
 "use strict";
 
 (() => {
+  const PAGE = 50;  // older posts fetched per press
   const list = document.getElementById("items");
   const empty = document.getElementById("empty");
+  const older = document.getElementById("load-older");
+  const button = document.getElementById("new-posts");
   const feed = document.body.dataset.feed;
-  const keep = Number(document.body.dataset.keep || 0);
 
-  /* Newest first; a later arrival with the same time goes above (the page's order too). */
-  function place(li, createdAt) {
-    for (const other of list.children) {
-      if (other.querySelector(".item").dataset.createdAt <= createdAt) {
-        list.insertBefore(li, other);
-        return;
-      }
-    }
-    list.append(li);
-  }
+  /* Away from the top of the list, where new posts arrive. */
+  const away = () => document.hidden || list.getBoundingClientRect().top < 0;
 
-  function show(item) {
-    const existing = list.querySelector(`.item[data-item-id="${CSS.escape(item.id)}"]`);
-    const old = existing && existing.closest("li");
-    if (item.status !== "approved" || item.deleted) {
-      if (old) old.remove();
-    } else {
+  const counter = button && NewPosts.counter(button, () => NewPosts.bringTo(posts.release()[0]));
+
+  const posts = new ItemList(list, {
+    entry(item) {
       const li = document.createElement("li");
       li.append(Tagstory.renderItem(item));
-      li.classList.add("arriving");
-      if (old) old.replaceWith(li); else place(li, item.created_at);
+      if (item.seq) li.dataset.seq = String(item.seq);
+      return li;
+    },
+    hold: () => !!counter && away(),
+    onChange({ change, waiting }) {
+      empty.hidden = list.children.length > 0;
+      if (!counter) return;
+      counter.show(waiting);
+      if (change === "added") counter.arrivals(1);
+    },
+  });
+
+  async function loadOlder() {
+    const seqs = [...list.children].map((li) => Number(li.dataset.seq)).filter(Boolean);
+    const params = new URLSearchParams({ limit: String(PAGE) });
+    if (seqs.length) params.set("before", String(Math.min(...seqs)));
+    older.disabled = true;
+    try {
+      const response = await fetch(`/api/feeds/${encodeURIComponent(feed)}/items?${params}`);
+      const data = await response.json();
+      if (!response.ok) throw new Error(data.error || response.statusText);
+      const added = posts.append(data.items.reverse());
+      older.hidden = data.items.length < PAGE;
+      Tagstory.announce(added.length ? `${added.length} older posts loaded` : "No older posts");
+      NewPosts.bringTo(added[0]);
+    } catch (error) {
+      Tagstory.announce(`Could not load older posts: ${error.message}`, { visible: true });
+    } finally {
+      older.disabled = false;
     }
-    while (keep && list.children.length > keep) list.lastElementChild.remove();
-    empty.hidden = list.children.length > 0;
   }
 
+  if (older) older.addEventListener("click", loadOlder);
   Tagstory.follow({ feed }, Number(document.body.dataset.after), (name, data) => {
-    if (name === "item") show(data.item);
+    if (name === "item") posts.apply(data.item, data.seq);
   });
 })();

@@ -3,17 +3,33 @@
 "use strict";
 
 const Tagstory = (() => {
-  const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  /* Dates people read: "2 min ago" on a live page (kept current), the absolute time with its
+     zone in the title; a story's byline keeps its date. Past a week, the date itself. */
+  const absolute = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short",
+  });
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
+  const STEPS = [[60, "second"], [3600, "minute"], [86400, "hour"], [604800, "day"]];
+
+  function ago(when, now = Date.now()) {
+    const seconds = Math.round((when - now) / 1000);
+    if (Math.abs(seconds) < 45) return seconds > 5 ? absolute.format(when) : "just now";
+    if (Math.abs(seconds) >= 604800) return absolute.format(when);
+    const [, unit] = STEPS.find(([limit]) => Math.abs(seconds) < limit);
+    const size = { second: 1, minute: 60, hour: 3600, day: 86400 }[unit];
+    return relative.format(Math.round(seconds / size), unit);
+  }
 
   function localizeTimes(root) {
     root.querySelectorAll("time[datetime]").forEach((el) => {
       const when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when) && !el.closest(".byline")) {
-        el.textContent = timeFormat.format(when);
-        el.title = when.toISOString();
-      }
+      if (isNaN(when)) return;
+      el.title = absolute.format(when);
+      el.textContent = el.closest(".byline") ? absolute.format(when) : ago(when);
     });
   }
+
+  setInterval(() => localizeTimes(document), 30_000);
 
   const sourceLabels = JSON.parse(document.body.dataset.sourceLabels || "{}");
   const removedTexts = JSON.parse(document.body.dataset.removedTexts || "{}");
@@ -133,46 +149,94 @@ const Tagstory = (() => {
     }
   }
 
-  /* Follow a room: join with the last seq we have, apply the missed events from the
-     acknowledgement, then live ones as frames (every event of one server tick, in seq
-     order); on reconnect, join again from where we are. */
-  function follow(room, after, onEvent) {
-    let last = after;
-    let joined = false;
-    let early = [];  // frames that reach us between entering the room and the acknowledgement
+  /* The page's one live region: connection trouble (shown) and counts such as "3 new posts"
+     (read out, not shown: the page shows them its own way). */
+  function announce(text, { visible = false } = {}) {
     const status = document.getElementById("live-status");
-    const say = (text) => { if (status) { status.textContent = text; status.hidden = !text; } };
-    const socket = io({ transports: ["websocket"] });
-    const apply = (name, data) => {
-      if (data.seq <= last) return;  // already applied (never expected, but harmless)
-      last = data.seq;
-      onEvent(name, data);
-    };
-    const applyAll = (events) => {
-      events.forEach((e) => apply(e.event, e.data));
-      document.body.dataset.lastSeq = String(last);
-    };
-    const join = () => {
-      socket.emit("join", { ...room, after: last, frames: true }, (ack) => {
-        if (ack && ack.retry_after) { setTimeout(join, ack.retry_after * 1000); return; }  // paging too fast
-        if (!ack || !ack.ok) { say(ack ? ack.error : "Could not follow live updates."); return; }
-        applyAll(ack.events);
-        if (ack.more) { join(); return; }
-        joined = true;
-        early.forEach(applyAll);
-        early = [];
-        document.body.dataset.lastSeq = String(last);
-        say("");
-      });
-    };
-    socket.on("connect", join);
-    socket.on("disconnect", () => { joined = false; early = []; say("Offline: reconnecting…"); });
-    socket.on("withdrawn", (data) => { joined = false; say(data.error); });  // back to draft: no more updates
-    socket.on("frame", (frame) => {
-      if (joined) applyAll(frame.events); else early.push(frame.events);
-    });
-    return socket;
+    if (!status) return;
+    status.textContent = text;
+    status.hidden = !text;
+    status.classList.toggle("visually-hidden", !visible);
   }
+
+  /* One Socket.IO connection per page, however many rooms it follows. Each room keeps its
+     own last seq; frames of a room that come before its join's acknowledgement are kept
+     and applied after the acknowledgement's events, in seq order, with no gap and no
+     duplicate. On reconnect every room joins again from where it is. */
+  const live = (() => {
+    let socket = null;
+    const followers = [];
+    const early = new Map();  // server room -> events framed before that room's join was acknowledged
+    let joining = 0;  // joins waiting for their acknowledgement
+
+    const say = (text) => announce(text, { visible: true });
+
+    function apply(follower, events) {
+      for (const e of events) {
+        if (e.data.seq <= follower.last) continue;  // already applied (from the acknowledgement)
+        follower.last = e.data.seq;
+        follower.onEvent(e.event, e.data);
+      }
+      document.body.dataset.lastSeq = String(Math.max(...followers.map((f) => f.last)));
+    }
+
+    function settle() {
+      joining = Math.max(0, joining - 1);  // an acknowledgement from before a reconnect counts for nothing
+      if (joining === 0) early.clear();  // frames of rooms no join is waiting for
+    }
+
+    function join(follower) {
+      joining += 1;
+      socket.emit("join", { ...follower.room, after: follower.last, frames: true }, (ack) => {
+        if (ack && ack.retry_after) { setTimeout(() => { settle(); join(follower); }, ack.retry_after * 1000); return; }
+        if (!ack || !ack.ok) { settle(); say(ack ? ack.error : "Could not follow live updates."); return; }
+        apply(follower, ack.events);
+        if (ack.more) { join(follower); settle(); return; }  // the next page; not in the room yet
+        follower.serverRoom = ack.room;
+        follower.joined = true;
+        const kept = early.get(ack.room) || [];
+        early.delete(ack.room);
+        apply(follower, kept.sort((a, b) => a.data.seq - b.data.seq));
+        settle();
+        if (followers.every((f) => f.joined)) say("");
+      });
+    }
+
+    function onFrame(frame) {
+      const targets = followers.filter((f) => f.joined && f.serverRoom === frame.room);
+      if (targets.length) targets.forEach((f) => apply(f, frame.events));
+      else if (joining > 0) early.set(frame.room, [...(early.get(frame.room) || []), ...frame.events]);
+    }
+
+    function connection() {
+      if (socket) return socket;
+      socket = io({ transports: ["websocket"] });
+      socket.on("connect", () => followers.forEach(join));
+      socket.on("disconnect", () => {
+        followers.forEach((f) => { f.joined = false; });
+        early.clear();
+        joining = 0;
+        say("Offline: reconnecting…");
+      });
+      socket.on("withdrawn", (data) => {  // back to draft: no more updates of that story
+        followers.filter((f) => f.room.story === data.story).forEach((f) => { f.joined = false; });
+        say(data.error);
+      });
+      socket.on("frame", onFrame);
+      return socket;
+    }
+
+    /* Follow `room` ({feed}, {feed, desk}, {story}) from seq `after`; returns the page's socket. */
+    function follow(room, after, onEvent) {
+      const follower = { room, last: after, onEvent, joined: false, serverRoom: null };
+      followers.push(follower);
+      const shared = connection();
+      if (shared.connected) join(follower);
+      return shared;
+    }
+
+    return { follow };
+  })();
 
   function csrfToken() {
     return document.querySelector('meta[name="csrf-token"]').content;
@@ -198,5 +262,5 @@ const Tagstory = (() => {
   }
 
   localizeTimes(document);
-  return { renderItem, renderElement, fillElement, follow, api, localizeTimes };
+  return { renderItem, renderElement, fillElement, follow: live.follow, announce, api, localizeTimes };
 })();

@@ -6,7 +6,7 @@
   const feed = document.body.dataset.feed;
   const base = `/api/feeds/${encodeURIComponent(feed)}`;
   const message = document.getElementById("moderation-message");
-  const lists = { pending: "queue", approved: "approved", hidden: "hidden" };
+  const statusLists = { pending: "queue", approved: "approved", hidden: "hidden" };
   const say = (text) => { message.textContent = text; };
   const run = (promise) => promise.catch((error) => say(`Not done: ${error.message}`));
 
@@ -22,24 +22,27 @@
     return li;
   }
 
-  const seen = new Map();  // item id -> seq of the last event applied (two rooms, one order)
+  /* One item list per status: the queue oldest first, the others newest first (at most 50). */
+  const lists = Object.entries(statusLists).map(([status, id]) => new ItemList(document.getElementById(id), {
+    accepts: (item) => item.status === status,
+    order: () => (status === "pending" ? 1 : -1),
+    keep: status === "pending" ? 0 : 50,
+    entry,
+  }));
 
   function place(item, seq) {
-    if ((seen.get(item.id) || 0) >= seq) return;
-    seen.set(item.id, seq);
-    const selector = `.moderation-desk li[data-item-id="${CSS.escape(item.id)}"]`;
-    const old = document.querySelector(selector);
     if (!item.author) {  // a bare "gone" from the viewers' room: the card we show has the content
-      if (old) { old.dataset.status = item.status; document.getElementById(lists[item.status]).prepend(old); }
-      return;
+      const shown = lists.map((list) => list.item(item.id)).find(Boolean);
+      const old = document.querySelector(`.moderation-desk li[data-item-id="${CSS.escape(item.id)}"]`);
+      if (!shown && old) {  // a card the server rendered: move it as it is
+        old.dataset.status = item.status;
+        document.getElementById(statusLists[item.status]).prepend(old);
+        return;
+      }
+      if (!shown) return;
+      item = { ...shown, status: item.status };
     }
-    document.querySelectorAll(selector).forEach((li) => li.remove());
-    const list = document.getElementById(lists[item.status]);
-    if (!list) return;
-    const li = entry(item);
-    li.classList.add("arriving");
-    if (item.status === "pending") list.append(li); else list.prepend(li);
-    while (item.status !== "pending" && list.children.length > 50) list.lastElementChild.remove();
+    lists.forEach((list) => list.apply(item, seq));
     document.getElementById("queue-empty").hidden = document.getElementById("queue").children.length > 0;
   }
 
@@ -121,6 +124,6 @@
     if (name === "item") place(data.item, data.seq);
     refresh();
   };
-  Tagstory.follow({ feed }, after, onEvent);
+  Tagstory.follow({ feed }, after, onEvent);  // the same connection follows both rooms
   Tagstory.follow({ feed, desk: true }, after, onEvent);
 })();

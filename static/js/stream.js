@@ -1,6 +1,7 @@
 /* The editor's stream panel: search and filters through the items API, "load older"
    paging, and live arrivals held above the list ("12 new — show") so nothing the curator
-   is looking at moves. Pinning is announced with a `desk:pin` event for edit.js. */
+   is looking at moves. Pinning is announced with a `desk:pin` event for edit.js. The
+   stream is one tab stop: ↑/↓ (Home/End) go from post to post, P or Enter pins. */
 "use strict";
 
 const DeskStream = (() => {
@@ -11,12 +12,25 @@ const DeskStream = (() => {
   const form = document.getElementById("search");
   const showNew = document.getElementById("show-new");
   const older = document.getElementById("load-older");
-  const message = document.getElementById("editor-message");
+  const status = document.getElementById("stream-status");
   const base = `/api/feeds/${encodeURIComponent(feed)}/items`;
   let pinned = new Set();
-  let waiting = [];  // approved arrivals not shown yet, newest first
 
-  const say = (text) => { if (message) message.textContent = text; };
+  const say = (text) => { status.textContent = text; };
+
+  /* The post last visited is the stream's one tab stop; its links and Pin button are not stops. */
+  function rove(li) {
+    for (const child of stream.children) child.tabIndex = child === li ? 0 : -1;
+  }
+  function keepRover() {
+    if (![...stream.children].some((li) => li.tabIndex === 0)) rove(stream.firstElementChild);
+  }
+  const tame = (li) => li.querySelectorAll("a[href], button").forEach((el) => { el.tabIndex = -1; });
+  /* However posts come and go (search, live, "load older"), new ones are tamed and one is the stop. */
+  new MutationObserver((changes) => {
+    changes.forEach((change) => change.addedNodes.forEach((node) => { if (node.matches?.("li")) tame(node); }));
+    keepRover();
+  }).observe(stream, { childList: true });
 
   function filterParams() {
     const params = new URLSearchParams();
@@ -76,11 +90,18 @@ const DeskStream = (() => {
     return data.items.reverse();
   }
 
+  /* Approved arrivals wait above the list ("12 new — show") so nothing the curator reads moves. */
+  const posts = new ItemList(stream, {
+    accepts: (item) => item.status === "approved",
+    order: () => -1,
+    entry,
+    hold: () => true,
+    onChange: ({ waiting }) => updateNew(waiting),
+  });
+
   function search() {
-    waiting = [];
-    updateNew();
     return page(Number.MAX_SAFE_INTEGER).then((items) => {
-      stream.replaceChildren(...items.map(entry));
+      posts.reset(items);
       older.hidden = items.length < PAGE;
       const q = form.q.value.trim();
       say(`${items.length}${items.length === PAGE ? "+" : ""} posts${q ? ` match “${q}”` : ""}.`);
@@ -91,35 +112,25 @@ const DeskStream = (() => {
     const seqs = [...stream.children].map((li) => Number(li.dataset.seq)).filter(Boolean);
     const before = seqs.length ? Math.min(...seqs) : Number.MAX_SAFE_INTEGER;
     return page(before).then((items) => {
-      stream.append(...items.map(entry));
+      posts.append(items);
       older.hidden = items.length < PAGE;
     }).catch((error) => say(`Could not load older posts: ${error.message}`));
   }
 
-  function updateNew() {
-    showNew.hidden = waiting.length === 0;
-    showNew.textContent = `${waiting.length} new — show`;
+  function updateNew(waiting) {
+    showNew.hidden = waiting === 0;
+    showNew.textContent = `${waiting} new — show`;
   }
 
   function showWaiting() {
-    stream.prepend(...waiting.map(entry));
-    waiting = [];
-    updateNew();
+    posts.release();
     stream.firstElementChild?.focus();
   }
 
-  /* A live item event from the feed's room. */
+  /* A live item event from the feed's room; an arrival the filters refuse is not held. */
   function arrive(item) {
-    const old = stream.querySelector(`:scope > li[data-item-id="${CSS.escape(item.id)}"]`);
-    waiting = waiting.filter((w) => w.id !== item.id);
-    if (item.status !== "approved") {
-      if (old) old.remove();
-    } else if (old) {
-      old.replaceWith(entry(item));
-    } else if (matches(item)) {
-      waiting.unshift(item);
-    }
-    updateNew();
+    if (item.status === "approved" && !posts.has(item.id) && !matches(item)) return;
+    posts.apply(item);
   }
 
   function markPinned(ids) {
@@ -136,15 +147,23 @@ const DeskStream = (() => {
   stream.addEventListener("keydown", (event) => {
     const li = event.target.closest("#stream > li");
     if (!li || event.target !== li) return;
+    const go = { ArrowDown: li.nextElementSibling, ArrowUp: li.previousElementSibling,
+      Home: stream.firstElementChild, End: stream.lastElementChild };
     if (event.key === "p" || event.key === "P" || event.key === "Enter") { event.preventDefault(); pin(li); }
-    if (event.key === "ArrowDown") { event.preventDefault(); li.nextElementSibling?.focus(); }
-    if (event.key === "ArrowUp") { event.preventDefault(); li.previousElementSibling?.focus(); }
+    else if (event.key in go) { event.preventDefault(); go[event.key]?.focus(); }
+    else if (event.key === "Escape") { event.preventDefault(); DeskNotes.clear(li); }
+  });
+  stream.addEventListener("focusin", (event) => {
+    const li = event.target.closest("#stream > li");
+    if (li && li.tabIndex !== 0) rove(li);
   });
   form.addEventListener("submit", (event) => { event.preventDefault(); search(); });
   form.addEventListener("change", (event) => { if (event.target.name !== "q") search(); });
   showNew.addEventListener("click", showWaiting);
   older.addEventListener("click", loadOlder);
   stream.querySelectorAll(".source").forEach((el) => addSource(el.textContent.trim()));
+  [...stream.children].forEach(tame);
+  keepRover();
   older.hidden = stream.children.length < Number(stream.dataset.page || 100);
 
   return { arrive, markPinned };

@@ -54,34 +54,17 @@
     body.dataset.running = timer ? "1" : "0";
   }
 
-  const featured = (li) => li.querySelector(".item").classList.contains("featured");
-
-  /* Featured first, then newest first; a later arrival with the same time goes above. */
-  function place(li) {
-    const card = li.querySelector(".item");
-    for (const other of list.children) {
-      const otherCard = other.querySelector(".item");
-      const before = featured(li) === featured(other)
-        ? otherCard.dataset.createdAt <= card.dataset.createdAt
-        : featured(li);
-      if (before) { list.insertBefore(li, other); return; }
-    }
-    list.append(li);
-  }
-
-  function arrive(item) {
-    const existing = list.querySelector(`.item[data-item-id="${CSS.escape(item.id)}"]`);
-    if (existing) existing.closest("li").remove();
-    if (item.status === "approved" && !item.deleted) {
-      const li = document.createElement("li");
-      li.append(Tagstory.renderItem(item));
-      li.classList.add("arriving");
-      place(li);
-      if (!existing) fresh = page !== 0;
-    }
-    while (list.children.length > keep) list.lastElementChild.remove();
-    show(page);
-  }
+  /* Featured first, then newest first (a later arrival with the same time goes above). */
+  const posts = new ItemList(list, {
+    order: (item, other) => (!!item.featured === !!other.featured
+      ? ItemList.newestFirst(item, other) : (item.featured ? -1 : 1)),
+    keep,
+    moves: true,  // a post featured (or not) takes its new place
+    onChange: ({ change }) => {
+      if (change === "added") fresh = page !== 0;
+      show(page);
+    },
+  });
 
   /* A picture that fails to load gives way to its alt text (an avatar to the initials). */
   function giveWay(img) {
@@ -118,6 +101,6 @@
   addEventListener("resize", layout);
   document.addEventListener("visibilitychange", run);
   Tagstory.follow({ feed: body.dataset.feed }, Number(body.dataset.after), (name, data) => {
-    if (name === "item") arrive(data.item);
+    if (name === "item") posts.apply(data.item, data.seq);
   });
 })();

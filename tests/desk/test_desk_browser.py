@@ -174,7 +174,9 @@ def test_a_stale_edit_in_the_browser_is_a_clear_conflict(contexts, desk):
         "PATCH", f"/api/stories/s/elements/{first['id']}", {"text": "Theirs", "version": first["version"]}
     )
     page.locator("[data-format=save]").click()
-    wait_for(lambda: "Conflict" in page.text_content("#editor-message"))
+    conflict = page.locator("#elements > li.element").first.locator(".note.lasting")  # next to it, until read
+    conflict.wait_for()
+    assert "Conflict" in conflict.text_content()
     assert desk.order()[0] == "Theirs"
     page.locator("[data-format=save]").click()
     wait_for(lambda: desk.order()[0].endswith("— mine"))
@@ -185,6 +187,7 @@ def test_removing_an_editor_locks_their_open_editor(contexts, desk):
     desk.call("DELETE", "/api/stories/s/editors/bea")
     wait_for(lambda: "removed you" in bea.text_content("#editor-message"))
     assert bea.locator("#undo").is_disabled()
+    assert bea.locator('#status-control button[data-status="published"]').is_disabled()  # the header too
 
 
 def test_a_hidden_post_leaves_the_viewers_feed_without_reload(contexts, desk):

@@ -322,3 +322,47 @@ def test_a_page_read_before_a_redaction_is_never_served_after_it(
         caught, _ = follow(socket_client(), frames=frames, feed="demo")
         assert "soon hidden" not in json.dumps(caught)
         assert [e["data"]["item"]["status"] for e in caught] == ["hidden", "hidden"]
+
+
+def test_a_frames_join_a_page_and_a_bit_behind_gets_in_at_once_the_rest_as_a_frame_ahead_of_its_ack(
+    feed, post, socket_client, deliver, monkeypatch
+):
+    from web import realtime
+
+    monkeypatch.setattr(realtime, "CATCH_UP_PAGE", 3)
+    monkeypatch.setattr(realtime, "FRAMED_TAIL", 3)
+    written = [post(n)["seq"] for n in range(5)]  # a page and two: one join, not two
+    deliver()
+    viewer = socket_client()
+    ack = viewer.emit("join", {"feed": "demo", "after": 0, "frames": True}, callback=True)
+    assert (ack["ok"], ack["more"], seqs(ack["events"]), ack["last_seq"]) == (
+        True,
+        False,
+        written[:3],
+        written[2],
+    )
+    assert framed_seqs(viewer) == [written[3:]]  # sent before the ack: the client applies it after
+    written += [post(n)["seq"] for n in range(5, 7)]
+    deliver()
+    assert framed_seqs(viewer) == [written[5:]]
+    classic = socket_client()  # per-event clients keep paging by `more`
+    ack = classic.emit("join", {"feed": "demo", "after": 0}, callback=True)
+    assert (ack["more"], [e["data"]["seq"] for e in ack["events"]]) == (True, written[:3])
+    assert events_named(classic, "item") == []
+
+
+def test_a_frames_join_further_behind_than_a_page_and_a_frame_still_pages(
+    feed, post, socket_client, deliver, monkeypatch
+):
+    from web import realtime
+
+    monkeypatch.setattr(realtime, "CATCH_UP_PAGE", 3)
+    monkeypatch.setattr(realtime, "FRAMED_TAIL", 3)
+    written = [post(n)["seq"] for n in range(8)]
+    deliver()
+    viewer = socket_client()
+    ack = viewer.emit("join", {"feed": "demo", "after": 0, "frames": True}, callback=True)
+    assert (ack["more"], seqs(ack["events"])) == (True, written[:3])
+    assert frames_of(viewer) == []  # not in the room, nothing sent beyond the ack
+    caught, _ = follow(viewer, ack["last_seq"], feed="demo")
+    assert seqs(caught) + [s for frame in framed_seqs(viewer) for s in frame] == written[3:]

@@ -71,7 +71,7 @@ def _flag(name: str) -> bool:
 def _stream_filter() -> StreamFilter:
     """The editor's filters: source (or network), media=1, replies=0|1, reposts=0|1, lang,
     unpinned=<story slug>; the insight's: author, hashtag, link, reason, since, until, media_type,
-    pinned_in=<story slug>."""
+    pinned_in=<story slug>, deleted=0."""
     unpinned, pinned_in = request.args.get("unpinned"), request.args.get("pinned_in")
     args = request.args
     try:
@@ -95,6 +95,7 @@ def _stream_filter() -> StreamFilter:
         only_reposts=args.get("reposts") == "1",
         media_type=args.get("media_type") or None,
         pinned_in=story_or_404(pinned_in)["id"] if pinned_in else None,
+        not_deleted=args.get("deleted") == "0",
     )
 
 
