@@ -336,12 +336,14 @@ def start_viewers(
     """
     started = []
     flags = (["--frames"] if args.frames else []) + ([storm] if storm else [])
+    # bench/node/viewers.js has no --reconnect (new sockets at the storm): the Python client does it
+    client = "python" if storm == "--reconnect" else args.client
     for n in range(processes):
         share = count // processes + (n < count % processes)
         if share:
             out = str(folder / f"viewers-{tag}-{n}.json")
             process = subprocess.Popen(
-                [*CLIENTS[args.client], url, FEED, str(share), out, str(join_seconds(args, count)), *flags],
+                [*CLIENTS[client], url, FEED, str(share), out, str(join_seconds(args, count)), *flags],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -491,6 +493,14 @@ def _drive(
     if storm:  # the items the storm's viewers missed, then the storm during live delivery
         after = feed_last_seq(server)
         backlog = ingest(server.url, server.token, FEED, STORM_BEHIND / 2, 2.0, args.size)
+        while 0 < backlog.posted < STORM_BEHIND:  # a loaded server accepts fewer: every viewer is 100 behind
+            rest = STORM_BEHIND - backlog.posted
+            more = ingest(
+                server.url, server.token, FEED, STORM_BEHIND / 2, rest / 50, args.size, first=backlog.posted
+            )
+            backlog.posted += more.posted
+            if not more.posted:
+                break
         storm_at = threading.Timer(1.0, tell, (groups["storm"], f"storm {after}"))
         storm_at.start()
     pushed = ingest(server.url, server.token, FEED, scenario.rate, seconds, args.size, first=backlog.posted)
