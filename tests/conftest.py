@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import jinja2
 import jinja2.bccache
 import pytest
@@ -29,6 +30,12 @@ from web.realtime import socketio
 pytest_plugins = ["tests.factories"]  # its fixtures (cheap_passwords) for every test
 
 PASSWORD = "correct horse battery"
+
+# Examples per operation of the generated API tests (tests/test_openapi_fuzz.py): 5, or 2 in the
+# fast loop (`make check` passes --hypothesis-profile=check).
+hypothesis.settings.register_profile("full", max_examples=5)
+hypothesis.settings.register_profile("check", max_examples=2)
+hypothesis.settings.load_profile("full")
 
 # The test tiers (pyproject.toml): `make check` runs `unit` only, `make test` runs all three.
 BROWSER_FIXTURES = {"browser"}  # Chromium, and the live server every browser test talks to

@@ -87,8 +87,7 @@ def world(app: Any, db: Any, curators: Any) -> dict[str, str]:
     return curators.token("ada")
 
 
-BOUNDED = hypothesis.settings(
-    max_examples=5,
+BOUNDED = hypothesis.settings(  # max_examples from the profile (tests/conftest.py): 5, 2 in `make check`
     deadline=None,
     database=None,
     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture, hypothesis.HealthCheck.too_slow],

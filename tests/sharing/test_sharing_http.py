@@ -73,18 +73,9 @@ def test_embed_pages_may_be_framed_by_the_declared_ancestors_and_nothing_else_ma
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
 
 
-def test_a_list_of_ancestors_is_served_and_a_value_that_would_break_the_policy_is_refused(tmp_path):
+def test_a_list_of_ancestors_is_served_and_a_value_that_would_break_the_policy_is_refused(tmp_path, app_with):
     allowed = "https://event.example https://*.example.org 'self'"
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "a.sqlite"),
-            "SECRET_KEY": "t",
-            "DEMO": False,
-            "COLLECT": False,
-            "EMBED_FRAME_ANCESTORS": allowed,
-        }
-    )
+    app = app_with(EMBED_FRAME_ANCESTORS=allowed)
     feed(app.extensions["tagstory.db"], "demo")
     policy = app.test_client().get("/feeds/demo/embed").headers["Content-Security-Policy"]
     assert f"frame-ancestors {allowed};" in policy
