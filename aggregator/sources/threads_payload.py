@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aggregator import clock
 from aggregator.items import Author, InvalidItem, Item, Media
-from aggregator.jsontext import as_dict, as_list
+from aggregator.jsontext import as_dict
 from aggregator.sanitize import clean_url
+from aggregator.sources import meta_media
 
 _MEDIA_TYPES = {"IMAGE": "image", "VIDEO": "video", "AUDIO": "audio"}
 
 
 def _media(post: dict[str, Any]) -> list[Media]:
-    parts = [as_dict(child) for child in as_list(as_dict(post.get("children")).get("data"))] or [post]
     media = []
-    for part in parts:
+    for part in meta_media.parts(post):
         kind = _MEDIA_TYPES.get(str(part.get("media_type") or ""))
         url = clean_url(part.get("media_url") or part.get("thumbnail_url")) if kind else None
         if kind and url:
@@ -38,40 +37,28 @@ def _id_of(value: Any) -> str | None:
 
 def item_from_thread(post: Any) -> Item:
     """One Threads media object as an Item (its id is the Threads media id). InvalidItem when malformed."""
-    if not isinstance(post, dict) or not isinstance(post.get("id"), (str, int)) or not post["id"]:
-        raise InvalidItem("a Threads post needs an 'id'")
-    text = post.get("text")
-    if text is not None and not isinstance(text, str):
-        raise InvalidItem("a Threads post's 'text' must be a string")
+    text = meta_media.checked_text(post, "text", "a Threads post")
     media = _media(post)
     if not text and not media and post.get("media_type") != "REPOST_FACADE":
         raise InvalidItem("a Threads post needs 'text' or media")
-    username = post.get("username") if isinstance(post.get("username"), str) and post["username"] else None
-    return Item(
-        source="threads",
-        source_id=str(post["id"]),
-        author=Author(
-            name=f"@{username}" if username else "Threads user",
-            handle=username,
-            url=clean_url(f"https://www.threads.net/@{username}") if username else None,
-        ),
-        text=text or "",
-        url=clean_url(post.get("permalink")),
-        created_at=clock.normalize(post.get("timestamp")) or "",
-        media=media,
+    username = meta_media.username(post)
+    author = Author(
+        name=f"@{username}" if username else "Threads user",
+        handle=username,
+        url=clean_url(f"https://www.threads.net/@{username}") if username else None,
+    )
+    return meta_media.media_item(
+        post,
+        "threads",
+        author,
+        text,
+        media,
         reply_to=_id_of(post.get("replied_to")) if post.get("is_reply") else None,
         repost_of=_id_of(post.get("reposted_post")) or _id_of(post.get("quoted_post")),
         sensitive=bool(post.get("is_spoiler_media")),
-        raw=post,
     )
 
 
 def items_from_search(page: Any) -> tuple[list[Item], list[str]]:
     """The posts of a keyword-search page (`{"data": [...], "paging": ...}`), and why any was skipped."""
-    items, skipped = [], []
-    for post in as_list(as_dict(page).get("data")):
-        try:
-            items.append(item_from_thread(post))
-        except InvalidItem as error:
-            skipped.append(f"invalid Threads post: {error}")
-    return items, skipped
+    return meta_media.page_items(page, item_from_thread, "invalid Threads post")
