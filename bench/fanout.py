@@ -46,7 +46,7 @@ import requests
 
 from bench import edge
 from bench.ingest import IngestResult, ingest
-from bench.support import ROOT, LiveServer, free_port, wait_for
+from bench.support import ROOT, LiveServer, RedisServer, free_port, stop_process, wait_for
 from bench.viewers import MAX_ITEMS
 
 FEED = "bench"
@@ -179,7 +179,7 @@ class AppServer(Server):
         folder: Path,
         websocket: str | None,
         workers: int,
-        redis: MessageQueue | None,
+        redis: RedisServer | None,
         more_env: dict[str, str] | None = None,
     ) -> None:
         env = {"TAGSTORY_COLLECT": "0", "TAGSTORY_WEB_WORKERS": str(workers), **(more_env or {})}
@@ -187,7 +187,7 @@ class AppServer(Server):
             env["TAGSTORY_WEBSOCKET_SERVER"] = websocket
         if workers > 1:
             env["TAGSTORY_MESSAGE_QUEUE"] = redis.url if redis else ""
-            self.helpers = (redis.pid,) if redis else ()  # the workers wake each other through it
+            self.helpers = (redis.process.pid,) if redis else ()  # the workers wake each other through it
         self.live = LiveServer(folder, env=env)
         self.url, self.process = self.live.url, self.live.process
         if workers > 1:  # both workers listening before viewers connect
@@ -229,12 +229,7 @@ class ProcessServer(Server):
             return False
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 def create_feed(url: str, token: str) -> None:
@@ -251,7 +246,7 @@ def node_available() -> bool:
     return bool(shutil.which("node")) and (ROOT / "bench" / "node" / "node_modules" / "socket.io").exists()
 
 
-def start_server(target: str, folder: Path, redis: MessageQueue | None) -> Server:
+def start_server(target: str, folder: Path, redis: RedisServer | None) -> Server:
     if target == REFERENCE:
         return ProcessServer(folder, [sys.executable, "-m", "bench.reference"])
     if target == "node":
@@ -304,42 +299,18 @@ def core_split(pin: bool, target: str) -> tuple[set[int] | None, set[int] | None
     return {cores[0]}, set(cores[1:])
 
 
-@dataclass(frozen=True)
-class MessageQueue:
-    """The private redis-server of the two-worker rows."""
-
-    url: str
-    pid: int
-
-
 @contextmanager
-def redis_server() -> Iterator[MessageQueue | None]:
-    """A private redis-server for the two-worker rows (None when it is not installed)."""
-    binary = shutil.which("redis-server")
-    if not binary:
+def redis_server() -> Iterator[RedisServer | None]:
+    """A private redis-server for the two-worker and edge rows (None when it is not installed)."""
+    if not shutil.which("redis-server"):
         yield None
         return
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="tagstory-bench-redis-") as folder:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", folder],
-            stdout=subprocess.DEVNULL,
-        )
+        server = RedisServer(Path(folder))
         try:
-            import redis
-
-            wait_for(lambda: _pong(redis.Redis(port=port)))
-            yield MessageQueue(f"redis://127.0.0.1:{port}/0", process.pid)
+            yield server
         finally:
-            process.terminate()
-            process.wait(10)
-
-
-def _pong(client: Any) -> bool:
-    try:
-        return bool(client.ping())
-    except Exception:
-        return False
+            server.stop()
 
 
 # -- viewers -------------------------------------------------------------------------------
@@ -484,7 +455,7 @@ class CpuClock:
 
 
 def measure(
-    scenario: Scenario, target: str, args: argparse.Namespace, redis: MessageQueue | None
+    scenario: Scenario, target: str, args: argparse.Namespace, redis: RedisServer | None
 ) -> dict[str, Any]:
     """One row: a fresh server, the scenario's viewers, items for `args.seconds`."""
     server_cores, client_cores = core_split(args.pin, target)

@@ -1,4 +1,4 @@
-"""What the tests and the bench share: a live `python app.py` on a free port, condition waits.
+"""What the tests and the bench share: a live `python app.py` or redis-server on a free port, condition waits.
 
 It lives in bench/ because the bench runs without the tests (bench/ never imports tests/),
 while the tests may use the bench (tests/conftest.py builds its fixtures on this module).
@@ -7,6 +7,7 @@ while the tests may use the bench (tests/conftest.py builds its fixtures on this
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,14 +103,59 @@ class LiveServer:
         return result.stdout
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
     def restart(self) -> None:
         """Stop the process and start a new one on the same port and database (cuts every socket)."""
         self.stop()
         self._start()
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate `process`, killing it if it has not exited within 10 s."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class RedisServer:
+    """A private redis-server on a free port, without persistence (a restart comes back empty)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port, self.folder = free_port(), folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.start()
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if not binary:
+            raise RuntimeError("redis-server is missing: run `make test`, which installs it")
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port)
+        wait_for(lambda: _pong(client))
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def _pong(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False

@@ -8,7 +8,6 @@ own process with `live_server`, on a free port and a temporary database.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aggregator.db import Database
 from app import create_app
-from bench.support import ROOT, LiveServer, free_port, wait_for
+from bench.support import ROOT, LiveServer, RedisServer, free_port, wait_for  # noqa: F401 (tests import the last two from here)
 from tests.route_builders import share_route_builders
 from web.realtime import socketio
 
@@ -234,28 +233,9 @@ def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A private redis-server on a free port for the session (make test installs it)."""
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: run `make test`, which installs it"
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(port=port)
-
-    def pong() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
-
-    wait_for(pong)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(10)
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server.url
+    server.stop()
 
 
 CHROMIUM_ARGS = [

@@ -15,54 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import requests
 import socketio
 
-from bench.support import ROOT, LiveServer, free_port, wait_for
+from bench.support import ROOT, LiveServer, RedisServer, free_port, wait_for
 from tests.browser.conftest import new_context  # noqa: F401 (a fixture of the page test)
 
 RETENTION = 60  # log seqs the stream keeps: small, so that a test can outrun it
-
-
-class RedisServer:
-    """A redis-server of its own (no persistence: a restart comes back empty)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port, self.folder = free_port(), folder
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.start()
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is missing: run `make test`, which installs it"
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port)
-        wait_for(lambda: _pong(client))
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
-def _pong(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.ConnectionError:
-        return False
 
 
 def nginx_config(primary: int, edges: list[int], port: int, folder: Path) -> str:
