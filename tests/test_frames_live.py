@@ -24,6 +24,7 @@ from aggregator.eventlog import last_seq
 from aggregator.feeds import create_feed, get_feed
 from aggregator.items import item_from_dict, store_items
 from tests.conftest import ROOT, wait_for
+from tests.test_workers import workers_answering
 
 STORM = int(os.environ.get("STORM_CLIENTS", "150"))
 BEHIND = 100
@@ -127,6 +128,7 @@ def test_a_crowd_rejoining_two_workers_at_once_is_caught_up_exactly_on_both(tmp_
             "TAGSTORY_MESSAGE_QUEUE": redis_url,
         }
     )
+    assert workers_answering(server.url) == {"0", "1"}  # both listen before the crowd comes
     result = _storm(server, 60)
     assert {r["worker"] for r in result} == {0, 1}  # the kernel spread the crowd over both
 

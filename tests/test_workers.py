@@ -45,7 +45,7 @@ class Viewer:
             return [event["seq"] for event in self.events]
 
 
-def _workers_answering(url: str) -> set[str]:
+def workers_answering(url: str) -> set[str]:
     """Ask until both workers have answered an HTTP request (each new connection is spread anew)."""
     seen: set[str] = set()
 
@@ -69,7 +69,7 @@ def test_viewers_of_two_workers_get_every_event_once_in_order_from_either_worker
             "TAGSTORY_POLL_SECONDS": "60",
         }
     )
-    assert _workers_answering(server.url) == {"0", "1"}
+    assert workers_answering(server.url) == {"0", "1"}
     server.cli("create-curator", "ada")
     token = server.cli("create-token", "ada").strip().splitlines()[-1]
     auth = {"Authorization": f"Bearer {token}", "Connection": "close"}
