@@ -569,6 +569,10 @@ def _drive(
         row["caught_up"] = len(caught)
         row["caught_up_s"] = max(caught) if caught and len(caught) == len(stormed) == held else float("inf")
         row["caught_up_p50_s"] = statistics.median(caught) if caught else float("nan")
+        connected = [v["connected_at"] - v["join_sent"] for v in stormed if v.get("connected_at")]
+        row["storm_connected_p50_s"] = statistics.median(connected) if connected else float("nan")
+        row["storm_connected_max_s"] = max(connected, default=float("nan"))
+        row["storm_joins_per_viewer"] = sum(v.get("joins", 0) for v in stormed) / max(1, len(stormed))
         came = min((v["join_sent"] for v in stormed), default=0.0)
         row["caught_up_cpu_s"] = cpu_clock.between(came, came + row["caught_up_s"]) if cpu_clock else 0.0
     if cpu_clock:

@@ -76,6 +76,8 @@ class Viewer:
         self.upgraded = False
         self.caught_up = 0.0
         self.caught_up_events = 0
+        self.connected_at = 0.0  # when Socket.IO's connect came back
+        self.joins = 0  # joins sent (a join answered with `more` is sent again)
         self.worker: int | None = None
         self.sock = socket.create_connection((host, port), timeout=10)
         self.buf = bytearray()
@@ -209,6 +211,7 @@ class Viewer:
                 self.caught_up = now
         elif message.startswith(b"40"):
             self.connected = True
+            self.connected_at = now
             if not self.hold:
                 self.join(self.after)
         elif message.startswith(b"0"):
@@ -218,6 +221,7 @@ class Viewer:
 
     def join(self, after: int) -> None:
         self.after = after
+        self.joins += 1
         self.join_sent = self.join_sent or time.time()
         request: dict[str, Any] = {"feed": self.feed, "after": after}
         if self.frames:
@@ -343,6 +347,8 @@ def run(
                 "join_sent": v.join_sent,
                 "caught_up": v.caught_up,
                 "caught_up_events": v.caught_up_events,
+                "connected_at": v.connected_at,
+                "joins": v.joins,
                 "failed": v.failed,
                 "count": v.count,
                 "duplicates": v.duplicates,
