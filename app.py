@@ -69,7 +69,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db = Database(app.config["DATABASE"])
     broadcaster = realtime.Broadcaster(
-        catch_up.LogSource(db), app.config["POLL_SECONDS"], app.config["FRAME_TICK_MS"] / 1000
+        catch_up.LogSource(db),
+        app.config["POLL_SECONDS"],
+        app.config["FRAME_TICK_MS"] / 1000,
+        app.config["FRAME_TICK_MAX_MS"] / 1000,
     )
     queue = app.config["MESSAGE_QUEUE"]
     doorbell = realtime.redis_doorbell(queue) if queue else None

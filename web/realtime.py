@@ -1,9 +1,10 @@
 """Live updates over Socket.IO: rooms per feed and per story, fed from the event log.
 
 Each server process runs one `Broadcaster` that tails the event log in seq order, at most
-once per frame tick, and emits every event once to its room (one encode per broadcast, no
-read per viewer) and every room's events of that tick as one frame to the sockets that
-joined with `"frames": true` (web/frames.py).
+once per frame tick (which grows with how long the last delivery took), and emits every
+event once to its room (one encode per broadcast, no read per viewer) and every room's
+events of that tick as one frame to the sockets that joined with `"frames": true`
+(web/frames.py).
 A `join` answers at most one page of missed events, read outside the broadcaster's lock
 by a few joins at a time; only the last page's short tail is read under the lock, where
 the socket enters the room, so the acknowledgement and the live events that follow have
@@ -74,11 +75,18 @@ class Broadcaster:
     """Delivers every committed event, in seq order, to the rooms of this process."""
 
     def __init__(
-        self, source: catch_up.EventSource, poll_seconds: float = 1.0, tick_seconds: float = 0.04
+        self,
+        source: catch_up.EventSource,
+        poll_seconds: float = 1.0,
+        tick_seconds: float = 0.04,
+        tick_max_seconds: float | None = None,
     ) -> None:
         self.source = source  # the log, or on an edge node the stream (web/edge)
         self.poll_seconds = poll_seconds
         self.tick_seconds = tick_seconds
+        self.tick_max_seconds = tick_seconds if tick_max_seconds is None else tick_max_seconds
+        self.tick_now = tick_seconds  # the wait after the last delivery (`next_tick`)
+        self.clock = time.monotonic
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.delivered = source.last_seq()
@@ -135,18 +143,29 @@ class Broadcaster:
         for sid in withdrawn:
             socketio.emit("withdrawn", {"story": slug, "error": DRAFT}, to=sid, ignore_queue=True)
 
+    def next_tick(self, took: float) -> float:
+        """The wait after a delivery that took `took` seconds: as long, within the tick's bounds.
+
+        A delivery to a big room takes long (one send per socket), and as long a wait lets the
+        next frame carry more events for the same sends: delivering takes at most about half of
+        the process (ingest, joins and pings keep the rest) until the wait reaches its bound.
+        """
+        return min(max(self.tick_seconds, took), max(self.tick_seconds, self.tick_max_seconds))
+
     def run(self) -> None:
         """Deliver on every notification, and at least every `poll_seconds` (other writers).
 
-        After a delivery it waits one tick: what is committed meanwhile goes out together,
-        as one frame per room.
+        After a delivery it waits one tick (`next_tick`): what is committed meanwhile goes
+        out together, as one frame per room.
         """
         while not self.stopped.is_set():
             self.wake.wait(self.poll_seconds)
             self.wake.clear()
             try:
+                began = self.clock()
                 if self.deliver_pending():
-                    self.stopped.wait(self.tick_seconds)
+                    self.tick_now = self.next_tick(self.clock() - began)
+                    self.stopped.wait(self.tick_now)
             except Exception:  # never let one bad event stop live delivery
                 log.exception("broadcast failed")
                 self.stopped.wait(self.poll_seconds)

@@ -167,6 +167,12 @@ SETTINGS = (
         40,
         "Milliseconds between two deliveries of a web process: what arrives meanwhile is one frame per room.",
     ),
+    Setting(
+        "FRAME_TICK_MAX_MS",
+        250,
+        "Longest tick: after a delivery that took longer than FRAME_TICK_MS (a big room), the wait is as"
+        " long as it took, up to this.",
+    ),
 )
 
 SOURCE_SETTINGS = (

@@ -65,7 +65,12 @@ def init_app(app: Flask) -> realtime.Broadcaster:
     app.config["SECRET_KEY"] = secrets.token_hex(32)  # never the primary's: sessions name no curator here
     client = redis_client(app.config["MESSAGE_QUEUE"])
     source = StreamSource(client, tell_everyone_to_reload)
-    broadcaster = realtime.Broadcaster(source, app.config["POLL_SECONDS"], app.config["FRAME_TICK_MS"] / 1000)
+    broadcaster = realtime.Broadcaster(
+        source,
+        app.config["POLL_SECONDS"],
+        app.config["FRAME_TICK_MS"] / 1000,
+        app.config["FRAME_TICK_MAX_MS"] / 1000,
+    )
     app.extensions["tagstory.broadcaster"] = broadcaster
     app.extensions["tagstory.directory"] = Directory(client)
     app.extensions["tagstory.edge"] = source
