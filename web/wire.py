@@ -5,14 +5,14 @@ a ping-timeout check, a queue put, a (disabled) logger call, a switch to the soc
 writer greenlet, the packet encoded again, its text encoded to UTF-8 and framed by
 gevent-websocket, a copy to join header and payload, and a send. `emit` does the encoding
 and the framing once and, for each socket served by gevent-websocket (`install`), writes
-those bytes with one non-blocking send — nothing else per socket.
+those bytes with one non-blocking send on the socket under gevent's — nothing else per socket.
 
 Order per socket is kept exactly: a socket takes the direct write only when its writer
 has nothing queued and is not in the middle of a send (`Wire.sending`); otherwise, and
 for every socket that is not a plain gevent-websocket one (long-polling, simple-websocket,
-the test client), the packet goes through Engine.IO's queue as before. When the kernel
-takes only part of a frame, the rest is queued first for the writer to finish, so what
-follows waits behind it. The bytes on the wire are those python-socketio and
+TLS served by gevent itself, the test client), the packet goes through Engine.IO's queue
+as before. When the kernel takes only part of a frame, the rest is queued first for the
+writer to finish, so what follows waits behind it. The bytes on the wire are those python-socketio and
 gevent-websocket would have sent: clients see no difference.
 """
 
@@ -53,7 +53,7 @@ class Wire:
     def __init__(self, eio_socket: Any, websocket: Any) -> None:
         self.eio_socket = eio_socket
         self.websocket = websocket  # geventwebsocket.websocket.WebSocket
-        self.tcp = websocket.handler.socket  # a gevent socket
+        self.tcp = websocket.handler.socket  # a plain gevent socket (`_plain_tcp`)
         self.sending = False  # Engine.IO's writer is inside a send
 
     def send(self, message: str | bytes) -> None:
@@ -80,7 +80,9 @@ class Wire:
         ):
             return False
         try:
-            written = self.tcp.send(frame, 0, 0.0)  # gevent: timeout 0, never waits
+            # The non-blocking socket under gevent's, as gevent's `send(frame, 0, 0.0)` calls it
+            # (a full buffer raises at once, nothing waits) without its wrapper: one call per viewer.
+            written = self.tcp._sock.send(frame)
         except BlockingIOError:
             written = 0
         except OSError:  # a dying connection: let Engine.IO's path meet the error as always
@@ -119,6 +121,13 @@ def emit(event: str, data: Any, room: str) -> None:
             server._send_eio_packet(eio_sid, queued)
 
 
+def _plain_tcp(websocket: Any) -> bool:
+    """Whether the websocket runs on a plain gevent TCP socket, whose `_sock` a `Wire` may write (not TLS)."""
+    from gevent import socket as gevent_socket
+
+    return type(getattr(websocket.handler, "socket", None)) is gevent_socket.socket
+
+
 def install() -> None:
     """Make Engine.IO's gevent driver (gevent-websocket) register each websocket as a `Wire`."""
     from engineio.async_drivers import gevent as gevent_driver
@@ -129,7 +138,7 @@ def install() -> None:
         def __call__(self, wsgi_request: dict[str, Any], start_response: Any) -> Any:
             websocket = wsgi_request.get("wsgi.websocket")  # the WSGI environ, not the process's
             eio_socket = getattr(self.app, "__self__", None)  # the handler is a bound Socket method
-            if websocket is None or eio_socket is None:
+            if websocket is None or eio_socket is None or not _plain_tcp(websocket):
                 return super().__call__(wsgi_request, start_response)
             self.wire = Wire(eio_socket, websocket)
             WIRES[eio_socket.sid] = self.wire
