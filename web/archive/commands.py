@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from aggregator.imports import ImportFileError, created_feed_note, import_file
 from aggregator.sources.http import user_agent
-from stories.archive import ArchiveError, from_archive
+from stories.archive import ArchiveError, duplicate_pins_note, from_archive
 from stories.formats import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
@@ -92,7 +92,9 @@ def import_command(file: Path, fmt: str, feed_name: str | None, slug: str | None
             story = from_archive(database(), archive, slug, feed_name, None, _bar("importing", " elements"))
             if story.get("created_feed"):
                 click.echo(created_feed_note(**story["created_feed"]))
-            count = len(archive.get("elements", []))
+            if story["duplicate_pins"]:
+                click.echo(duplicate_pins_note(story["duplicate_pins"]))
+            count = story["imported_elements"]
             click.echo(f"Imported story '{story['slug']}' with {count} elements: /stories/{story['slug']}")
             return
         if feed_name is None:
