@@ -20,17 +20,20 @@ from stories.formats import (
     export_story,
     read_story_archive,
 )
-from stories.media import MediaFetcher
+from stories.media import LocalPictures, MediaFetcher
 from stories.model import get_header
 from web.lookups import database
+from web.participate import images
 
 
 def media_fetcher(config: Any) -> MediaFetcher:
-    """A fetcher configured by EXPORT_MEDIA_MAX_BYTES and the address policy's FETCH_ALLOW_PRIVATE."""
+    """A fetcher configured by EXPORT_MEDIA_MAX_BYTES and the address policy's FETCH_ALLOW_PRIVATE,
+    which reads the wall form's own pictures (`/uploads/<name>`) from UPLOADS_FOLDER."""
     return MediaFetcher(
         max_bytes=int(config["EXPORT_MEDIA_MAX_BYTES"]),
         allow_private=bool(config["FETCH_ALLOW_PRIVATE"]),
         user_agent=user_agent(config),
+        local=LocalPictures(images.uploads_folder(config), images.ROUTE, images.STORED_NAME),
     )
 
 
