@@ -17,8 +17,9 @@ in a sorted set per room that catch-ups merge in, so Redis no longer holds the c
 
 Every commit wakes the mirror: its own process's directly, another process's (a web worker,
 `flask collect`) through the broadcaster, which reads the log on every doorbell
-(`WakingSource`). The mirror resumes from the stream's last id: after Redis was unreachable, or restarted
-empty, it appends what the stream is missing (at most the retention) before anything new.
+(`WakingSource`). The mirror resumes from the stream's last id: after Redis was
+unreachable, or restarted empty, it appends what the stream is missing (at most the
+retention) before anything new.
 """
 
 from __future__ import annotations
