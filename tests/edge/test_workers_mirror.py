@@ -13,7 +13,7 @@ import requests
 
 from bench.support import LiveServer, RedisServer, wait_for
 from tests.edge.conftest import Viewer
-from tests.test_workers import workers_answering
+from tests.test_workers import post_item, workers_answering
 from web.serving import WORKER_HEADER
 
 pytestmark = pytest.mark.process
@@ -46,13 +46,7 @@ def test_what_worker_1_commits_reaches_an_edge_without_waiting_for_a_poll(tmp_pa
             """Post until one post was answered by `worker`; return every seq posted."""
             seqs = []
             for n in range(MOST_POSTS):
-                response = requests.post(
-                    f"{primary.url}/api/feeds/hall/items",
-                    json={"text": f"post {n}", "author": {"name": "Ada", "handle": "ada"}},
-                    headers=auth,
-                    timeout=10,
-                )
-                assert response.status_code == 201, response.text
+                response = post_item(primary.url, "hall", f"post {n}", auth)
                 seqs.append(response.json()["seq"])
                 if response.headers[WORKER_HEADER] == worker:
                     return seqs
