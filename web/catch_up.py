@@ -23,8 +23,8 @@ from aggregator import eventlog
 from aggregator.db import Database
 from web import frames
 
-PAGES_KEPT = 64  # pages in memory at once (a page is at most about 100 events)
-EVENTS_KEPT = 1024  # encoded events in memory at once (every form together): ten pages
+PAGES_KEPT = 64  # pages in memory at once (a page is a list of at most about 1,000 events)
+EVENTS_KEPT = 2048  # encoded events in memory at once (every form together): a frames join's reach, twice
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ Each server process runs one `Broadcaster` that tails the event log in seq order
 once per frame tick, and emits every event once to its room (one encode per broadcast, no
 read per viewer) and every room's events of that tick as one frame to the sockets that
 joined with `"frames": true` (web/frames.py).
-A `join` answers at most one page of missed events, read outside the broadcaster's lock
-by a few joins at a time; only the last page's short tail is read under the lock, where
+A `join` answers at most one page of missed events (a frames join up to `FRAMED_REACH`
+behind: the page, and the rest as frames ahead of it), read outside the broadcaster's lock
+by a few joins at a time; only the short tail delivered since is read under the lock, where
 the socket enters the room, so the acknowledgement and the live events that follow have
 no gap and no duplicate. Each connection's joins are metered by a token bucket.
 """
@@ -31,7 +32,7 @@ from web.sockets import socketio
 log = logging.getLogger(__name__)
 
 CATCH_UP_PAGE = 100  # events per acknowledgement; a longer gap is fetched in pages (`more`)
-FRAMED_TAIL = 100  # events a frames join may receive beyond its acknowledgement, as one frame
+FRAMED_REACH = 1000  # events a frames join may be behind and still get in with one join (ack + frames)
 CATCH_UP_READERS = 2  # joins reading a page at once in this process; the others wait their turn
 JOIN_BURST = 10  # joins one connection may send at once...
 JOIN_RATE = 5.0  # ...and per second after that
@@ -305,7 +306,8 @@ def on_join(data: Any = None) -> dict[str, Any]:
 
     The answer holds at most `CATCH_UP_PAGE` events; with `more` the viewer is not in the
     room yet and joins again from `last_seq`. With `"frames": true` the socket receives the
-    room's live events as `frame`s, and the answer's events are in the frames' form.
+    room's live events as `frame`s, and the answer's events are in the frames' form; up to
+    `FRAMED_REACH` behind it gets in at once, what the answer cannot hold sent as frames ahead of it.
     """
     broadcaster: Broadcaster = current_app.extensions["tagstory.broadcaster"]
     wait = broadcaster.throttle.take(request.sid)
@@ -334,50 +336,52 @@ def on_join(data: Any = None) -> dict[str, Any]:
         if max(seen, after) > broadcaster.delivered:
             broadcaster.deliver_pending(max(seen, after))
         shape = form or frames.FULL  # per-event clients: the log's payloads, as always
+        # A frames client gets in with one join when it is at most `FRAMED_REACH` behind: a
+        # crowd 100 events behind while live events go on then does not chase the broadcaster
+        # a page at a time. A per-event client pages at `CATCH_UP_PAGE`.
+        reach = FRAMED_REACH if form else CATCH_UP_PAGE
         try:
             page = broadcaster.pages.read(
-                broadcaster.source, room, after, broadcaster.delivered, CATCH_UP_PAGE + 1, shape
+                broadcaster.source, room, after, broadcaster.delivered, reach + 1, shape
             )
         except catch_up.Unavailable as unavailable:  # an edge: not there yet, or no longer
             return unavailable.answer
     socketio.sleep(0)  # the page is sent in another turn: no join holds the process for long
     missed, withdrawn = _until_withdrawn(page)
-    if withdrawn or (len(missed) > CATCH_UP_PAGE and not form):
+    if withdrawn or len(missed) > reach:
         return _ack(room, missed[:CATCH_UP_PAGE], after, True)
-    missed = missed[:CATCH_UP_PAGE]
     start = missed[-1].event["seq"] if missed else after
-    # A frames client may be sent one page more, as a frame ahead of the acknowledgement: a
-    # crowd 100 events behind while live events go on then gets in with one join each
-    # instead of chasing the broadcaster a page at a time.
-    reach = (FRAMED_TAIL if form else 0) + CATCH_UP_PAGE - len(missed)
-    room_left = CATCH_UP_PAGE - len(missed)
-    with broadcaster.lock:  # only what was delivered since the read: short, bounded by a page or two
+    # Under the lock only what was delivered since the read: a tick or two, at most a page.
+    caught_up = min(CATCH_UP_PAGE, reach - len(missed))
+    with broadcaster.lock:
         try:
             tail = broadcaster.pages.read(
-                broadcaster.source, room, start, broadcaster.delivered, reach + 1, shape
+                broadcaster.source, room, start, broadcaster.delivered, caught_up + 1, shape
             )
         except catch_up.Unavailable as unavailable:
             return unavailable.answer
         tail, withdrawn = _until_withdrawn(tail)
-        more = withdrawn or len(tail) > reach
-        if more:
-            return _ack(room, missed + tail[:room_left], after, True)
-        if len(tail) > room_left:
-            _send_tail(room, tail[room_left:])
+        missed = missed + tail  # a new list: the page is the cache's
+        if withdrawn or len(tail) > caught_up:
+            return _ack(room, missed[:CATCH_UP_PAGE], after, True)
+        _send_ahead(room, missed[CATCH_UP_PAGE:])
         _enter(room, form)
         if curator:
             join_room(eventlog.story_curators_room(slug))
-    return _ack(room, missed + tail[:room_left], after, False)
+    return _ack(room, missed[:CATCH_UP_PAGE], after, False)
 
 
-def _send_tail(room: str, tail: list[catch_up.Missed]) -> None:
-    """The events after a full acknowledgement, as one frame to this socket, ahead of the acknowledgement.
+def _send_ahead(room: str, rest: list[catch_up.Missed]) -> None:
+    """What a frames join missed beyond its acknowledgement, as frames to this socket, ahead of it.
 
-    Sent before the socket enters the room (lock held), so it comes before every live frame;
-    the client applies it after the acknowledgement's events, as any frame that comes early.
+    Sent before the socket enters the room (lock held), so they come before every live frame;
+    the client applies them after the acknowledgement's events, as any frame that comes early.
+    Each holds at most `BATCH` events, as a live frame does.
     """
-    events = socket_json.Encoded("[" + ",".join(missed.text for missed in tail) + "]")
-    socketio.emit("frame", {"room": room, "events": events}, to=request.sid, ignore_queue=True)
+    for first in range(0, len(rest), BATCH):
+        part = rest[first : first + BATCH]
+        events = socket_json.Encoded("[" + ",".join(missed.text for missed in part) + "]")
+        socketio.emit("frame", {"room": room, "events": events}, to=request.sid, ignore_queue=True)
 
 
 @socketio.on("leave")
