@@ -16,17 +16,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
-from flask_socketio import join_room, leave_room
+from flask import Flask, current_app
 
 from aggregator import eventlog, jsontext
 from aggregator.feeds import feed_exists
 from stories.model import can_edit, get_header, status_and_log_end
 from web import catch_up, frames, socket_json, wire
 from web.lookups import database
-from web.security import session_curator
+from web.security import connection_curator
 from web.sockets import socketio
 
 log = logging.getLogger(__name__)
@@ -217,9 +217,28 @@ def _until_withdrawn(page: list[catch_up.Missed]) -> tuple[list[catch_up.Missed]
     return page, False
 
 
-def _edits_story(slug: str) -> bool:
+class Connection:
+    """The socket a `join` or `leave` came on: its sid, and its session's curator (read once, when asked)."""
+
+    def __init__(self, sid: str, app: Flask, environ: dict[str, Any]) -> None:
+        self.sid, self.app, self.environ = sid, app, environ
+        self._curator: list[dict[str, Any] | None] = []
+
+    def curator(self) -> dict[str, Any] | None:
+        if not self._curator:
+            self._curator.append(connection_curator(self.app, self.environ))
+        return self._curator[0]
+
+    def enter(self, room: str) -> None:
+        socketio.server.enter_room(self.sid, room, namespace="/")
+
+    def leave(self, room: str) -> None:
+        socketio.server.leave_room(self.sid, room, namespace="/")
+
+
+def _edits_story(connection: Connection, slug: str) -> bool:
     """Whether this socket's curator may edit story `slug` (no query for an anonymous viewer)."""
-    curator = session_curator()
+    curator = connection.curator()
     if curator is None:
         return False
     db = database()
@@ -227,7 +246,7 @@ def _edits_story(slug: str) -> bool:
     return story is not None and can_edit(db, story, curator)
 
 
-def _room_for(data: Any) -> tuple[str | None, str | None]:
+def _room_for(connection: Connection, data: Any) -> tuple[str | None, str | None]:
     """The room a join/leave asks for, or an error message."""
     if not isinstance(data, dict):
         return None, JOIN_SHAPE
@@ -236,7 +255,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
         if not (edge.has_feed(data["feed"]) if edge else feed_exists(database(), data["feed"])):
             return None, f"no feed named '{data['feed']}'"
         if data.get("desk") is True:
-            if edge or session_curator() is None:
+            if edge or connection.curator() is None:
                 return None, "only curators can follow a feed's moderation desk"
             return eventlog.desk_room(data["feed"]), None
         return eventlog.feed_room(data["feed"]), None
@@ -245,7 +264,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
         status = edge.story_status(slug) if edge else status_and_log_end(database(), slug)[0]
         if status is None:
             return None, f"no story '{data['story']}'"
-        if status == "draft" and not _edits_story(data["story"]):
+        if status == "draft" and not _edits_story(connection, data["story"]):
             return None, DRAFT
         return eventlog.story_room(data["story"]), None
     return None, JOIN_SHAPE
@@ -256,6 +275,36 @@ def on_error(error: Exception) -> dict[str, Any]:
     """Any handler that failed: log why, and answer the client instead of leaving its ack unanswered."""
     log.error("socket event failed", exc_info=error)
     return {"ok": False, "error": "something went wrong on our side; try again"}
+
+
+def _on_socket_event(event: str) -> Callable[[Callable[[Connection, Any], Any]], Callable[..., Any]]:
+    """Register `handler(connection, data)` for `event` on python-socketio itself, app context only.
+
+    Flask-SocketIO builds a Flask request context for every event (a URL adapter bound to
+    the environ, the session attached): a third of a join's cost, paid a thousand times in
+    a reconnect storm. A join needs the app, the sid and, only when it asks, the session's
+    curator (`Connection.curator`, from the connect request's cookie, as Flask-SocketIO's
+    session is). `SocketIO.handlers` is the list Flask-SocketIO registers on each new
+    server (`init_app`), as `@socketio.on` does before one exists; failures are answered
+    by `on_error`, as theirs are.
+    """
+
+    def register(handler: Callable[[Connection, Any], Any]) -> Callable[..., Any]:
+        def run(sid: str, *args: Any) -> Any:
+            environ = socketio.server.get_environ(sid, namespace="/")
+            if not environ:  # not (or no longer) connected, as Flask-SocketIO answers it
+                return None
+            app = environ["flask.app"]
+            with app.app_context():
+                try:
+                    return handler(Connection(sid, app, environ), args[0] if args else None)
+                except Exception as error:
+                    return on_error(error)
+
+        socketio.handlers.append((event, run, "/"))
+        return run
+
+    return register
 
 
 def _ack(room: str, page: list[catch_up.Missed], after: int, more: bool) -> dict[str, Any]:
@@ -278,12 +327,12 @@ def _after(data: dict[str, Any]) -> int | None:
     return after
 
 
-def _frames_form(room: str, edits_story: bool) -> str:
+def _frames_form(connection: Connection, room: str, edits_story: bool) -> str:
     """What a frames client receives: the `full` form for curators (the desk, an editor), else the `view`."""
     if room.startswith(eventlog.story_room("")):
         return frames.FULL if edits_story else frames.VIEW
     # A desk admits only curators; a curator following a feed's viewers' room is its editor.
-    return frames.FULL if session_curator() is not None else frames.VIEW
+    return frames.FULL if connection.curator() is not None else frames.VIEW
 
 
 def _targets(room: str) -> list[str]:
@@ -291,17 +340,17 @@ def _targets(room: str) -> list[str]:
     return [room, *(frames.frames_room(room, form) for form in frames.FORMS)]
 
 
-def _enter(room: str, form: str | None) -> None:
+def _enter(connection: Connection, room: str, form: str | None) -> None:
     """Follow `room` per event (`form` None) or as frames of `form`, and nothing else of it."""
     target = room if form is None else frames.frames_room(room, form)
     for other in _targets(room):
         if other != target:
-            leave_room(other)
-    join_room(target)
+            connection.leave(other)
+    connection.enter(target)
 
 
-@socketio.on("join")
-def on_join(data: Any = None) -> dict[str, Any]:
+@_on_socket_event("join")
+def on_join(connection: Connection, data: Any) -> dict[str, Any]:
     """Sent by any viewer: follow a feed or a story from `after` (the last seq it has).
 
     The answer holds at most `CATCH_UP_PAGE` events; with `more` the viewer is not in the
@@ -310,7 +359,7 @@ def on_join(data: Any = None) -> dict[str, Any]:
     `FRAMED_REACH` behind it gets in at once, what the answer cannot hold sent as frames ahead of it.
     """
     broadcaster: Broadcaster = current_app.extensions["tagstory.broadcaster"]
-    wait = broadcaster.throttle.take(request.sid)
+    wait = broadcaster.throttle.take(connection.sid)
     if wait:
         return {"ok": False, "error": THROTTLED, "retry_after": round(wait, 3)}
     if not isinstance(data, dict):
@@ -324,11 +373,11 @@ def on_join(data: Any = None) -> dict[str, Any]:
         return {"ok": False, "error": "'frames' must be true or false"}
     slug = data["story"] if isinstance(data.get("story"), str) else None
     with broadcaster.readers:  # a few joins read at a time: every other request keeps its turn
-        room, error = _room_for(data)
+        room, error = _room_for(connection, data)
         if error:
             return {"ok": False, "error": error}
-        curator = slug is not None and _edits_story(slug)
-        form = _frames_form(room, curator) if data.get("frames") else None
+        curator = slug is not None and _edits_story(connection, slug)
+        form = _frames_form(connection, room, curator) if data.get("frames") else None
         # Deliver what the status check saw (a publish included) before reading, and what
         # the viewer read on a page or from the API, or it would get those twice.
         edge = "tagstory.directory" in current_app.extensions  # an edge has no log to read a story's end from
@@ -364,14 +413,14 @@ def on_join(data: Any = None) -> dict[str, Any]:
         missed = missed + tail  # a new list: the page is the cache's
         if withdrawn or len(tail) > caught_up:
             return _ack(room, missed[:CATCH_UP_PAGE], after, True)
-        _send_ahead(room, missed[CATCH_UP_PAGE:])
-        _enter(room, form)
+        _send_ahead(connection, room, missed[CATCH_UP_PAGE:])
+        _enter(connection, room, form)
         if curator:
-            join_room(eventlog.story_curators_room(slug))
+            connection.enter(eventlog.story_curators_room(slug))
     return _ack(room, missed[:CATCH_UP_PAGE], after, False)
 
 
-def _send_ahead(room: str, rest: list[catch_up.Missed]) -> None:
+def _send_ahead(connection: Connection, room: str, rest: list[catch_up.Missed]) -> None:
     """What a frames join missed beyond its acknowledgement, as frames to this socket, ahead of it.
 
     Sent before the socket enters the room (lock held), so they come before every live frame;
@@ -381,15 +430,15 @@ def _send_ahead(room: str, rest: list[catch_up.Missed]) -> None:
     for first in range(0, len(rest), BATCH):
         part = rest[first : first + BATCH]
         events = socket_json.Encoded("[" + ",".join(missed.text for missed in part) + "]")
-        socketio.emit("frame", {"room": room, "events": events}, to=request.sid, ignore_queue=True)
+        socketio.emit("frame", {"room": room, "events": events}, to=connection.sid, ignore_queue=True)
 
 
-@socketio.on("leave")
-def on_leave(data: Any = None) -> dict[str, Any]:
+@_on_socket_event("leave")
+def on_leave(connection: Connection, data: Any) -> dict[str, Any]:
     """Sent by any viewer: stop following a feed or a story."""
-    room, error = _room_for(data)
+    room, error = _room_for(connection, data)
     if error:
         return {"ok": False, "error": error}
     for target in _targets(room):
-        leave_room(target)
+        connection.leave(target)
     return {"ok": True}
