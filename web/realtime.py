@@ -24,7 +24,7 @@ from flask import Flask, current_app
 from aggregator import eventlog, jsontext
 from aggregator.feeds import feed_exists
 from stories.model import can_edit, get_header, status_and_log_end
-from web import catch_up, frames, socket_json, wire
+from web import catch_up, frames, wire
 from web.lookups import database
 from web.security import connection_curator
 from web.sockets import socketio
@@ -308,10 +308,11 @@ def _on_socket_event(event: str) -> Callable[[Callable[[Connection, Any], Any]],
 
 
 def _ack(room: str, page: list[catch_up.Missed], after: int, more: bool) -> dict[str, Any]:
+    encodings = current_app.extensions["tagstory.broadcaster"].pages.encodings
     ack = {
         "ok": True,
         "room": room,
-        "events": socket_json.Encoded("[" + ",".join(missed.text for missed in page) + "]"),
+        "events": encodings.get("events", page, lambda: catch_up.events_text(page)),
         "last_seq": page[-1].event["seq"] if page else after,
         "more": more,
     }
@@ -425,12 +426,24 @@ def _send_ahead(connection: Connection, room: str, rest: list[catch_up.Missed]) 
 
     Sent before the socket enters the room (lock held), so they come before every live frame;
     the client applies them after the acknowledgement's events, as any frame that comes early.
-    Each holds at most `BATCH` events, as a live frame does.
+    Each holds at most `BATCH` events, as a live frame does, and is encoded once for every
+    join of a crowd that is sent the same (`catch_up.Encodings`).
     """
+    encodings: catch_up.Encodings = current_app.extensions["tagstory.broadcaster"].pages.encodings
+    eio_sid = socketio.server.manager.eio_sid_from_sid(connection.sid, "/")
     for first in range(0, len(rest), BATCH):
         part = rest[first : first + BATCH]
-        events = socket_json.Encoded("[" + ",".join(missed.text for missed in part) + "]")
-        socketio.emit("frame", {"room": room, "events": events}, to=connection.sid, ignore_queue=True)
+        outgoing = encodings.get(
+            "frame " + room, part, lambda part=part: wire.encode("frame", _frame(room, part))
+        )
+        if outgoing is None or eio_sid is None:  # never, for text (or a socket gone meanwhile)
+            socketio.emit("frame", _frame(room, part), to=connection.sid, ignore_queue=True)
+        else:
+            wire.send(eio_sid, outgoing)
+
+
+def _frame(room: str, events: list[catch_up.Missed]) -> dict[str, Any]:
+    return {"room": room, "events": catch_up.events_text(events)}
 
 
 @_on_socket_event("leave")

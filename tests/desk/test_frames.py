@@ -352,6 +352,27 @@ def test_a_frames_join_within_its_reach_gets_in_at_once_the_rest_as_frames_ahead
     assert events_named(classic, "item") == []
 
 
+def test_a_crowd_rejoining_from_one_seq_is_sent_frames_encoded_once(
+    feed, post, socket_client, deliver, monkeypatch
+):
+    from web import realtime
+
+    monkeypatch.setattr(realtime, "CATCH_UP_PAGE", 3)
+    written = [post(n)["seq"] for n in range(8)]
+    deliver()
+    crowd = [socket_client() for _ in range(20)]
+    sent = []
+    send = socketio.server._send_eio_packet
+    monkeypatch.setattr(
+        socketio.server, "_send_eio_packet", lambda sid, pkt: (sent.append(pkt), send(sid, pkt))
+    )
+    acks = [sio.emit("join", {"feed": "demo", "after": 0, "frames": True}, callback=True) for sio in crowd]
+    monkeypatch.undo()
+    assert all(seqs(ack["events"]) == written[:3] and not ack["more"] for ack in acks)
+    assert all(framed_seqs(sio) == [written[3:]] for sio in crowd)
+    assert len(sent) == len(crowd) and len({id(p) for p in sent}) == 1  # one frame, encoded once
+
+
 def test_a_frames_join_further_behind_than_its_reach_still_pages(
     feed, post, socket_client, deliver, monkeypatch
 ):
