@@ -209,8 +209,10 @@ def _withdraws_viewers(event: dict[str, Any]) -> bool:
     )
 
 
-def _until_withdrawn(page: list[catch_up.Missed]) -> tuple[list[catch_up.Missed], bool]:
+def _until_withdrawn(room: str, page: list[catch_up.Missed]) -> tuple[list[catch_up.Missed], bool]:
     """Cut a catch-up after a story's return to draft: what follows it is for curators only."""
+    if not room.startswith(eventlog.story_room("")):  # only a story's room has story events
+        return page, False
     for index, missed in enumerate(page):
         if _withdraws_viewers(missed.event):
             return page[: index + 1], True
@@ -397,7 +399,7 @@ def on_join(connection: Connection, data: Any) -> dict[str, Any]:
         except catch_up.Unavailable as unavailable:  # an edge: not there yet, or no longer
             return unavailable.answer
     socketio.sleep(0)  # the page is sent in another turn: no join holds the process for long
-    missed, withdrawn = _until_withdrawn(page)
+    missed, withdrawn = _until_withdrawn(room, page)
     if withdrawn or len(missed) > reach:
         return _ack(room, missed[:CATCH_UP_PAGE], after, True)
     start = missed[-1].event["seq"] if missed else after
@@ -410,7 +412,7 @@ def on_join(connection: Connection, data: Any) -> dict[str, Any]:
             )
         except catch_up.Unavailable as unavailable:
             return unavailable.answer
-        tail, withdrawn = _until_withdrawn(tail)
+        tail, withdrawn = _until_withdrawn(room, tail)
         missed = missed + tail  # a new list: the page is the cache's
         if withdrawn or len(tail) > caught_up:
             return _ack(room, missed[:CATCH_UP_PAGE], after, True)

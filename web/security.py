@@ -64,8 +64,9 @@ def connection_curator(app: Flask, environ: dict[str, Any]) -> dict[str, Any] | 
     """
     data = environ.get(CONNECTION_SESSION)
     if data is None:
-        data = app.session_interface.open_session(app, app.request_class(environ)) or {}
-        environ[CONNECTION_SESSION] = data
+        cookie = "HTTP_COOKIE" in environ  # no cookie, no session (most viewers): nothing to open
+        opened = app.session_interface.open_session(app, app.request_class(environ)) if cookie else None
+        data = environ[CONNECTION_SESSION] = opened or {}
     return _curator_named_by(data)
 
 
