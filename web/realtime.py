@@ -222,13 +222,13 @@ def _until_withdrawn(room: str, page: list[catch_up.Missed]) -> tuple[list[catch
 class Connection:
     """The socket a `join` or `leave` came on: its sid, and its session's curator (read once, when asked)."""
 
-    def __init__(self, sid: str, app: Flask, environ: dict[str, Any]) -> None:
-        self.sid, self.app, self.environ = sid, app, environ
+    def __init__(self, sid: str, app: Flask, wsgi_request: dict[str, Any]) -> None:
+        self.sid, self.app, self.wsgi_request = sid, app, wsgi_request  # the connect request's WSGI mapping
         self._curator: list[dict[str, Any] | None] = []
 
     def curator(self) -> dict[str, Any] | None:
         if not self._curator:
-            self._curator.append(connection_curator(self.app, self.environ))
+            self._curator.append(connection_curator(self.app, self.wsgi_request))
         return self._curator[0]
 
     def enter(self, room: str) -> None:
@@ -293,17 +293,19 @@ def _on_socket_event(event: str) -> Callable[[Callable[[Connection, Any], Any]],
 
     def register(handler: Callable[[Connection, Any], Any]) -> Callable[..., Any]:
         def run(sid: str, *args: Any) -> Any:
-            environ = socketio.server.get_environ(sid, namespace="/")
-            if not environ:  # not (or no longer) connected, as Flask-SocketIO answers it
+            wsgi_request = socketio.server.get_environ(sid, namespace="/")
+            if not wsgi_request:  # not (or no longer) connected, as Flask-SocketIO answers it
                 return None
-            app = environ["flask.app"]
+            app = wsgi_request["flask.app"]
             with app.app_context():
                 try:
-                    return handler(Connection(sid, app, environ), args[0] if args else None)
+                    return handler(Connection(sid, app, wsgi_request), args[0] if args else None)
                 except Exception as error:
                     return on_error(error)
 
         socketio.handlers.append((event, run, "/"))
+        if socketio.server:  # registered after `init_app`: on its server too, as `@socketio.on` does
+            socketio.server.on(event, run, namespace="/")
         return run
 
     return register

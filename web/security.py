@@ -52,21 +52,21 @@ def session_curator() -> dict[str, Any] | None:
     return _curator_named_by(session)
 
 
-CONNECTION_SESSION = "tagstory.session"  # a Socket.IO connection's environ: its session, once opened
+CONNECTION_SESSION = "tagstory.session"  # in a Socket.IO connection's WSGI mapping: its session, once opened
 
 
-def connection_curator(app: Flask, environ: dict[str, Any]) -> dict[str, Any] | None:
+def connection_curator(app: Flask, wsgi_request: dict[str, Any]) -> dict[str, Any] | None:
     """`session_curator` of a Socket.IO connection, from its connect request's cookie (no request context).
 
     For the handlers registered on python-socketio itself (web/realtime.py: a join builds no
     Flask request context). The session is the one at connect, as Flask-SocketIO's: it is
-    opened once per connection and kept in the connection's environ.
+    opened once per connection and kept in its connect request's WSGI mapping, `wsgi_request`.
     """
-    data = environ.get(CONNECTION_SESSION)
+    data = wsgi_request.get(CONNECTION_SESSION)
     if data is None:
-        cookie = "HTTP_COOKIE" in environ  # no cookie, no session (most viewers): nothing to open
-        opened = app.session_interface.open_session(app, app.request_class(environ)) if cookie else None
-        data = environ[CONNECTION_SESSION] = opened or {}
+        cookie = "HTTP_COOKIE" in wsgi_request  # no cookie, no session (most viewers): nothing to open
+        opened = app.session_interface.open_session(app, app.request_class(wsgi_request)) if cookie else None
+        data = wsgi_request[CONNECTION_SESSION] = opened or {}
     return _curator_named_by(data)
 
 
