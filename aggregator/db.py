@@ -48,10 +48,13 @@ class Database:
         self._read_lock = threading.Lock()
         self._pending: list[dict[str, Any]] = []
         self._depth = 0
-        writer = sqlite_utils.Database(self._writer)
-        writer.enable_wal()
+        # One wrapper for every write: building one runs `PRAGMA recursive_triggers`, and setting
+        # a flag pragma expires every prepared statement of the connection (each write would
+        # compile its SQL, and its triggers', again).
+        self._tx = sqlite_utils.Database(self._writer)
+        self._tx.enable_wal()
         self._writer.execute("PRAGMA synchronous = NORMAL")
-        migrations.apply(writer)
+        migrations.apply(self._tx)
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
@@ -60,14 +63,14 @@ class Database:
             if self._depth:  # nested: join the outer transaction
                 self._depth += 1
                 try:
-                    yield sqlite_utils.Database(self._writer)
+                    yield self._tx
                 finally:
                     self._depth -= 1
                 return
             self._writer.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
-                yield sqlite_utils.Database(self._writer)
+                yield self._tx
             except BaseException:
                 self._writer.execute("ROLLBACK")
                 self._pending = []
