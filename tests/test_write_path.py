@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from aggregator.db import Database
-from tests.factories import feed, post
+from tests.factories import cheap_passwords, feed, post
+
+pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 
 def test_a_write_keeps_the_connections_compiled_statements(tmp_path: Path) -> None:
@@ -24,3 +28,37 @@ def test_a_write_keeps_the_connections_compiled_statements(tmp_path: Path) -> No
     settings = [sql for sql in executed if sql.lstrip().upper().startswith("PRAGMA") and "=" in sql]
     assert not settings  # (FTS5 reads `PRAGMA data_version`: a read, which expires nothing)
     db.close()
+
+
+@pytest.mark.parametrize(
+    ("settings", "status"),
+    [
+        ({}, "approved"),
+        ({"rules": {"blocked_words": ["summit"]}}, "hidden"),
+        ({"moderation": "manual"}, "pending"),
+    ],
+    ids=["approved", "hidden by a rule", "held"],
+)
+def test_a_posts_answer_is_the_item_as_stored(client, curators, db, settings, status) -> None:
+    """The 201 answer is built from what the write stored, without reading it back: it is
+    exactly the 200 answer of the same post sent again (read from the database), with the
+    item's status, reason, seq and raw payload."""
+    auth = curators.token("ada")
+    feed(db)
+    if settings:
+        assert client.patch("/api/feeds/demo", json=settings, headers=auth).status_code == 200
+    body = {
+        "source_id": "hook-7",
+        "html": "<p>Summit <b>live</b> #Keynote https://example.org/a</p><script>x()</script>",
+        "author": {"name": "Ada", "handle": "ada", "url": "https://example.org/@ada"},
+        "media": [{"type": "image", "url": "https://img.example/1.jpg", "alt": "stage"}],
+        "lang": "en-GB",
+        "reply_to": "hook-1",
+        "created_at": "2012-05-29T14:00:00-04:00",
+        "extra": {"nested": [1, 2.5, None, "ü"]},
+    }
+    first = client.post("/api/feeds/demo/items", json=body, headers=auth)
+    again = client.post("/api/feeds/demo/items", json=body, headers=auth)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json() == again.get_json()
+    assert first.get_json()["raw"] == body and first.get_json()["status"] == status

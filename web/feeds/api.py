@@ -158,8 +158,9 @@ def items_create(name: str) -> Any:
     item = item_from_dict({"source_id": secrets.token_hex(8), **body}, source="api")
     item.raw = body  # the payload exactly as received, without the generated source_id
     added = store_items(database(), feed, [item])
-    stored = get_feed_item(database(), feed, item.id)
-    return jsonify(stored), 201 if added else 200
+    if added:  # as get_feed_item reads it back: the stored raw is item.raw through JSON, unchanged
+        return jsonify({**added[0], "raw": item.raw}), 201
+    return jsonify(get_feed_item(database(), feed, item.id)), 200
 
 
 @api.patch("/feeds/<name>/items/<item_id>")
