@@ -211,25 +211,35 @@ def store_items(
     seq and status.
     With `feed` None the items are only stored (a story may quote them), in no feed.
     """
+    return db.write_together(lambda tx: _store(db, tx, feed, items, source_row_id, cursor))
+
+
+def _store(
+    db: Database,
+    tx: sqlite_utils.Database,
+    feed: dict[str, Any] | None,
+    items: list[Item],
+    source_row_id: int | None,
+    cursor: str | None,
+) -> list[dict[str, Any]]:
     added: list[dict[str, Any]] = []
     now = clock.now()
-    with db.write() as tx:
-        mode, rules = rules_of(tx, feed["id"]) if feed is not None else (None, None)
-        refused = forgotten.refusal(tx)
-        for item in items:
-            if refused(item.source, item.author.handle, item.author.url, item.author.name):
-                continue
-            row = _item_row(item, now)
-            new = _insert(tx, row)  # a row written now is in no feed yet, and needs no reading back
-            if feed is None or (not new and membership.is_member(tx, feed["id"], item.id)):
-                continue
-            public = public_item(row) if new else stored_item(tx, item.id)
-            verdict = moderation.verdict(mode, rules, public)
-            public["status"], public["reason"] = consent.held(*verdict, item.opt_out)
-            membership.join(db, tx, feed, public, row if new else None)
-            added.append(public)
-        if source_row_id is not None:
-            feed_sources.record_collected(tx, source_row_id, cursor, len(added), now)
+    mode, rules = rules_of(tx, feed["id"]) if feed is not None else (None, None)
+    refused = forgotten.refusal(tx)
+    for item in items:
+        if refused(item.source, item.author.handle, item.author.url, item.author.name):
+            continue
+        row = _item_row(item, now)
+        new = _insert(tx, row)  # a row written now is in no feed yet, and needs no reading back
+        if feed is None or (not new and membership.is_member(tx, feed["id"], item.id)):
+            continue
+        public = public_item(row) if new else stored_item(tx, item.id)
+        verdict = moderation.verdict(mode, rules, public)
+        public["status"], public["reason"] = consent.held(*verdict, item.opt_out)
+        membership.join(db, tx, feed, public, row if new else None)
+        added.append(public)
+    if source_row_id is not None:
+        feed_sources.record_collected(tx, source_row_id, cursor, len(added), now)
     return added
 
 

@@ -3,12 +3,16 @@ post, checked by what it executes, not by timing it."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aggregator.db import Database
-from tests.factories import cheap_passwords, feed, post
+from aggregator.items import item_from_dict, store_items
+from bench.support import wait_for
+from tests.factories import cheap_passwords, feed, post, post_dict
 
 pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
@@ -62,3 +66,46 @@ def test_a_posts_answer_is_the_item_as_stored(client, curators, db, settings, st
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.get_json() == again.get_json()
     assert first.get_json()["raw"] == body and first.get_json()["status"] == status
+
+
+def test_writes_that_meet_share_one_transaction_and_keep_their_own_errors(tmp_path: Path) -> None:
+    """Group commit (Database.write_together): three posts arrive while another write holds the
+    writer; they commit together, in arrival order, and the one that fails is undone alone: its
+    item, its event and its publication are gone, and its caller alone gets its error."""
+    published: list[dict] = []
+    db = Database(tmp_path / "t.sqlite", publish=published.extend)
+    into = feed(db)
+    outcomes: dict[int, Any] = {}
+
+    def work(n: int) -> Any:
+        def in_transaction(tx: Any) -> Any:
+            added = store_items(db, into, [item_from_dict(post_dict(n))])
+            if n == 2:
+                raise ValueError("post 2 fails after storing")
+            return added[0]["seq"]
+
+        return in_transaction
+
+    def send(n: int) -> None:
+        try:
+            outcomes[n] = db.write_together(work(n))
+        except ValueError as error:
+            outcomes[n] = error
+
+    begins: list[str] = []
+    db._writer.set_trace_callback(lambda sql: begins.append(sql) if sql.startswith("BEGIN") else None)
+    senders = [threading.Thread(target=send, args=(n,)) for n in (1, 2, 3)]
+    with db.write():  # the writer is busy: the three gather meanwhile
+        for n, sender in enumerate(senders, 1):
+            sender.start()
+            wait_for(lambda n=n: len(db._group or ()) == n, timeout=10)
+        begins.clear()
+    for sender in senders:
+        sender.join(timeout=10)
+    assert len(begins) == 1, "one transaction for the three"
+    assert isinstance(outcomes[2], ValueError) and str(outcomes[2]) == "post 2 fails after storing"
+    assert outcomes[1] < outcomes[3]
+    assert [row["source_id"] for row in db.query("SELECT source_id FROM items ORDER BY rowid")] == ["1", "3"]
+    logged = [row["seq"] for row in db.query("SELECT seq FROM events WHERE room = 'feed:demo' ORDER BY seq")]
+    assert logged == [outcomes[1], outcomes[3]] == [event["seq"] for event in published]
+    db.close()
