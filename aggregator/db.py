@@ -18,6 +18,7 @@ from aggregator.migrations import migrations
 Publish = Callable[[list[dict[str, Any]]], None]
 # How many values one `IN (...)` query binds at most (SQLite's default limit is far above it).
 IN_CHUNK = 500
+BUSY_SECONDS = 30  # how long a write waits for another process's (another web worker's) to end
 T = TypeVar("T")
 Work = Callable[[sqlite_utils.Database], Any]
 
@@ -76,6 +77,9 @@ class Database:
         self._tx.enable_wal()
         self._writer.execute("PRAGMA synchronous = NORMAL")
         migrations.apply(self._tx)
+        # From now on a write waits for another process's in `_begin`, not in SQLite's busy
+        # handler, which sleeps with the whole process (under gevent: every greenlet) stopped.
+        self._writer.execute("PRAGMA busy_timeout = 0")
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
@@ -88,7 +92,7 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            self._writer.execute("BEGIN IMMEDIATE")
+            self._begin()
             self._depth, self._owner = 1, threading.get_ident()
             try:
                 yield self._tx
@@ -103,6 +107,20 @@ class Database:
             events, self._pending = self._pending, []
         if events:
             self.publish(events)
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE; while another process writes, sleep and try again (under gevent the
+        other greenlets run meanwhile: viewers are served, and a group commit gathers)."""
+        deadline, pause = time.monotonic() + BUSY_SECONDS, 0.0005
+        while True:
+            try:
+                self._writer.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
 
     def write_together(self, work: Callable[[sqlite_utils.Database], T]) -> T:
         """`work(tx)` in a write transaction shared with the writes ready at the same moment

@@ -3,6 +3,8 @@ post, checked by what it executes, not by timing it."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ import pytest
 
 from aggregator.db import Database
 from aggregator.items import item_from_dict, store_items
-from bench.support import wait_for
+from bench.support import ROOT, wait_for
 from tests.factories import cheap_passwords, feed, post, post_dict
 
 pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
@@ -109,3 +111,45 @@ def test_writes_that_meet_share_one_transaction_and_keep_their_own_errors(tmp_pa
     logged = [row["seq"] for row in db.query("SELECT seq FROM events WHERE room = 'feed:demo' ORDER BY seq")]
     assert logged == [outcomes[1], outcomes[3]] == [event["seq"] for event in published]
     db.close()
+
+
+# Under gevent, as `python app.py` serves: a write waits for another process's lock (another web
+# worker's write) while the other greenlets run. SQLite's busy handler slept with the whole
+# process stopped: no viewer served, no request read, until the other write ended.
+WAIT_FOR_THE_OTHER_WRITER = """
+from gevent import monkey
+monkey.patch_all()
+import sqlite3, sys
+import gevent
+sys.path.insert(0, sys.argv[1])
+from aggregator.db import Database
+
+db = Database(sys.argv[2])
+other_process = sqlite3.connect(sys.argv[2], isolation_level=None)  # its own lock, as a worker's
+other_process.execute("BEGIN IMMEDIATE")
+order = []
+
+def write():
+    with db.write() as tx:
+        tx.execute("INSERT INTO login_failures (key, at) VALUES ('after', 'now')")
+    order.append("written")
+
+def meanwhile():
+    order.append("served while the write waited")
+    other_process.execute("COMMIT")
+
+gevent.joinall([gevent.spawn(write), gevent.spawn(meanwhile)], raise_error=True)
+print(order)
+"""
+
+
+@pytest.mark.process
+def test_a_write_waiting_for_another_processs_lets_the_others_run(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WAIT_FOR_THE_OTHER_WRITER, str(ROOT), str(tmp_path / "t.sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['served while the write waited', 'written']"
