@@ -153,3 +153,19 @@ def test_a_write_waiting_for_another_processs_lets_the_others_run(tmp_path: Path
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['served while the write waited', 'written']"
+
+
+def test_a_post_does_not_count_the_feeds_items(client, curators, db) -> None:
+    """Counting a feed's items costs what it holds (2.8 ms of a POST's CPU at 20,000 items):
+    a post into it needs the feed's row, not its summary."""
+    auth = curators.token("ada")
+    feed(db)
+    read: list[str] = []
+    db._reader.set_trace_callback(read.append)
+    db._writer.set_trace_callback(read.append)
+    response = client.post(
+        "/api/feeds/demo/items", json={"text": "hi", "author": {"name": "A"}}, headers=auth
+    )
+    assert response.status_code == 201
+    assert read and not [sql for sql in read if "count(" in sql.lower()]
+    assert client.post("/api/feeds/nope/items", json={"text": "hi"}, headers=auth).status_code == 404
