@@ -703,6 +703,10 @@ def print_targets(table: list[dict[str, Any]]) -> None:
         one = _row(table, scenario, "app-1w") or app
         if one and two and one["deliveries_per_s"]:
             lines += two_workers(scenario, one, two)
+    for scenario in sorted({r["scenario"] for r in table if r["kind"] == "live"}):
+        one, two = _row(table, scenario, "app-1w"), _row(table, scenario, "app-2w")
+        if one and two:  # the same posts for both: like frames, like work per delivery
+            lines += two_workers(scenario, one, two)[1:]
     for row in (r for r in table if r["kind"] in STORMS and r["target"] == "app"):
         met = row["caught_up_s"] <= 2 and row["p99_ms"] <= 500
         lines.append(
