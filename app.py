@@ -68,9 +68,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["REPLAY_ROOT"] = app.config["REPLAY_ROOT"] or app.root_path
 
     db = Database(app.config["DATABASE"])
-    broadcaster = realtime.Broadcaster(
-        catch_up.LogSource(db), app.config["POLL_SECONDS"], app.config["FRAME_TICK_MS"] / 1000
-    )
     queue = app.config["MESSAGE_QUEUE"]
     doorbell = realtime.redis_doorbell(queue) if queue else None
     mirror = (
@@ -83,6 +80,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         )
         if queue
         else None
+    )
+    log_source = catch_up.LogSource(db)
+    broadcaster = realtime.Broadcaster(
+        stream_mirror.WakingSource(log_source, mirror) if mirror else log_source,
+        app.config["POLL_SECONDS"],
+        app.config["FRAME_TICK_MS"] / 1000,
     )
 
     def publish(events: list[dict[str, Any]]) -> None:

@@ -15,8 +15,11 @@ the log). When moderation takes content away, the log rewrites the earlier event
 place; here those entries are deleted from both streams and their rewritten form is kept
 in a sorted set per room that catch-ups merge in, so Redis no longer holds the content.
 
-The mirror resumes from the stream's last id: after Redis was unreachable, or restarted
-empty, it appends what the stream is missing (at most the retention) before anything new.
+Every commit wakes the mirror: its own process's directly, another process's (a web worker,
+`flask collect`) through the broadcaster, which reads the log on every doorbell
+(`WakingSource`). The mirror resumes from the stream's last id: after Redis was
+unreachable, or restarted empty, it appends what the stream is missing (at most the
+retention) before anything new.
 """
 
 from __future__ import annotations
@@ -193,6 +196,30 @@ class StreamMirror:
                     pipe.xdel(STREAM, entry_id(event["seq"]))
                     pipe.zadd(room_rewrites(room), {rewritten(event): event["seq"]})
             pipe.execute()
+
+
+class WakingSource:
+    """The primary broadcaster's event source (the log), waking the mirror whenever it reads news.
+
+    Only the process that runs the mirror (worker 0 with several workers) is woken by its own
+    commits; the broadcaster reads the log whenever any process commits (the Redis doorbell),
+    so through it what another worker or `flask collect` commits is mirrored at once too.
+    """
+
+    def __init__(self, source: Any, mirror: StreamMirror) -> None:
+        self.source, self.mirror = source, mirror
+
+    def last_seq(self) -> int:
+        return self.source.last_seq()
+
+    def all_after(self, after: int, limit: int, upto: int) -> list[dict[str, Any]]:
+        events = self.source.all_after(after, limit, upto)
+        if events:
+            self.mirror.notify(events)
+        return events
+
+    def catch_up_rows(self, room: str, after: int, upto: int, limit: int) -> list[Any]:
+        return self.source.catch_up_rows(room, after, upto, limit)
 
 
 def _takes_away(event: dict[str, Any]) -> bool:

@@ -243,6 +243,8 @@ def from_archive(
     to the archive's feed. Either feed is created (no sources) when missing; the header's
     `created_feed` ({name, query}) then says so. A taken slug is an error: pass `slug` to
     rename. With no `owner` the story is open to every curator, so someone can edit it.
+    A post pinned twice keeps its first pin: the header's `duplicate_pins` counts the pins
+    dropped, `imported_elements` the elements stored.
     """
     story = _check_header(data)
     items = [_archived_item(entry, number) for number, entry in enumerate(data.get("items", []), start=1)]
@@ -251,10 +253,12 @@ def from_archive(
         item_ids[str(entry.get("id") or item.id)] = item.id
         item_ids.setdefault(item.id, item.id)
     # Checked and sanitized before the transaction, so the writer is held only to write.
-    elements = [
-        _element(entry, number, item_ids)
-        for number, entry in enumerate(progress(data.get("elements", [])), start=1)
-    ]
+    elements, duplicate_pins = _first_pins(
+        [
+            _element(entry, number, item_ids)
+            for number, entry in enumerate(progress(data.get("elements", [])), start=1)
+        ]
+    )
     with db.write() as tx:
         feed, created = _feed_of_import(db, tx, data, feed_name)
         store_items(db, feed if feed_name else None, items)  # a stored post keeps its own state
@@ -281,7 +285,37 @@ def from_archive(
     header = get_header(db, chosen)
     if created:
         header["created_feed"] = {"name": feed["name"], "query": feed["query"]}
+    header["imported_elements"], header["duplicate_pins"] = len(elements), duplicate_pins
     return header
+
+
+def _first_pins(
+    elements: list[tuple[str, dict[str, Any], str, str]],
+) -> tuple[list[tuple[str, dict[str, Any], str, str]], int]:
+    """The elements with each post pinned once, at its first pin, and how many later pins were dropped.
+
+    The editor refuses a second pin of a post (stories.pins); an archive may still hold one,
+    or two archive items that are the same post (the same source and source id).
+    """
+    pinned: set[str] = set()
+    kept = []
+    for element in elements:
+        kind, fields = element[0], element[1]
+        if kind == "item":
+            if fields["item_id"] in pinned:
+                continue
+            pinned.add(fields["item_id"])
+        kept.append(element)
+    return kept, len(elements) - len(kept)
+
+
+def duplicate_pins_note(count: int) -> str:
+    """What an import says when it dropped `count` duplicate pins."""
+    pins = "pin" if count == 1 else "pins"
+    return (
+        f"Dropped {count} duplicate {pins} of a post already pinned in the story"
+        " (a post is pinned once; the first pin was kept)."
+    )
 
 
 def _feed_of_import(

@@ -3,14 +3,21 @@
 Only public http(s) addresses are fetched: every request and redirect hop follows the
 address policy every network fetch shares (aggregator.netpolicy; `allow_private` is the
 setting FETCH_ALLOW_PRIVATE), and each image has a size cap. What could not be fetched
-is reported, and left out of the page.
+is reported, and left out of the page. The pictures this server stores itself (a wall
+form's, `/uploads/<name>`) are read from their folder instead (`LocalPictures`): the
+policy would refuse this server's own address.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import mimetypes
+import os
+import re
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -25,6 +32,42 @@ class MediaError(Exception):
     """An image that could not be embedded; the message says why."""
 
 
+@dataclass(frozen=True)
+class LocalPictures:
+    """Pictures this server serves from a folder of its own: `route` + a name `names` matches."""
+
+    folder: Path
+    route: str  # the URL path they are served under, e.g. "/uploads/"
+    names: re.Pattern[str]  # the names stored there: no `/`, no `..`, nothing else is looked up
+
+    def read(self, url: str, max_bytes: int) -> tuple[str, bytes] | None:
+        """The picture `url` names in the folder (type, bytes); None when the folder has no such file.
+
+        Only a regular file of the folder itself is read: a symbolic link is never followed.
+        Raises MediaError.
+        """
+        parts = urlsplit(url)
+        name = parts.path.removeprefix(self.route)
+        if parts.scheme not in ("http", "https") or name == parts.path or not self.names.fullmatch(name):
+            return None
+        kind = mimetypes.guess_type(name)[0] or ""
+        if not kind.startswith("image/") or kind == "image/svg+xml":
+            raise MediaError(f"not a raster image ({kind or 'no content type'})")
+        try:
+            descriptor = os.open(self.folder / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except FileNotFoundError:
+            return None  # another server's picture, at an address like ours: fetched as any other
+        except OSError as error:
+            raise MediaError(f"not a file of the uploads folder ({error.strerror})") from error
+        with os.fdopen(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise MediaError("not a file of the uploads folder")
+            body = file.read(max_bytes + 1)
+        if len(body) > max_bytes:
+            raise MediaError(f"larger than {max_bytes:,} bytes")
+        return kind, body
+
+
 @dataclass
 class MediaFetcher:
     """Downloads images into data URIs, once per URL, within the size cap."""
@@ -35,6 +78,7 @@ class MediaFetcher:
     session: requests.Session = field(default_factory=requests.Session)
     cache: dict[str, str | MediaError] = field(default_factory=dict)
     user_agent: str | None = None  # aggregator.sources.http.user_agent of the server's settings
+    local: LocalPictures | None = None  # this server's own pictures, read from their folder
 
     def __post_init__(self) -> None:
         netpolicy.guard(self.session, self.allow_private)
@@ -59,6 +103,8 @@ class MediaFetcher:
 
     def image(self, url: str) -> tuple[str, bytes]:
         """The raster image at `url`: its content type and bytes (not cached); raises MediaError."""
+        if self.local and (found := self.local.read(url, self.max_bytes)):
+            return found
         for _ in range(MAX_REDIRECTS + 1):
             if urlsplit(url).scheme not in ("http", "https"):
                 raise MediaError("not an http(s) URL")

@@ -58,6 +58,18 @@ def workers_answering(url: str) -> set[str]:
     return seen
 
 
+def post_item(url: str, feed: str, text: str, headers: dict[str, str]) -> requests.Response:
+    """A curator's post through the API (whichever worker the kernel gives the connection)."""
+    response = requests.post(
+        f"{url}/api/feeds/{feed}/items",
+        json={"text": text, "author": {"name": "Ada", "handle": "ada"}},
+        headers=headers,
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response
+
+
 def test_viewers_of_two_workers_get_every_event_once_in_order_from_either_worker(live_server, redis_url):
     # Each worker polls the log only every 60 s: what reaches the other worker's viewers
     # sooner came through the Redis doorbell.
@@ -94,13 +106,7 @@ def test_viewers_of_two_workers_get_every_event_once_in_order_from_either_worker
         for n in range(40):
             if n >= 10 and all(through.values()):
                 break
-            response = requests.post(
-                f"{server.url}/api/feeds/{FEED}/items",
-                json={"text": f"post {n}", "author": {"name": "Ada", "handle": "ada"}},
-                headers=auth,
-                timeout=10,
-            )
-            assert response.status_code == 201, response.text
+            response = post_item(server.url, FEED, f"post {n}", auth)
             through[response.headers[WORKER_HEADER]].append(response.json()["seq"])
         assert all(through.values()), through
         posted = sorted(through["0"] + through["1"])

@@ -27,9 +27,8 @@ from aggregator.sources.bluesky_search import BlueskySearch
 from aggregator.sources.jetstream_payload import POST, item_from_commit, post_uri
 from aggregator.sources.query import contains_any, hashtags
 
-BATCH_SECONDS = 0.5  # events gathered into one transaction
+BATCH_SECONDS = 0.5  # events gathered into one transaction; a quiet stream checks `stop` as often
 BATCH_EVENTS = 500
-RECV_TIMEOUT = 1.0  # how often a quiet stream checks whether to stop
 SILENCE = 120.0  # the firehose is never this quiet: after it, the connection is deemed dead
 
 
@@ -87,7 +86,6 @@ class BlueskySource:
             raise SourceError(
                 f"Jetstream {url.split('?')[0]} is unreachable: {type(error).__name__}"
             ) from error
-        connection.settimeout(RECV_TIMEOUT)
         return connection
 
     def _read(self, batch: Batch, message: str | bytes) -> None:
@@ -137,8 +135,13 @@ class BlueskySource:
                 batch = Batch([], cursor)
                 deadline = time.monotonic() + BATCH_SECONDS
                 received = 0
-                while received < BATCH_EVENTS and time.monotonic() < deadline and not stop.is_set():
+                while (
+                    received < BATCH_EVENTS
+                    and (left := deadline - time.monotonic()) > 0
+                    and not stop.is_set()
+                ):
                     try:
+                        connection.settimeout(left)  # a lone post is stored when its batch ends
                         message = connection.recv()
                         if not message:
                             raise websocket.WebSocketConnectionClosedException("closed by Jetstream")

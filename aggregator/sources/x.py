@@ -41,6 +41,7 @@ TWEET_FIELDS = [
 ]  # fmt: skip
 USER_FIELDS = ["name", "username", "profile_image_url", "url"]
 MEDIA_FIELDS = ["type", "url", "preview_image_url", "alt_text", "width", "height"]
+QUIET_SECONDS = 1.0  # a quiet stream yields an empty batch this often (a chance to notice a pause)
 
 
 class _Rebased(netpolicy.GuardedAdapter):
@@ -107,6 +108,17 @@ class _StreamToQueue(tweepy.StreamingClient):
 
     def on_disconnect(self) -> None:
         self.out.put(("closed", None, 0))
+
+
+def _wake_on_stop(stop: threading.Event, ended: threading.Event, out: queue.Queue) -> None:
+    """Put a `stopped` entry on `out` as soon as `stop` is set, so that a stream's wait ends at once.
+
+    Once its stream has `ended` it returns too, within QUIET_SECONDS.
+    """
+    while not ended.is_set():
+        if stop.wait(QUIET_SECONDS):
+            out.put(("stopped", None, 0))
+            return
 
 
 def reads_of(payload: dict[str, Any]) -> int:
@@ -300,13 +312,17 @@ class XSource:
             user_fields=USER_FIELDS,
             media_fields=MEDIA_FIELDS,
         )
+        ended = threading.Event()
+        threading.Thread(target=_wake_on_stop, args=(stop, ended, messages), daemon=True).start()
         try:
             while not stop.is_set():
                 try:
-                    kind, message, cost = messages.get(timeout=1.0)
+                    kind, message, cost = messages.get(timeout=QUIET_SECONDS)
                 except queue.Empty:
                     yield Batch([], json.dumps(state))  # a chance to notice a pause
                     continue
+                if kind == "stopped":
+                    return
                 self._left(state)
                 state["reads"] += cost
                 if kind == "skip":
@@ -327,4 +343,5 @@ class XSource:
                     batch.cursor = json.dumps(state)
                     yield batch
         finally:
+            ended.set()
             streamer.disconnect()

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -203,8 +204,28 @@ class Cluster:
             part.stop()
 
 
+@dataclass
+class Feed:
+    """A feed of one test's own, created on the cluster with one post."""
+
+    name: str
+    after: int  # the log's seq after its first post: what its page would hand a viewer
+
+    @property
+    def room(self) -> dict[str, str]:
+        return {"feed": self.name}
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """The processes, shared by a module's tests for speed; each test makes its own feed (`feed`)."""
     running = Cluster(tmp_path_factory.mktemp("edge"))
     yield running
     running.stop()
+
+
+@pytest.fixture
+def feed(cluster: Cluster, request: pytest.FixtureRequest) -> Feed:
+    """A feed named after the test, so that a test depends on no other (any order, any xdist split)."""
+    name = re.sub(r"[^a-z0-9]+", "-", request.node.name.removeprefix("test_").lower())[:64].strip("-")
+    return Feed(name, cluster.feed(name))

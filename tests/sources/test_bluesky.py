@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from aggregator.feeds import create_feed
+from aggregator.sources import bluesky
 from aggregator.sources.jetstream_payload import char_offset, facet_spans
 from tests.sources.conftest import feed_texts, source_row, wait_for
 from tests.sources.servers import post_event
@@ -165,3 +167,30 @@ def test_a_wrong_app_password_is_said_plainly(db, serve, jetstream, collecting):
         row = wait_for(lambda: (r := source_row(db, "kc"))["last_error"] and r)
     assert row["last_error"] == "Bluesky refused TAGSTORY_BLUESKY_HANDLE / TAGSTORY_BLUESKY_APP_PASSWORD"
     assert row["rate_limit_reset"] is None
+
+
+def test_a_lone_post_is_yielded_when_its_batch_ends_not_a_second_later(app, jetstream, appview, monkeypatch):
+    monkeypatch.setattr(bluesky, "BATCH_SECONDS", 0.5)  # the product's batch
+    settings = {**app.config, "FETCH_ALLOW_PRIVATE": True, "BLUESKY_APPVIEW_URL": appview.url}
+    source = bluesky.BlueskySource(jetstream.ws_url, "#kredcrew", settings, {})
+    stop, sent, stored = threading.Event(), [], []
+
+    def consume() -> None:
+        for batch in source.batches(str(LIVE_US), stop):
+            if batch.items:
+                stored.append(time.monotonic())
+                return
+            if not sent:  # a batch has just begun: the post arrives at its start
+                sent.append(time.monotonic())
+                jetstream.publish(post_event(LIVE_US + 1, "alone #kredcrew", "lone1"))
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    try:
+        wait_for(lambda: stored, timeout=10)
+    finally:
+        stop.set()
+        consumer.join(5)
+    # Within its batch (0.5 s; the bound leaves as much again for a loaded machine): a whole
+    # second's wait for another message after it, as before, fails.
+    assert stored[0] - sent[0] < 2 * bluesky.BATCH_SECONDS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import time
 
 import pytest
 
@@ -196,3 +197,16 @@ def test_without_backfill_only_the_newest_page_is_read_then_since_id(db, x_api, 
         wait_for(lambda: len(feed_texts(db, "kc")) == 101)
     assert not any(r.get("next_token") for r in x_api.requests)
     assert sorted(feed_texts(db, "kc")) == sorted(f"tweet {n} #kredcrew" for n in range(150, 251))
+
+
+def test_stopping_a_quiet_filtered_stream_is_prompt(db, x_api, collecting):
+    create_feed(db, "kc", "#kredcrew", ["x"])
+    with collecting(**_settings(x_api, X_STREAM=True)) as collector:
+        rule = wait_for(lambda: next((r["id"] for r in x_api.rules if r["value"] == "#kredcrew"), None))
+        x_api.push(tweet(1, "streamed #kredcrew"), rule)
+        wait_for(lambda: feed_texts(db, "kc") == ["streamed #kredcrew"])  # it waits for the next one
+        began = time.monotonic()
+        collector.stop()
+        stopping = time.monotonic() - began
+    # The bound: it waited up to a second on its queue (here nearly all of it).
+    assert stopping < 0.5

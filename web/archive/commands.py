@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from aggregator.imports import ImportFileError, created_feed_note, import_file
 from aggregator.sources.http import user_agent
-from stories.archive import ArchiveError, from_archive
+from stories.archive import ArchiveError, duplicate_pins_note, from_archive
 from stories.formats import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
@@ -20,17 +20,20 @@ from stories.formats import (
     export_story,
     read_story_archive,
 )
-from stories.media import MediaFetcher
+from stories.media import LocalPictures, MediaFetcher
 from stories.model import get_header
 from web.lookups import database
+from web.participate import images
 
 
 def media_fetcher(config: Any) -> MediaFetcher:
-    """A fetcher configured by EXPORT_MEDIA_MAX_BYTES and the address policy's FETCH_ALLOW_PRIVATE."""
+    """A fetcher configured by EXPORT_MEDIA_MAX_BYTES and the address policy's FETCH_ALLOW_PRIVATE,
+    which reads the wall form's own pictures (`/uploads/<name>`) from UPLOADS_FOLDER."""
     return MediaFetcher(
         max_bytes=int(config["EXPORT_MEDIA_MAX_BYTES"]),
         allow_private=bool(config["FETCH_ALLOW_PRIVATE"]),
         user_agent=user_agent(config),
+        local=LocalPictures(images.uploads_folder(config), images.ROUTE, images.STORED_NAME),
     )
 
 
@@ -92,7 +95,9 @@ def import_command(file: Path, fmt: str, feed_name: str | None, slug: str | None
             story = from_archive(database(), archive, slug, feed_name, None, _bar("importing", " elements"))
             if story.get("created_feed"):
                 click.echo(created_feed_note(**story["created_feed"]))
-            count = len(archive.get("elements", []))
+            if story["duplicate_pins"]:
+                click.echo(duplicate_pins_note(story["duplicate_pins"]))
+            count = story["imported_elements"]
             click.echo(f"Imported story '{story['slug']}' with {count} elements: /stories/{story['slug']}")
             return
         if feed_name is None:

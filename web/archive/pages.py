@@ -21,7 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from aggregator.feeds import list_feeds
 from aggregator.imports import ImportFileError, created_feed_note, import_file
-from stories.archive import ArchiveError, from_archive
+from stories.archive import ArchiveError, duplicate_pins_note, from_archive
 from stories.formats import IMPORT_FORMATS, STORY_IMPORT_FORMATS, read_story_archive
 from web.archive.cache import export_response
 from web.errors import handle_error
@@ -89,6 +89,8 @@ def _import_upload(curator: dict[str, Any]) -> Any:
             story = from_archive(database(), read_story_archive(text, fmt), slug, feed_name, curator)
             if story.get("created_feed"):
                 flash(created_feed_note(**story["created_feed"]))
+            if story["duplicate_pins"]:
+                flash(duplicate_pins_note(story["duplicate_pins"]))
             flash(f"Imported the story '{story['title']}'.")
             return redirect(url_for("stories.edit", slug=story["slug"]))
         summary = import_file(database(), feed_name, io.StringIO(text), fmt)

@@ -46,6 +46,11 @@ def _floor(value: bytes | None) -> int:
     return int(value) if value else 1
 
 
+def _position(seq: int) -> dict[str, Any]:
+    """A position entry as an event: of no room, so nobody is sent it; the broadcaster moves past it."""
+    return {"seq": seq, "room": "", "type": "", "payload": {}}
+
+
 class StreamSource:
     """Reads the mirrored log from Redis (catch_up.EventSource); `on_behind` runs when it fell behind."""
 
@@ -55,49 +60,62 @@ class StreamSource:
 
     def last_seq(self) -> int:
         try:
-            newest = self.client.xrevrange(STREAM, count=1)
+            return self._stream_end()
         except redis.RedisError as error:
             log.warning("message queue unreachable at start (%s): reading the stream from its start", error)
             return 0
-        return entry_seq(newest[0][0]) if newest else 0
 
     def all_after(self, after: int, limit: int, upto: int) -> list[dict[str, Any]]:
-        """The stream's entries after `after`; a position entry is an event of no room (nobody is in it)."""
+        """The stream's entries after `after`; a position entry is an event of no room (nobody is in it).
+
+        The floor is read with the entries, in one transaction: when entries this node has not
+        delivered may have been trimmed, nothing it read is forwarded. Its viewers are told
+        to reload first, and it goes on from the stream's end (one position entry).
+        """
         try:
-            pipe = self.client.pipeline(transaction=False)
-            pipe.get(FLOOR)
+            pipe = self.client.pipeline(transaction=True)
             pipe.xrange(STREAM, min=entry_id(after + 1), max=_last(upto), count=limit)
-            floor, entries = pipe.execute()
+            pipe.get(FLOOR)
+            entries, floor = pipe.execute()
+            if after and after < _floor(floor) - 1:
+                return [_position(self._end_after_reload())]
         except redis.RedisError as error:
             log.warning("message queue unreachable (%s); delivery waits for it", error)
             return []
-        if after and after < _floor(floor) - 1:
-            self.on_behind()  # what this node's viewers missed is gone: they reload, never skip it
         events = []
         for key, stored in entries:
             found = row(entry_seq(key), stored)
-            events.append(
-                eventlog.event_of(found)
-                if found
-                else {"seq": entry_seq(key), "room": "", "type": "", "payload": {}}
-            )
+            events.append(eventlog.event_of(found) if found else _position(entry_seq(key)))
         return events
+
+    def _end_after_reload(self) -> int:
+        """Fell behind the retention: the stream's end, read before the viewers are told to reload.
+
+        What is appended after it reaches them (and the pages they reload) live.
+        """
+        end = self._stream_end()
+        self.on_behind()
+        return end
+
+    def _stream_end(self) -> int:
+        """The stream's last seq (0 when it is empty); raises redis.RedisError."""
+        newest = self.client.xrevrange(STREAM, count=1)
+        return entry_seq(newest[0][0]) if newest else 0
 
     def catch_up_rows(self, room: str, after: int, upto: int, limit: int) -> list[Any]:
         if after > upto:
             raise Unavailable({"ok": False, "error": NOT_YET, "retry_after": NOT_YET_RETRY})
         try:
-            pipe = self.client.pipeline(transaction=False)
-            pipe.get(FLOOR)
-            pipe.zrevrangebyscore(room_resets(room), upto, f"({after}", start=0, num=1)
-            floor, resets = pipe.execute()
+            resets = self.client.zrevrangebyscore(room_resets(room), upto, f"({after}", start=0, num=1)
             start = int(resets[0]) - 1 if resets else after  # from the latest reset, as from the log
-            if start < _floor(floor) - 1:
-                raise Unavailable({"ok": False, "error": HISTORY_GONE, "reload": True})
-            pipe = self.client.pipeline(transaction=False)
+            # The floor is read with the page, in one transaction: a trim between them is seen.
+            pipe = self.client.pipeline(transaction=True)
             pipe.xrange(room_stream(room), min=entry_id(start + 1), max=_last(upto), count=limit)
             pipe.zrangebyscore(room_rewrites(room), f"({start}", upto, start=0, num=limit)
-            entries, rewritten = pipe.execute()
+            pipe.get(FLOOR)
+            entries, rewritten, floor = pipe.execute()
+            if start < _floor(floor) - 1:
+                raise Unavailable({"ok": False, "error": HISTORY_GONE, "reload": True})
         except redis.RedisError as error:
             log.warning("message queue unreachable (%s) for a join", error)
             raise Unavailable({"ok": False, "error": UNREACHABLE, "retry_after": 1.0}) from error

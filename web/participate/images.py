@@ -7,7 +7,9 @@ from __future__ import annotations
 import io
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -16,6 +18,13 @@ MAX_PIXELS = 40_000_000  # a bigger picture (or a decompression bomb) is refused
 MAX_SIDE = 2048  # longest side stored: large on a wall, small on disk
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png)$")
 MIMETYPES = {"jpg": "image/jpeg", "png": "image/png"}
+ROUTE = "/uploads/"  # where the pictures are served (web/participate/pages.py), by their stored name
+
+
+def uploads_folder(config: Mapping[str, Any]) -> Path:
+    """UPLOADS_FOLDER, or `uploads` beside the database: the pictures live with the data."""
+    folder = config["UPLOADS_FOLDER"]
+    return Path(folder) if folder else Path(config["DATABASE"]).parent / "uploads"
 
 
 class ImageRefused(ValueError):

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 from aggregator.items import InvalidItem, item_from_dict, store_items
 from web.accounts.throttle import LoginThrottle
 from web.lookups import database, feed_or_404
-from web.participate.images import MIMETYPES, STORED_NAME, ImageRefused, store_picture
+from web.participate.images import MIMETYPES, ROUTE, STORED_NAME, ImageRefused, store_picture, uploads_folder
 from web.security import content_security_policy, csrf_ok
 
 pages = Blueprint("participate", __name__)
@@ -52,9 +52,7 @@ class Attempt:
 
 
 def _uploads() -> Path:
-    """UPLOADS_FOLDER, or `uploads` beside the database: the pictures live with the data."""
-    folder = current_app.config["UPLOADS_FOLDER"]
-    return Path(folder) if folder else Path(current_app.config["DATABASE"]).parent / "uploads"
+    return uploads_folder(current_app.config)
 
 
 def _open_feed(name: str) -> dict[str, Any]:
@@ -173,7 +171,7 @@ def post_submit(name: str) -> Any:
     return redirect(url_for(".post_form", name=name, sent=1), 303)
 
 
-@pages.get("/uploads/<name>")
+@pages.get(ROUTE + "<name>")
 @content_security_policy("default-src 'none'")  # a picture, opened alone, runs nothing
 def picture(name: str) -> Response:
     """A picture the form stored (its own random name, served with the type it was stored as)."""
