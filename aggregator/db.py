@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -17,6 +18,24 @@ from aggregator.migrations import migrations
 Publish = Callable[[list[dict[str, Any]]], None]
 # How many values one `IN (...)` query binds at most (SQLite's default limit is far above it).
 IN_CHUNK = 500
+BUSY_SECONDS = 30  # how long a write waits for another process's (another web worker's) to end
+T = TypeVar("T")
+Work = Callable[[sqlite_utils.Database], Any]
+
+
+class _Job:
+    """One caller's work in a group commit, and what came of it."""
+
+    def __init__(self, work: Work) -> None:
+        self.work = work
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.result
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -48,10 +67,19 @@ class Database:
         self._read_lock = threading.Lock()
         self._pending: list[dict[str, Any]] = []
         self._depth = 0
-        writer = sqlite_utils.Database(self._writer)
-        writer.enable_wal()
+        self._owner: int | None = None  # the thread (greenlet, under gevent) in the transaction
+        self._group: list[_Job] | None = None  # the group commit gathering now
+        self._group_lock = threading.Lock()
+        # One wrapper for every write: building one runs `PRAGMA recursive_triggers`, and setting
+        # a flag pragma expires every prepared statement of the connection (each write would
+        # compile its SQL, and its triggers', again).
+        self._tx = sqlite_utils.Database(self._writer)
+        self._tx.enable_wal()
         self._writer.execute("PRAGMA synchronous = NORMAL")
-        migrations.apply(writer)
+        migrations.apply(self._tx)
+        # From now on a write waits for another process's in `_begin`, not in SQLite's busy
+        # handler, which sleeps with the whole process (under gevent: every greenlet) stopped.
+        self._writer.execute("PRAGMA busy_timeout = 0")
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
@@ -60,14 +88,14 @@ class Database:
             if self._depth:  # nested: join the outer transaction
                 self._depth += 1
                 try:
-                    yield sqlite_utils.Database(self._writer)
+                    yield self._tx
                 finally:
                     self._depth -= 1
                 return
-            self._writer.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            self._begin()
+            self._depth, self._owner = 1, threading.get_ident()
             try:
-                yield sqlite_utils.Database(self._writer)
+                yield self._tx
             except BaseException:
                 self._writer.execute("ROLLBACK")
                 self._pending = []
@@ -75,10 +103,87 @@ class Database:
             else:
                 self._writer.execute("COMMIT")
             finally:
-                self._depth = 0
+                self._depth, self._owner = 0, None
             events, self._pending = self._pending, []
         if events:
             self.publish(events)
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE; while another process writes, sleep and try again (under gevent the
+        other greenlets run meanwhile: viewers are served, and a group commit gathers)."""
+        deadline, pause = time.monotonic() + BUSY_SECONDS, 0.0005
+        while True:
+            try:
+                self._writer.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
+
+    def write_together(self, work: Callable[[sqlite_utils.Database], T]) -> T:
+        """`work(tx)` in a write transaction shared with the writes ready at the same moment
+        (group commit): one BEGIN and one COMMIT for all of them. Returns what `work` returned.
+
+        The first caller leads: it yields (`time.sleep(0)`: under gevent every greenlet that is
+        ready runs, and those that get here join its group) and waits for the writer; the
+        group closes when its transaction begins. The works run in arrival order, each in a
+        savepoint of its own when there are several: an exception in one undoes only that
+        work (its rows and events) and is raised to its caller alone. The events are
+        published after the one COMMIT, as in `write`. Called inside a transaction of its own
+        thread, it joins that one.
+        """
+        if self._depth and self._owner == threading.get_ident():
+            with self.write() as tx:
+                return work(tx)
+        job = _Job(work)
+        with self._group_lock:
+            leads = self._group is None
+            if leads:
+                self._group = []
+            self._group.append(job)
+        if leads:
+            time.sleep(0)
+            self._run_group()
+        else:
+            job.done.wait()
+        return job.outcome()
+
+    def _close_group(self) -> list[_Job]:
+        with self._group_lock:
+            group, self._group = self._group or [], None
+        return group
+
+    def _run_group(self) -> None:
+        group: list[_Job] | None = None
+        try:
+            with self.write() as tx:
+                group = self._close_group()
+                if len(group) == 1:
+                    group[0].result = group[0].work(tx)
+                else:
+                    for job in group:
+                        self._run_in_savepoint(tx, job)
+        except BaseException as error:  # the transaction failed: so did every work in it
+            group = group if group is not None else self._close_group()
+            for job in group:
+                job.error = job.error or error
+        finally:
+            for job in group or ():
+                job.done.set()
+
+    def _run_in_savepoint(self, tx: sqlite_utils.Database, job: _Job) -> None:
+        published = len(self._pending)
+        self._writer.execute("SAVEPOINT work")
+        try:
+            job.result = job.work(tx)
+        except Exception as error:
+            self._writer.execute("ROLLBACK TO work")
+            del self._pending[published:]
+            job.error = error
+        finally:
+            self._writer.execute("RELEASE work")
 
     def queue_publish(self, event: dict[str, Any]) -> None:
         """Called by the event log inside `write()`: publish `event` once committed."""

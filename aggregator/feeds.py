@@ -63,16 +63,22 @@ def add_source(
         feed_sources.add(tx, feed["id"], parsed.spec)
 
 
-def _feed_summary(db: Database, row: Any) -> dict[str, Any]:
-    counts = db.query_one(
-        "SELECT count(*) AS n, max(seq) AS last FROM feed_items WHERE feed_id = ?", [row["id"]]
-    )
+def _feed_row(row: Any) -> dict[str, Any]:
     return {
         "id": row["id"],
         "name": row["name"],
         "query": row["query"],
         "moderation": row["moderation"],
         "web_posts": bool(row["web_posts"]),
+    }
+
+
+def _feed_summary(db: Database, row: Any) -> dict[str, Any]:
+    counts = db.query_one(
+        "SELECT count(*) AS n, max(seq) AS last FROM feed_items WHERE feed_id = ?", [row["id"]]
+    )
+    return {
+        **_feed_row(row),
         "sources": [s["spec"] for s in sources_of(db, row["id"])],
         "item_count": counts["n"],
         "last_seq": counts["last"] or 0,
@@ -89,10 +95,13 @@ def feed_exists(db: Database, name: str) -> bool:
     return db.query_one("SELECT 1 FROM feeds WHERE name = ?", [name]) is not None
 
 
-def get_feed(db: Database, name: str) -> dict[str, Any] | None:
-    """One feed by name, or None."""
+def get_feed(db: Database, name: str, counted: bool = True) -> dict[str, Any] | None:
+    """One feed by name, or None. Without `counted`, its own row only (no item count, last
+    seq or sources): what a write into it needs, at no cost per item it holds."""
     row = db.query_one("SELECT * FROM feeds WHERE name = ?", [name])
-    return _feed_summary(db, row) if row else None
+    if row is None:
+        return None
+    return _feed_summary(db, row) if counted else _feed_row(row)
 
 
 def sources_of(db: Database, feed_id: int) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from aggregator import (
 )
 from aggregator.db import Database
 from aggregator.feed_rules import rules_of
-from aggregator.item_rows import stored_item
+from aggregator.item_rows import public_item, stored_item
 
 
 class InvalidItem(ValueError):
@@ -178,19 +178,22 @@ def _item_row(item: Item, collected_at: str) -> dict[str, Any]:
         "sensitive": int(item.sensitive),
         "synthetic": int(item.synthetic),
         "raw": json.dumps(item.raw, ensure_ascii=False, default=str),
+        "deleted": 0,
     }
     if item.deleted:
         row.update(text="", html="", media="[]", deleted=1, raw=_deletion_marker(item.source, item.source_id))
     return row
 
 
-def _insert(tx: sqlite_utils.Database, row: dict[str, Any]) -> None:
-    """Store an item's row unless an item with its (source, source_id) is stored already."""
-    tx.execute(
+def _insert(tx: sqlite_utils.Database, row: dict[str, Any]) -> bool:
+    """Store an item's row unless an item with its (source, source_id) is stored already;
+    whether it was stored now (then `row` is what the table holds)."""
+    cursor = tx.execute(
         f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
         " ON CONFLICT (source, source_id) DO NOTHING",
         list(row.values()),
     )
+    return cursor.rowcount == 1
 
 
 def store_items(
@@ -208,24 +211,35 @@ def store_items(
     seq and status.
     With `feed` None the items are only stored (a story may quote them), in no feed.
     """
+    return db.write_together(lambda tx: _store(db, tx, feed, items, source_row_id, cursor))
+
+
+def _store(
+    db: Database,
+    tx: sqlite_utils.Database,
+    feed: dict[str, Any] | None,
+    items: list[Item],
+    source_row_id: int | None,
+    cursor: str | None,
+) -> list[dict[str, Any]]:
     added: list[dict[str, Any]] = []
     now = clock.now()
-    with db.write() as tx:
-        mode, rules = rules_of(tx, feed["id"]) if feed is not None else (None, None)
-        refused = forgotten.refusal(tx)
-        for item in items:
-            if refused(item.source, item.author.handle, item.author.url, item.author.name):
-                continue
-            _insert(tx, _item_row(item, now))
-            if feed is None or membership.is_member(tx, feed["id"], item.id):
-                continue
-            public = stored_item(tx, item.id)
-            verdict = moderation.verdict(mode, rules, public)
-            public["status"], public["reason"] = consent.held(*verdict, item.opt_out)
-            membership.join(db, tx, feed, public)
-            added.append(public)
-        if source_row_id is not None:
-            feed_sources.record_collected(tx, source_row_id, cursor, len(added), now)
+    mode, rules = rules_of(tx, feed["id"]) if feed is not None else (None, None)
+    refused = forgotten.refusal(tx)
+    for item in items:
+        if refused(item.source, item.author.handle, item.author.url, item.author.name):
+            continue
+        row = _item_row(item, now)
+        new = _insert(tx, row)  # a row written now is in no feed yet, and needs no reading back
+        if feed is None or (not new and membership.is_member(tx, feed["id"], item.id)):
+            continue
+        public = public_item(row) if new else stored_item(tx, item.id)
+        verdict = moderation.verdict(mode, rules, public)
+        public["status"], public["reason"] = consent.held(*verdict, item.opt_out)
+        membership.join(db, tx, feed, public, row if new else None)
+        added.append(public)
+    if source_row_id is not None:
+        feed_sources.record_collected(tx, source_row_id, cursor, len(added), now)
     return added
 
 

@@ -18,7 +18,7 @@ aggregator/insight_keys.py; aggregator/insight.py reads the buckets.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -90,11 +90,18 @@ def is_member(tx: sqlite_utils.Database, feed_id: int, item_id: str) -> bool:
     return found.fetchone() is not None
 
 
-def join(db: Database, tx: sqlite_utils.Database, feed: dict[str, Any], item: dict[str, Any]) -> int:
+def join(
+    db: Database,
+    tx: sqlite_utils.Database,
+    feed: dict[str, Any],
+    item: dict[str, Any],
+    row: Mapping[str, Any] | None = None,
+) -> int:
     """Add `item` (its public form, with its `status` and `reason`) to `feed`; return its seq.
 
     A deleted post joins the feed as deleted: its one event says so, with no content.
-    It joins not featured.
+    It joins not featured. `row`: the item's stored columns, when the caller has just
+    written them (else they are read).
     """
     item["featured"] = False
     seq = _record(db, tx, feed["name"], item, "delete" if item["deleted"] else "add", None)
@@ -102,9 +109,8 @@ def join(db: Database, tx: sqlite_utils.Database, feed: dict[str, Any], item: di
         "INSERT INTO feed_items (feed_id, item_id, added_seq, seq, status, reason) VALUES (?, ?, ?, ?, ?, ?)",
         [feed["id"], item["id"], seq, seq, item["status"], item["reason"]],
     )
-    _add_to_buckets(
-        tx, feed["id"], insight_keys.counted(_post(tx, item["id"]), item["status"], item["reason"])
-    )
+    post = row if row is not None else _post(tx, item["id"])
+    _add_to_buckets(tx, feed["id"], insight_keys.counted(post, item["status"], item["reason"]))
     return seq
 
 

@@ -49,9 +49,9 @@ def int_arg(name: str, default: int, maximum: int | None = None) -> int:
     return min(value, maximum) if maximum else value
 
 
-def feed_or_404(name: str) -> dict[str, Any]:
-    """The feed named `name`, or a 404."""
-    feed = get_feed(database(), name)
+def feed_or_404(name: str, counted: bool = True) -> dict[str, Any]:
+    """The feed named `name` (without its counts and sources unless `counted`), or a 404."""
+    feed = get_feed(database(), name, counted)
     if feed is None:
         abort(404, f"no feed named '{name}'")
     return feed

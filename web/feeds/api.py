@@ -153,13 +153,14 @@ def items_index(name: str) -> Any:
 @curator_required
 def items_create(name: str) -> Any:
     """Add an item from an integration; it goes through the collectors' pipeline."""
-    feed = feed_or_404(name)
+    feed = feed_or_404(name, counted=False)  # counting a feed's items costs what it holds
     body = json_body()
     item = item_from_dict({"source_id": secrets.token_hex(8), **body}, source="api")
     item.raw = body  # the payload exactly as received, without the generated source_id
     added = store_items(database(), feed, [item])
-    stored = get_feed_item(database(), feed, item.id)
-    return jsonify(stored), 201 if added else 200
+    if added:  # as get_feed_item reads it back: the stored raw is item.raw through JSON, unchanged
+        return jsonify({**added[0], "raw": item.raw}), 201
+    return jsonify(get_feed_item(database(), feed, item.id)), 200
 
 
 @api.patch("/feeds/<name>/items/<item_id>")
