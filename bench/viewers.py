@@ -196,7 +196,7 @@ class Viewer:
         elif message == b"2":
             self.send("3")
         elif message.startswith(b"430"):
-            ack = json.loads(message[3:])[0]
+            ack = acknowledgement(message)
             if not ack.get("ok"):
                 self.failed = f"join refused: {ack.get('error')}"
                 return
@@ -237,6 +237,19 @@ class Viewer:
         self.count += 1
         self.last_receive = now
         return True
+
+
+def acknowledgement(message: bytes) -> dict[str, Any]:
+    """A join's acknowledgement ('430[{…}]') without its `events`, which `markers` reads.
+
+    Decoding a 100-event acknowledgement (~130 KB) cost this client ~0.7 ms per returning
+    viewer in a storm: an accepted one is read from its `"last_seq"` on, the keys the server
+    writes after `events` (its events' own objects have no such key); a refusal is small.
+    """
+    tail = message.rfind(b',"last_seq":')
+    if not message.startswith(b'430[{"ok":true,') or tail < 0:
+        return json.loads(message[3:])[0]
+    return {"ok": True, **json.loads(b"{" + message[tail + 1 : -1])}
 
 
 def markers(message: bytes) -> dict[int, float]:

@@ -60,12 +60,14 @@ class Follower:
         self.lock = threading.Lock()
         self.early: list[list[int]] = []
         self.joined = False
+        self.joins = 0
         if frames:
             self.client.on("frame", lambda frame: self._live([e["data"]["seq"] for e in frame["events"]]))
         else:
             self.client.on("item", lambda data: self._live([data["seq"]]))
         self.client.connect(url, transports=["websocket"])
         while True:
+            self.joins += 1
             ack = self.client.call("join", {"feed": feed, "after": after, "frames": frames}, timeout=30)
             assert ack["ok"], ack
             with self.lock:
@@ -110,6 +112,24 @@ def test_frames_and_per_event_clients_over_websocket_get_every_post_once_in_orde
             follower.close()
     assert framed.applied == written and classic.applied == written
     assert leaving.applied + back.applied == written[2:]
+
+
+def test_a_frames_viewer_500_behind_gets_in_with_one_join_every_post_once_in_order_while_posts_go_on(
+    live_server,
+):
+    server = live_server(env={"TAGSTORY_COLLECT": "0", "TAGSTORY_POLL_SECONDS": "0.05"})
+    poster = Poster(server.database, "hall")
+    written = poster.post(500)
+    posting = threading.Thread(target=lambda: [written.extend(poster.post(2)) for _ in range(20)])
+    posting.start()
+    back = Follower(server.url, "hall", True)
+    try:
+        posting.join()
+        wait_for(lambda: back.applied and back.applied[-1] == written[-1], timeout=30)
+    finally:
+        back.close()
+    assert back.joins == 1
+    assert back.applied == written
 
 
 def test_a_crowd_rejoining_at_once_is_caught_up_exactly_while_live_viewers_keep_receiving(

@@ -146,6 +146,48 @@ def test_a_draft_story_room_is_open_to_its_curator(db, client, socket_client, cu
     assert [(e["op"], e["element"]["text"]) for e in pushed] == [("add", "hello")]
 
 
+def test_a_curator_whose_session_ended_after_connecting_no_longer_gets_a_draft_room(
+    db, client, socket_client, curators
+):
+    draft = _draft(db, curators)
+    curators.login(client, "ada")
+    curator = socket_client()  # connected with ada's session cookie
+    assert curator.emit("join", {"story": draft["slug"]}, callback=True)["ok"]
+    from stories.curators import end_sessions
+
+    end_sessions(db, "ada")  # logged out elsewhere: every session of hers is void
+    ack = curator.emit("join", {"story": draft["slug"]}, callback=True)
+    assert ack == {"ok": False, "error": "this story is a draft: only its curators can follow it"}
+
+
+def test_joins_and_leaves_build_no_flask_request_context(
+    app, db, client, socket_client, curators, deliver, monkeypatch
+):
+    """A reconnect storm sends a thousand joins: each is handled with the app context only."""
+    feed = create_feed(db, "demo", "#demo", [])
+    draft = _draft(db, curators)
+    _post(db, feed, 1)
+    deliver()
+    built = []
+    request_context = app.request_context
+    monkeypatch.setattr(
+        app, "request_context", lambda environ: built.append(environ) or request_context(environ)
+    )
+    viewer = socket_client()
+    ack = viewer.emit("join", {"feed": "demo", "frames": True}, callback=True)
+    assert "text" not in ack["events"][0]["data"]["item"]  # an anonymous viewer: the viewers' form
+    assert viewer.emit("leave", {"feed": "demo"}, callback=True) == {"ok": True}
+    assert viewer.emit("join", {"story": draft["slug"]}, callback=True)["ok"] is False
+    assert built == []
+    curators.login(client, "ada")  # over HTTP: request contexts, as always
+    built.clear()
+    editor = socket_client()
+    assert editor.emit("join", {"story": draft["slug"]}, callback=True)["ok"]  # her session, read once
+    ack = editor.emit("join", {"feed": "demo", "frames": True}, callback=True)
+    assert "text" in ack["events"][0]["data"]["item"]  # a curator on a feed: the full form
+    assert built == []
+
+
 def test_after_leave_no_live_event_arrives(db, socket_client, deliver):
     feed = create_feed(db, "demo", "#demo", [])
     viewer = socket_client()

@@ -16,15 +16,20 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from aggregator import eventlog
 from aggregator.db import Database
 from web import frames
+from web.socket_json import Encoded
 
-PAGES_KEPT = 64  # pages in memory at once (a page is at most about 100 events)
-EVENTS_KEPT = 1024  # encoded events in memory at once (every form together): ten pages
+PAGES_KEPT = 64  # pages in memory at once (a page is a list of at most about 1,000 events)
+EVENTS_KEPT = 2048  # encoded events in memory at once (every form together): a frames join's reach, twice
+ENCODINGS_KEPT = 8  # runs of events joined or encoded for an acknowledgement or a frame (up to ~650 KB each)
+
+Made = TypeVar("Made")
 
 
 @dataclass(frozen=True)
@@ -76,12 +81,50 @@ class Unavailable(Exception):
         self.answer = answer
 
 
+class Encodings:
+    """What was made of a run of catch-up events (their JSON text, a frame's packet), kept for the next
+    join that sends the very same run.
+
+    A crowd rejoining from one seq within a tick is sent the same events: joining ~130 KB
+    of text for an acknowledgement, or encoding and framing ~650 KB of frames, costs far
+    more than comparing a few hundred references. A run is known by its `Missed` objects
+    themselves (kept here, so never reused): a redacted event is a new `Missed`, so a run
+    holding it is made anew.
+    """
+
+    def __init__(self, kept: int = ENCODINGS_KEPT) -> None:
+        self.kept = kept
+        self.lock = threading.Lock()
+        self.made: OrderedDict[tuple[str, int, int, int], tuple[list[Missed], Any]] = OrderedDict()
+
+    def get(self, tag: str, events: list[Missed], make: Callable[[], Made]) -> Made:
+        """`make()` for `events` (`tag`: what is made of them), or what it made for the same run before."""
+        key = (tag, len(events), id(events[0]) if events else 0, id(events[-1]) if events else 0)
+        with self.lock:
+            found = self.made.get(key)
+            if found is not None and all(mine is yours for mine, yours in zip(found[0], events, strict=True)):
+                self.made.move_to_end(key)
+                return found[1]
+        made = make()
+        with self.lock:
+            self.made[key] = (list(events), made)
+            while len(self.made) > self.kept:
+                self.made.popitem(last=False)
+        return made
+
+
+def events_text(events: list[Missed]) -> Encoded:
+    """The `events` of an acknowledgement or a frame, as the JSON text Socket.IO splices in."""
+    return Encoded("[" + ",".join(missed.text for missed in events) + "]")
+
+
 class Pages:
-    """A small LRU of catch-up pages keyed by (room, after, upto, limit, form)."""
+    """A small LRU of catch-up pages keyed by (room, after, upto, limit, form), and what was made of them."""
 
     def __init__(self, kept: int = PAGES_KEPT, events_kept: int = EVENTS_KEPT) -> None:
         self.kept, self.events_kept = kept, events_kept
         self.lock = threading.Lock()
+        self.encodings = Encodings()
         self.pages: OrderedDict[tuple[str, int, int, int, str], list[Missed]] = OrderedDict()
         # (seq, form) -> (the stored payload text it was made from, the encoded event)
         self.encoded: OrderedDict[tuple[int, str], tuple[str, Missed]] = OrderedDict()

@@ -4,8 +4,9 @@ Each server process runs one `Broadcaster` that tails the event log in seq order
 once per frame tick, and emits every event once to its room (one encode per broadcast, no
 read per viewer) and every room's events of that tick as one frame to the sockets that
 joined with `"frames": true` (web/frames.py).
-A `join` answers at most one page of missed events, read outside the broadcaster's lock
-by a few joins at a time; only the last page's short tail is read under the lock, where
+A `join` answers at most one page of missed events (a frames join up to `FRAMED_REACH`
+behind: the page, and the rest as frames ahead of it), read outside the broadcaster's lock
+by a few joins at a time; only the short tail delivered since is read under the lock, where
 the socket enters the room, so the acknowledgement and the live events that follow have
 no gap and no duplicate. Each connection's joins are metered by a token bucket.
 """
@@ -15,23 +16,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
-from flask_socketio import join_room, leave_room
+from flask import Flask, current_app
 
 from aggregator import eventlog, jsontext
 from aggregator.feeds import feed_exists
 from stories.model import can_edit, get_header, status_and_log_end
-from web import catch_up, frames, socket_json, wire
+from web import catch_up, frames, wire
 from web.lookups import database
-from web.security import session_curator
+from web.security import connection_curator
 from web.sockets import socketio
 
 log = logging.getLogger(__name__)
 
 CATCH_UP_PAGE = 100  # events per acknowledgement; a longer gap is fetched in pages (`more`)
-FRAMED_TAIL = 100  # events a frames join may receive beyond its acknowledgement, as one frame
+FRAMED_REACH = 1000  # events a frames join may be behind and still get in with one join (ack + frames)
 CATCH_UP_READERS = 2  # joins reading a page at once in this process; the others wait their turn
 JOIN_BURST = 10  # joins one connection may send at once...
 JOIN_RATE = 5.0  # ...and per second after that
@@ -208,17 +209,38 @@ def _withdraws_viewers(event: dict[str, Any]) -> bool:
     )
 
 
-def _until_withdrawn(page: list[catch_up.Missed]) -> tuple[list[catch_up.Missed], bool]:
+def _until_withdrawn(room: str, page: list[catch_up.Missed]) -> tuple[list[catch_up.Missed], bool]:
     """Cut a catch-up after a story's return to draft: what follows it is for curators only."""
+    if not room.startswith(eventlog.story_room("")):  # only a story's room has story events
+        return page, False
     for index, missed in enumerate(page):
         if _withdraws_viewers(missed.event):
             return page[: index + 1], True
     return page, False
 
 
-def _edits_story(slug: str) -> bool:
+class Connection:
+    """The socket a `join` or `leave` came on: its sid, and its session's curator (read once, when asked)."""
+
+    def __init__(self, sid: str, app: Flask, wsgi_request: dict[str, Any]) -> None:
+        self.sid, self.app, self.wsgi_request = sid, app, wsgi_request  # the connect request's WSGI mapping
+        self._curator: list[dict[str, Any] | None] = []
+
+    def curator(self) -> dict[str, Any] | None:
+        if not self._curator:
+            self._curator.append(connection_curator(self.app, self.wsgi_request))
+        return self._curator[0]
+
+    def enter(self, room: str) -> None:
+        socketio.server.enter_room(self.sid, room, namespace="/")
+
+    def leave(self, room: str) -> None:
+        socketio.server.leave_room(self.sid, room, namespace="/")
+
+
+def _edits_story(connection: Connection, slug: str) -> bool:
     """Whether this socket's curator may edit story `slug` (no query for an anonymous viewer)."""
-    curator = session_curator()
+    curator = connection.curator()
     if curator is None:
         return False
     db = database()
@@ -226,7 +248,7 @@ def _edits_story(slug: str) -> bool:
     return story is not None and can_edit(db, story, curator)
 
 
-def _room_for(data: Any) -> tuple[str | None, str | None]:
+def _room_for(connection: Connection, data: Any) -> tuple[str | None, str | None]:
     """The room a join/leave asks for, or an error message."""
     if not isinstance(data, dict):
         return None, JOIN_SHAPE
@@ -235,7 +257,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
         if not (edge.has_feed(data["feed"]) if edge else feed_exists(database(), data["feed"])):
             return None, f"no feed named '{data['feed']}'"
         if data.get("desk") is True:
-            if edge or session_curator() is None:
+            if edge or connection.curator() is None:
                 return None, "only curators can follow a feed's moderation desk"
             return eventlog.desk_room(data["feed"]), None
         return eventlog.feed_room(data["feed"]), None
@@ -244,7 +266,7 @@ def _room_for(data: Any) -> tuple[str | None, str | None]:
         status = edge.story_status(slug) if edge else status_and_log_end(database(), slug)[0]
         if status is None:
             return None, f"no story '{data['story']}'"
-        if status == "draft" and not _edits_story(data["story"]):
+        if status == "draft" and not _edits_story(connection, data["story"]):
             return None, DRAFT
         return eventlog.story_room(data["story"]), None
     return None, JOIN_SHAPE
@@ -257,11 +279,44 @@ def on_error(error: Exception) -> dict[str, Any]:
     return {"ok": False, "error": "something went wrong on our side; try again"}
 
 
+def _on_socket_event(event: str) -> Callable[[Callable[[Connection, Any], Any]], Callable[..., Any]]:
+    """Register `handler(connection, data)` for `event` on python-socketio itself, app context only.
+
+    Flask-SocketIO builds a Flask request context for every event (a URL adapter bound to
+    the environ, the session attached): a third of a join's cost, paid a thousand times in
+    a reconnect storm. A join needs the app, the sid and, only when it asks, the session's
+    curator (`Connection.curator`, from the connect request's cookie, as Flask-SocketIO's
+    session is). `SocketIO.handlers` is the list Flask-SocketIO registers on each new
+    server (`init_app`), as `@socketio.on` does before one exists; failures are answered
+    by `on_error`, as theirs are.
+    """
+
+    def register(handler: Callable[[Connection, Any], Any]) -> Callable[..., Any]:
+        def run(sid: str, *args: Any) -> Any:
+            wsgi_request = socketio.server.get_environ(sid, namespace="/")
+            if not wsgi_request:  # not (or no longer) connected, as Flask-SocketIO answers it
+                return None
+            app = wsgi_request["flask.app"]
+            with app.app_context():
+                try:
+                    return handler(Connection(sid, app, wsgi_request), args[0] if args else None)
+                except Exception as error:
+                    return on_error(error)
+
+        socketio.handlers.append((event, run, "/"))
+        if socketio.server:  # registered after `init_app`: on its server too, as `@socketio.on` does
+            socketio.server.on(event, run, namespace="/")
+        return run
+
+    return register
+
+
 def _ack(room: str, page: list[catch_up.Missed], after: int, more: bool) -> dict[str, Any]:
+    encodings = current_app.extensions["tagstory.broadcaster"].pages.encodings
     ack = {
         "ok": True,
         "room": room,
-        "events": socket_json.Encoded("[" + ",".join(missed.text for missed in page) + "]"),
+        "events": encodings.get("events", page, lambda: catch_up.events_text(page)),
         "last_seq": page[-1].event["seq"] if page else after,
         "more": more,
     }
@@ -277,12 +332,12 @@ def _after(data: dict[str, Any]) -> int | None:
     return after
 
 
-def _frames_form(room: str, edits_story: bool) -> str:
+def _frames_form(connection: Connection, room: str, edits_story: bool) -> str:
     """What a frames client receives: the `full` form for curators (the desk, an editor), else the `view`."""
     if room.startswith(eventlog.story_room("")):
         return frames.FULL if edits_story else frames.VIEW
     # A desk admits only curators; a curator following a feed's viewers' room is its editor.
-    return frames.FULL if session_curator() is not None else frames.VIEW
+    return frames.FULL if connection.curator() is not None else frames.VIEW
 
 
 def _targets(room: str) -> list[str]:
@@ -290,25 +345,26 @@ def _targets(room: str) -> list[str]:
     return [room, *(frames.frames_room(room, form) for form in frames.FORMS)]
 
 
-def _enter(room: str, form: str | None) -> None:
+def _enter(connection: Connection, room: str, form: str | None) -> None:
     """Follow `room` per event (`form` None) or as frames of `form`, and nothing else of it."""
     target = room if form is None else frames.frames_room(room, form)
     for other in _targets(room):
         if other != target:
-            leave_room(other)
-    join_room(target)
+            connection.leave(other)
+    connection.enter(target)
 
 
-@socketio.on("join")
-def on_join(data: Any = None) -> dict[str, Any]:
+@_on_socket_event("join")
+def on_join(connection: Connection, data: Any) -> dict[str, Any]:
     """Sent by any viewer: follow a feed or a story from `after` (the last seq it has).
 
     The answer holds at most `CATCH_UP_PAGE` events; with `more` the viewer is not in the
     room yet and joins again from `last_seq`. With `"frames": true` the socket receives the
-    room's live events as `frame`s, and the answer's events are in the frames' form.
+    room's live events as `frame`s, and the answer's events are in the frames' form; up to
+    `FRAMED_REACH` behind it gets in at once, what the answer cannot hold sent as frames ahead of it.
     """
     broadcaster: Broadcaster = current_app.extensions["tagstory.broadcaster"]
-    wait = broadcaster.throttle.take(request.sid)
+    wait = broadcaster.throttle.take(connection.sid)
     if wait:
         return {"ok": False, "error": THROTTLED, "retry_after": round(wait, 3)}
     if not isinstance(data, dict):
@@ -322,11 +378,11 @@ def on_join(data: Any = None) -> dict[str, Any]:
         return {"ok": False, "error": "'frames' must be true or false"}
     slug = data["story"] if isinstance(data.get("story"), str) else None
     with broadcaster.readers:  # a few joins read at a time: every other request keeps its turn
-        room, error = _room_for(data)
+        room, error = _room_for(connection, data)
         if error:
             return {"ok": False, "error": error}
-        curator = slug is not None and _edits_story(slug)
-        form = _frames_form(room, curator) if data.get("frames") else None
+        curator = slug is not None and _edits_story(connection, slug)
+        form = _frames_form(connection, room, curator) if data.get("frames") else None
         # Deliver what the status check saw (a publish included) before reading, and what
         # the viewer read on a page or from the API, or it would get those twice.
         edge = "tagstory.directory" in current_app.extensions  # an edge has no log to read a story's end from
@@ -334,58 +390,72 @@ def on_join(data: Any = None) -> dict[str, Any]:
         if max(seen, after) > broadcaster.delivered:
             broadcaster.deliver_pending(max(seen, after))
         shape = form or frames.FULL  # per-event clients: the log's payloads, as always
+        # A frames client gets in with one join when it is at most `FRAMED_REACH` behind: a
+        # crowd 100 events behind while live events go on then does not chase the broadcaster
+        # a page at a time. A per-event client pages at `CATCH_UP_PAGE`.
+        reach = FRAMED_REACH if form else CATCH_UP_PAGE
         try:
             page = broadcaster.pages.read(
-                broadcaster.source, room, after, broadcaster.delivered, CATCH_UP_PAGE + 1, shape
+                broadcaster.source, room, after, broadcaster.delivered, reach + 1, shape
             )
         except catch_up.Unavailable as unavailable:  # an edge: not there yet, or no longer
             return unavailable.answer
     socketio.sleep(0)  # the page is sent in another turn: no join holds the process for long
-    missed, withdrawn = _until_withdrawn(page)
-    if withdrawn or (len(missed) > CATCH_UP_PAGE and not form):
+    missed, withdrawn = _until_withdrawn(room, page)
+    if withdrawn or len(missed) > reach:
         return _ack(room, missed[:CATCH_UP_PAGE], after, True)
-    missed = missed[:CATCH_UP_PAGE]
     start = missed[-1].event["seq"] if missed else after
-    # A frames client may be sent one page more, as a frame ahead of the acknowledgement: a
-    # crowd 100 events behind while live events go on then gets in with one join each
-    # instead of chasing the broadcaster a page at a time.
-    reach = (FRAMED_TAIL if form else 0) + CATCH_UP_PAGE - len(missed)
-    room_left = CATCH_UP_PAGE - len(missed)
-    with broadcaster.lock:  # only what was delivered since the read: short, bounded by a page or two
+    # Under the lock only what was delivered since the read: a tick or two, at most a page.
+    caught_up = min(CATCH_UP_PAGE, reach - len(missed))
+    with broadcaster.lock:
         try:
             tail = broadcaster.pages.read(
-                broadcaster.source, room, start, broadcaster.delivered, reach + 1, shape
+                broadcaster.source, room, start, broadcaster.delivered, caught_up + 1, shape
             )
         except catch_up.Unavailable as unavailable:
             return unavailable.answer
-        tail, withdrawn = _until_withdrawn(tail)
-        more = withdrawn or len(tail) > reach
-        if more:
-            return _ack(room, missed + tail[:room_left], after, True)
-        if len(tail) > room_left:
-            _send_tail(room, tail[room_left:])
-        _enter(room, form)
+        tail, withdrawn = _until_withdrawn(room, tail)
+        missed = missed + tail  # a new list: the page is the cache's
+        if withdrawn or len(tail) > caught_up:
+            return _ack(room, missed[:CATCH_UP_PAGE], after, True)
+        _send_ahead(connection, room, missed[CATCH_UP_PAGE:])
+        _enter(connection, room, form)
         if curator:
-            join_room(eventlog.story_curators_room(slug))
-    return _ack(room, missed + tail[:room_left], after, False)
+            connection.enter(eventlog.story_curators_room(slug))
+    return _ack(room, missed[:CATCH_UP_PAGE], after, False)
 
 
-def _send_tail(room: str, tail: list[catch_up.Missed]) -> None:
-    """The events after a full acknowledgement, as one frame to this socket, ahead of the acknowledgement.
+def _send_ahead(connection: Connection, room: str, rest: list[catch_up.Missed]) -> None:
+    """What a frames join missed beyond its acknowledgement, as frames to this socket, ahead of it.
 
-    Sent before the socket enters the room (lock held), so it comes before every live frame;
-    the client applies it after the acknowledgement's events, as any frame that comes early.
+    Sent before the socket enters the room (lock held), so they come before every live frame;
+    the client applies them after the acknowledgement's events, as any frame that comes early.
+    Each holds at most `BATCH` events, as a live frame does, and is encoded once for every
+    join of a crowd that is sent the same (`catch_up.Encodings`).
     """
-    events = socket_json.Encoded("[" + ",".join(missed.text for missed in tail) + "]")
-    socketio.emit("frame", {"room": room, "events": events}, to=request.sid, ignore_queue=True)
+    encodings: catch_up.Encodings = current_app.extensions["tagstory.broadcaster"].pages.encodings
+    eio_sid = socketio.server.manager.eio_sid_from_sid(connection.sid, "/")
+    for first in range(0, len(rest), BATCH):
+        part = rest[first : first + BATCH]
+        outgoing = encodings.get(
+            "frame " + room, part, lambda part=part: wire.encode("frame", _frame(room, part))
+        )
+        if outgoing is None or eio_sid is None:  # never, for text (or a socket gone meanwhile)
+            socketio.emit("frame", _frame(room, part), to=connection.sid, ignore_queue=True)
+        else:
+            wire.send(eio_sid, outgoing)
 
 
-@socketio.on("leave")
-def on_leave(data: Any = None) -> dict[str, Any]:
+def _frame(room: str, events: list[catch_up.Missed]) -> dict[str, Any]:
+    return {"room": room, "events": catch_up.events_text(events)}
+
+
+@_on_socket_event("leave")
+def on_leave(connection: Connection, data: Any) -> dict[str, Any]:
     """Sent by any viewer: stop following a feed or a story."""
-    room, error = _room_for(data)
+    room, error = _room_for(connection, data)
     if error:
         return {"ok": False, "error": error}
     for target in _targets(room):
-        leave_room(target)
+        connection.leave(target)
     return {"ok": True}

@@ -49,10 +49,32 @@ def session_curator() -> dict[str, Any] | None:
 
     Works over HTTP and in Socket.IO handlers (their session is the one at connect).
     """
-    name = session.get("curator")
+    return _curator_named_by(session)
+
+
+CONNECTION_SESSION = "tagstory.session"  # in a Socket.IO connection's WSGI mapping: its session, once opened
+
+
+def connection_curator(app: Flask, wsgi_request: dict[str, Any]) -> dict[str, Any] | None:
+    """`session_curator` of a Socket.IO connection, from its connect request's cookie (no request context).
+
+    For the handlers registered on python-socketio itself (web/realtime.py: a join builds no
+    Flask request context). The session is the one at connect, as Flask-SocketIO's: it is
+    opened once per connection and kept in its connect request's WSGI mapping, `wsgi_request`.
+    """
+    data = wsgi_request.get(CONNECTION_SESSION)
+    if data is None:
+        cookie = "HTTP_COOKIE" in wsgi_request  # no cookie, no session (most viewers): nothing to open
+        opened = app.session_interface.open_session(app, app.request_class(wsgi_request)) if cookie else None
+        data = wsgi_request[CONNECTION_SESSION] = opened or {}
+    return _curator_named_by(data)
+
+
+def _curator_named_by(data: Any) -> dict[str, Any] | None:
+    name = data.get("curator")
     if not isinstance(name, str) or not name:
         return None
-    return curator_for_session(current_app.extensions["tagstory.db"], name, session.get("generation"))
+    return curator_for_session(current_app.extensions["tagstory.db"], name, data.get("generation"))
 
 
 def start_session(curator: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ gevent-websocket would have sent: clients see no difference.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
@@ -101,22 +101,40 @@ def text_frame(text: str) -> bytes:
     return bytes((0x81, 127)) + size.to_bytes(8, "big") + data
 
 
+class Outgoing(NamedTuple):
+    """One Socket.IO event, encoded once: the Engine.IO packet for the queue, and its websocket frame."""
+
+    queued: Any  # engineio.packet.Packet
+    frame: bytes  # b"" when no websocket was open to write it to
+
+
+def encode(event: str, data: Any) -> Outgoing | None:
+    """`event` with `data` as `send` takes it; None when it has binary attachments (Socket.IO's own way)."""
+    encoded = socketio.server.packet_class(sio_packet.EVENT, namespace=NAMESPACE, data=[event, data]).encode()
+    if not isinstance(encoded, str):
+        return None
+    queued = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+    return Outgoing(queued, text_frame(queued.encode()) if WIRES else b"")
+
+
+def send(eio_sid: str, outgoing: Outgoing) -> None:
+    """Write `outgoing` to the socket `eio_sid` directly when it is idle, else through Engine.IO's queue."""
+    wire = WIRES.get(eio_sid)
+    if wire is None or not outgoing.frame or not wire.write(outgoing.frame):
+        socketio.server._send_eio_packet(eio_sid, outgoing.queued)
+
+
 def emit(event: str, data: Any, room: str) -> None:
     """`socketio.emit(event, data, to=room, ignore_queue=True)`, with a direct write per idle websocket."""
-    server = socketio.server
-    participants = list(server.manager.get_participants(NAMESPACE, room))
+    participants = list(socketio.server.manager.get_participants(NAMESPACE, room))
     if not participants:
         return
-    encoded = server.packet_class(sio_packet.EVENT, namespace=NAMESPACE, data=[event, data]).encode()
-    if not isinstance(encoded, str):  # binary attachments: several packets, Socket.IO's own way
+    outgoing = encode(event, data)
+    if outgoing is None:
         socketio.emit(event, data, to=room, ignore_queue=True)
         return
-    queued = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-    frame = text_frame(queued.encode()) if WIRES else b""
     for _sid, eio_sid in participants:
-        wire = WIRES.get(eio_sid)
-        if wire is None or not wire.write(frame):
-            server._send_eio_packet(eio_sid, queued)
+        send(eio_sid, outgoing)
 
 
 def install() -> None:

@@ -324,14 +324,15 @@ def test_a_page_read_before_a_redaction_is_never_served_after_it(
         assert [e["data"]["item"]["status"] for e in caught] == ["hidden", "hidden"]
 
 
-def test_a_frames_join_a_page_and_a_bit_behind_gets_in_at_once_the_rest_as_a_frame_ahead_of_its_ack(
+def test_a_frames_join_within_its_reach_gets_in_at_once_the_rest_as_frames_ahead_of_its_ack(
     feed, post, socket_client, deliver, monkeypatch
 ):
     from web import realtime
 
     monkeypatch.setattr(realtime, "CATCH_UP_PAGE", 3)
-    monkeypatch.setattr(realtime, "FRAMED_TAIL", 3)
-    written = [post(n)["seq"] for n in range(5)]  # a page and two: one join, not two
+    monkeypatch.setattr(realtime, "FRAMED_REACH", 8)
+    monkeypatch.setattr(realtime, "BATCH", 3)  # a frame's most events: the rest comes in two frames
+    written = [post(n)["seq"] for n in range(8)]  # the whole reach: one join, not three
     deliver()
     viewer = socket_client()
     ack = viewer.emit("join", {"feed": "demo", "after": 0, "frames": True}, callback=True)
@@ -341,24 +342,45 @@ def test_a_frames_join_a_page_and_a_bit_behind_gets_in_at_once_the_rest_as_a_fra
         written[:3],
         written[2],
     )
-    assert framed_seqs(viewer) == [written[3:]]  # sent before the ack: the client applies it after
-    written += [post(n)["seq"] for n in range(5, 7)]
+    assert framed_seqs(viewer) == [written[3:6], written[6:]]  # sent before the ack: applied after it
+    written += [post(n)["seq"] for n in range(8, 10)]
     deliver()
-    assert framed_seqs(viewer) == [written[5:]]
+    assert framed_seqs(viewer) == [written[8:]]
     classic = socket_client()  # per-event clients keep paging by `more`
     ack = classic.emit("join", {"feed": "demo", "after": 0}, callback=True)
     assert (ack["more"], [e["data"]["seq"] for e in ack["events"]]) == (True, written[:3])
     assert events_named(classic, "item") == []
 
 
-def test_a_frames_join_further_behind_than_a_page_and_a_frame_still_pages(
+def test_a_crowd_rejoining_from_one_seq_is_sent_frames_encoded_once(
     feed, post, socket_client, deliver, monkeypatch
 ):
     from web import realtime
 
     monkeypatch.setattr(realtime, "CATCH_UP_PAGE", 3)
-    monkeypatch.setattr(realtime, "FRAMED_TAIL", 3)
     written = [post(n)["seq"] for n in range(8)]
+    deliver()
+    crowd = [socket_client() for _ in range(20)]
+    sent = []
+    send = socketio.server._send_eio_packet
+    monkeypatch.setattr(
+        socketio.server, "_send_eio_packet", lambda sid, pkt: (sent.append(pkt), send(sid, pkt))
+    )
+    acks = [sio.emit("join", {"feed": "demo", "after": 0, "frames": True}, callback=True) for sio in crowd]
+    monkeypatch.undo()
+    assert all(seqs(ack["events"]) == written[:3] and not ack["more"] for ack in acks)
+    assert all(framed_seqs(sio) == [written[3:]] for sio in crowd)
+    assert len(sent) == len(crowd) and len({id(p) for p in sent}) == 1  # one frame, encoded once
+
+
+def test_a_frames_join_further_behind_than_its_reach_still_pages(
+    feed, post, socket_client, deliver, monkeypatch
+):
+    from web import realtime
+
+    monkeypatch.setattr(realtime, "CATCH_UP_PAGE", 3)
+    monkeypatch.setattr(realtime, "FRAMED_REACH", 8)
+    written = [post(n)["seq"] for n in range(9)]
     deliver()
     viewer = socket_client()
     ack = viewer.emit("join", {"feed": "demo", "after": 0, "frames": True}, callback=True)
@@ -366,3 +388,23 @@ def test_a_frames_join_further_behind_than_a_page_and_a_frame_still_pages(
     assert frames_of(viewer) == []  # not in the room, nothing sent beyond the ack
     caught, _ = follow(viewer, ack["last_seq"], feed="demo")
     assert seqs(caught) + [s for frame in framed_seqs(viewer) for s in frame] == written[3:]
+
+
+def test_a_frames_join_500_behind_gets_all_500_once_in_order_in_one_join_then_live_frames(
+    db, feed, socket_client, deliver
+):
+    from aggregator.feeds import get_feed
+    from aggregator.items import item_from_dict, store_items
+    from tests.factories import post_dict
+
+    demo = get_feed(db, "demo")
+    written = [i["seq"] for i in store_items(db, demo, [item_from_dict(post_dict(n)) for n in range(500)])]
+    deliver()
+    viewer = socket_client()
+    ack = viewer.emit("join", {"feed": "demo", "after": 0, "frames": True}, callback=True)
+    assert (ack["ok"], ack["more"], len(ack["events"])) == (True, False, 100)
+    ahead = framed_seqs(viewer)  # the other 400, sent before the ack
+    live = [i["seq"] for i in store_items(db, demo, [item_from_dict(post_dict(n)) for n in range(500, 503)])]
+    deliver()
+    applied = seqs(ack["events"]) + [s for frame in ahead + framed_seqs(viewer) for s in frame]
+    assert applied == written + live
