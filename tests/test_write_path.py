@@ -14,6 +14,7 @@ import requests
 
 from aggregator.db import Database
 from aggregator.items import item_from_dict, store_items
+from bench.fanout import FEED, AppServer
 from bench.support import ROOT, wait_for
 from tests.factories import cheap_passwords, feed, post, post_dict
 
@@ -172,22 +173,20 @@ def test_a_post_does_not_count_the_feeds_items(client, curators, db) -> None:
     assert client.post("/api/feeds/nope/items", json={"text": "hi"}, headers=auth).status_code == 404
 
 
-def test_concurrent_posts_to_the_gevent_server_each_get_their_own_answer(live_server) -> None:
+@pytest.mark.process
+def test_concurrent_posts_to_the_gevent_server_each_get_their_own_answer(tmp_path: Path) -> None:
     """`python app.py` (gevent): 16 keep-alive posters at once, as the bench's, so their posts
     can be committed in groups; each gets its own item and seq (a source_id sent twice: one 201,
     one 200 with the same item; a bad body: its own 400), and the feed's log holds every
     accepted post once, in seq order."""
-    server = live_server(env={"TAGSTORY_COLLECT": "0"})
-    server.cli("create-curator", "ada")
-    token = server.cli("create-token", "ada").strip().splitlines()[-1]
-    auth = {"Authorization": f"Bearer {token}"}
-    created = requests.post(
-        f"{server.url}/api/feeds",
-        json={"name": "demo", "query": "#demo", "sources": []},
-        headers=auth,
-        timeout=10,
-    )
-    assert created.status_code == 201, created.text
+    server = AppServer(tmp_path, None, 1, None)  # python app.py, a curator's token, the feed `bench`
+    try:
+        _post_at_once(server.url, {"Authorization": f"Bearer {server.token}"})
+    finally:
+        server.stop()
+
+
+def _post_at_once(url: str, auth: dict[str, str]) -> None:
     bodies = [{"text": f"post {n}", "author": {"name": "A"}, "source_id": f"s{n % 40}"} for n in range(64)]
     bodies[5] = {"text": "", "author": {"name": "A"}}  # no text: 400
     answers: dict[int, requests.Response] = {}
@@ -196,7 +195,7 @@ def test_concurrent_posts_to_the_gevent_server_each_get_their_own_answer(live_se
         with requests.Session() as session:
             for n in range(first, len(bodies), 16):
                 answers[n] = session.post(
-                    f"{server.url}/api/feeds/demo/items", json=bodies[n], headers=auth, timeout=30
+                    f"{url}/api/feeds/{FEED}/items", json=bodies[n], headers=auth, timeout=30
                 )
 
     posters = [threading.Thread(target=poster, args=(first,)) for first in range(16)]
@@ -213,7 +212,7 @@ def test_concurrent_posts_to_the_gevent_server_each_get_their_own_answer(live_se
         assert sorted(answer.status_code for answer in sent) == [200] * (len(sent) - 1) + [201]
         assert len({answer.json()["id"] for answer in sent}) == 1
     accepted = [answer.json() for sent in by_source.values() for answer in sent if answer.status_code == 201]
-    listed = requests.get(f"{server.url}/api/feeds/demo/items", params={"limit": 500}, timeout=10)
+    listed = requests.get(f"{url}/api/feeds/{FEED}/items", params={"limit": 500}, timeout=10)
     in_seq_order = sorted(accepted, key=lambda item: item["seq"])
     assert [(i["id"], i["seq"]) for i in listed.json()["items"]] == [
         (i["id"], i["seq"]) for i in in_seq_order
