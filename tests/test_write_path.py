@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from aggregator.db import Database
 from aggregator.items import item_from_dict, store_items
+from bench.fanout import FEED, AppServer
 from bench.support import ROOT, wait_for
 from tests.factories import cheap_passwords, feed, post, post_dict
 
@@ -169,3 +171,50 @@ def test_a_post_does_not_count_the_feeds_items(client, curators, db) -> None:
     assert response.status_code == 201
     assert read and not [sql for sql in read if "count(" in sql.lower()]
     assert client.post("/api/feeds/nope/items", json={"text": "hi"}, headers=auth).status_code == 404
+
+
+@pytest.mark.process
+def test_concurrent_posts_to_the_gevent_server_each_get_their_own_answer(tmp_path: Path) -> None:
+    """`python app.py` (gevent): 16 keep-alive posters at once, as the bench's, so their posts
+    can be committed in groups; each gets its own item and seq (a source_id sent twice: one 201,
+    one 200 with the same item; a bad body: its own 400), and the feed's log holds every
+    accepted post once, in seq order."""
+    server = AppServer(tmp_path, None, 1, None)  # python app.py, a curator's token, the feed `bench`
+    try:
+        _post_at_once(server.url, {"Authorization": f"Bearer {server.token}"})
+    finally:
+        server.stop()
+
+
+def _post_at_once(url: str, auth: dict[str, str]) -> None:
+    bodies = [{"text": f"post {n}", "author": {"name": "A"}, "source_id": f"s{n % 40}"} for n in range(64)]
+    bodies[5] = {"text": "", "author": {"name": "A"}}  # no text: 400
+    answers: dict[int, requests.Response] = {}
+
+    def poster(first: int) -> None:
+        with requests.Session() as session:
+            for n in range(first, len(bodies), 16):
+                answers[n] = session.post(
+                    f"{url}/api/feeds/{FEED}/items", json=bodies[n], headers=auth, timeout=30
+                )
+
+    posters = [threading.Thread(target=poster, args=(first,)) for first in range(16)]
+    for each in posters:
+        each.start()
+    for each in posters:
+        each.join(timeout=60)
+    assert answers[5].status_code == 400
+    by_source: dict[str, list[requests.Response]] = {}
+    for n, answer in answers.items():
+        if n != 5:
+            by_source.setdefault(bodies[n]["source_id"], []).append(answer)
+    for sent in by_source.values():
+        assert sorted(answer.status_code for answer in sent) == [200] * (len(sent) - 1) + [201]
+        assert len({answer.json()["id"] for answer in sent}) == 1
+    accepted = [answer.json() for sent in by_source.values() for answer in sent if answer.status_code == 201]
+    listed = requests.get(f"{url}/api/feeds/{FEED}/items", params={"limit": 500}, timeout=10)
+    in_seq_order = sorted(accepted, key=lambda item: item["seq"])
+    assert [(i["id"], i["seq"]) for i in listed.json()["items"]] == [
+        (i["id"], i["seq"]) for i in in_seq_order
+    ]
+    assert len(in_seq_order) == 40  # s0..s39; s0..s23 sent twice, by two posters

@@ -38,7 +38,7 @@ class Encoded(str):
 
 def _part(value: Any, depth: int, **kwargs: Any) -> str:
     if isinstance(value, Encoded):
-        return str(value)
+        return value  # joined as it is: str() would copy a catch-up page first
     item_separator, key_separator = kwargs.get("separators") or (", ", ": ")
     if depth and isinstance(value, list):
         return "[" + item_separator.join(_part(item, depth - 1, **kwargs) for item in value) + "]"
