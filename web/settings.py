@@ -169,7 +169,7 @@ SETTINGS = (
     ),
     Setting(
         "FRAME_TICK_MAX_MS",
-        250,
+        150,
         "Longest tick: after a delivery that took longer than FRAME_TICK_MS (a big room), the wait is as"
         " long as it took, up to this.",
     ),

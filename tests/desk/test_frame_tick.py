@@ -29,14 +29,14 @@ class DeliveryClock:
 
 @pytest.mark.parametrize(
     ("took", "tick"),
-    [(0.005, 0.04), (0.1, 0.1), (0.3, 0.25), (2.0, 0.25)],
+    [(0.005, 0.04), (0.1, 0.1), (0.3, 0.15), (2.0, 0.15)],
     ids=["quick: the tick", "long: as long", "longer: the bound", "far longer: the bound"],
 )
 def test_after_a_long_delivery_the_broadcaster_waits_as_long_within_the_bounds(
     app, post, socket_client, took, tick
 ):
     broadcaster = app.extensions["tagstory.broadcaster"]
-    assert (broadcaster.tick_seconds, broadcaster.tick_max_seconds) == (0.04, 0.25)  # the defaults
+    assert (broadcaster.tick_seconds, broadcaster.tick_max_seconds) == (0.04, 0.15)  # the defaults
     broadcaster.clock = DeliveryClock(took)
     viewer = socket_client()
     follow(viewer, feed="demo")
