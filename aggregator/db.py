@@ -96,12 +96,12 @@ class Database:
             self._depth, self._owner = 1, threading.get_ident()
             try:
                 yield self._tx
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                self._pending = []
-                raise
-            else:
                 self._writer.execute("COMMIT")
+            except BaseException:
+                self._pending = []  # nothing of a transaction that did not commit is published
+                if self._writer.in_transaction:  # a refused COMMIT leaves it open
+                    self._writer.execute("ROLLBACK")
+                raise
             finally:
                 self._depth, self._owner = 0, None
             events, self._pending = self._pending, []

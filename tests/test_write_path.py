@@ -3,6 +3,7 @@ post, checked by what it executes, not by timing it."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -112,6 +113,28 @@ def test_writes_that_meet_share_one_transaction_and_keep_their_own_errors(tmp_pa
     assert [row["source_id"] for row in db.query("SELECT source_id FROM items ORDER BY rowid")] == ["1", "3"]
     logged = [row["seq"] for row in db.query("SELECT seq FROM events WHERE room = 'feed:demo' ORDER BY seq")]
     assert logged == [outcomes[1], outcomes[3]] == [event["seq"] for event in published]
+    db.close()
+
+
+def test_a_write_whose_commit_fails_publishes_nothing_and_leaves_the_writer_usable(tmp_path: Path) -> None:
+    """A COMMIT refused (here a deferred foreign key, checked at COMMIT): the transaction is
+    rolled back, none of its events is published, then or with the next write, and the next
+    write commits (the writer was left inside the failed transaction, every BEGIN refused)."""
+    published: list[dict] = []
+    db = Database(tmp_path / "t.sqlite", publish=published.extend)
+    into = feed(db)
+    with db.write() as tx:
+        tx.execute("CREATE TABLE parents (id INTEGER PRIMARY KEY)")
+        tx.execute(
+            "CREATE TABLE children (parent INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+    with pytest.raises(sqlite3.IntegrityError), db.write() as tx:
+        store_items(db, into, [item_from_dict(post_dict(1))])
+        tx.execute("INSERT INTO children VALUES (42)")  # no parent 42: refused at COMMIT
+    assert published == []
+    added = store_items(db, into, [item_from_dict(post_dict(2))])
+    assert [event["seq"] for event in published] == [added[0]["seq"]]
+    assert [row["source_id"] for row in db.query("SELECT source_id FROM items")] == ["2"]
     db.close()
 
 
