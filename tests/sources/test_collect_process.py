@@ -13,6 +13,7 @@ import socketio
 
 from aggregator.db import Database
 from aggregator.feeds import create_feed
+from bench.support import stop_process
 from tests.conftest import ROOT
 from tests.sources.conftest import wait_for
 from tests.sources.servers import status
@@ -45,16 +46,6 @@ def _collect(database: str, tmp_path: Path, name: str, **env: str) -> subprocess
         )
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def test_collector_process_publishes_through_redis_to_socket_viewers(
     live_server, redis_url, mastodon, tmp_path
 ):
@@ -75,7 +66,7 @@ def test_collector_process_publishes_through_redis_to_socket_viewers(
         mastodon.add(*(status(n) for n in range(3)))
         wait_for(lambda: len(received) == 3, timeout=20)
     finally:
-        _stop(collector)
+        stop_process(collector)
         viewer.disconnect()
     assert [event["item"]["text"] for event in received] == [f"Post {n} #kredcrew" for n in range(3)]
     assert "redis://" in (tmp_path / "collect.log").read_text()
@@ -98,7 +89,7 @@ def test_a_collector_killed_mid_backfill_resumes_without_gap_or_duplicate(mastod
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
-        _stop(first)
+        stop_process(first)
     at_kill = stored()
     requests_before = len(mastodon.requests)
     assert 0 < at_kill < total
@@ -107,7 +98,7 @@ def test_a_collector_killed_mid_backfill_resumes_without_gap_or_duplicate(mastod
         wait_for(lambda: stored() == total, timeout=120)
         wait_for(lambda: any("min_id" in r for r in mastodon.requests[requests_before:]), timeout=20)
     finally:
-        _stop(second)
+        stop_process(second)
     resumed_with = mastodon.requests[requests_before]
     assert "max_id" in resumed_with  # it went on with the backfill instead of starting over
     texts = [r["text"] for r in db.query("SELECT i.text FROM feed_items m JOIN items i ON i.id = m.item_id")]
