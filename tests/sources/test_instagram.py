@@ -129,7 +129,8 @@ def test_503_and_truncated_json_are_retried_without_loss(db, instagram_api, coll
 
 @pytest.mark.process  # starts `flask collect` twice, killing the first
 def test_a_collector_killed_mid_sweep_resumes_without_gap_or_duplicate(instagram_api, tmp_path):
-    from tests.sources.test_collect_process import _collect, _stop
+    from bench.support import stop_process
+    from tests.sources.test_collect_process import _collect
 
     total = 50 * 10
     instagram_api.media["kredcrew"] = [ig_media(n) for n in range(total)]
@@ -151,13 +152,13 @@ def test_a_collector_killed_mid_sweep_resumes_without_gap_or_duplicate(instagram
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
-        _stop(first)
+        stop_process(first)
     assert 0 < stored() < total
     second = _collect(database, tmp_path, "second", **env)
     try:
         wait_for(lambda: stored() == total, timeout=60)
     finally:
-        _stop(second)
+        stop_process(second)
     assert instagram_api.searched == ["kredcrew"]  # the restart kept the hashtag's id and its count
     texts = [r["text"] for r in db.query("SELECT i.text FROM feed_items m JOIN items i ON i.id = m.item_id")]
     assert sorted(texts) == sorted(f"photo {n} #kredcrew" for n in range(total))

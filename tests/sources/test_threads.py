@@ -119,7 +119,8 @@ def test_503_timeout_and_truncated_json_are_retried_without_loss(db, threads_api
 
 @pytest.mark.process  # starts `flask collect` twice, killing the first
 def test_a_collector_killed_mid_backfill_resumes_without_gap_or_duplicate(threads_api, tmp_path):
-    from tests.sources.test_collect_process import _collect, _stop
+    from bench.support import stop_process
+    from tests.sources.test_collect_process import _collect
 
     total = 100 * 5
     threads_api.posts = [thread(n) for n in range(total)]
@@ -140,14 +141,14 @@ def test_a_collector_killed_mid_backfill_resumes_without_gap_or_duplicate(thread
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
-        _stop(first)
+        stop_process(first)
     at_kill, asked = stored(), len(threads_api.requests)
     assert 0 < at_kill < total
     second = _collect(database, tmp_path, "second", **env)
     try:
         wait_for(lambda: stored() == total, timeout=60)
     finally:
-        _stop(second)
+        stop_process(second)
     assert threads_api.requests[asked].get("after")  # it went on with the sweep instead of starting over
     texts = [r["text"] for r in db.query("SELECT i.text FROM feed_items m JOIN items i ON i.id = m.item_id")]
     assert sorted(texts) == sorted(f"thread {n} #kredcrew" for n in range(total))

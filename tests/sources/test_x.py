@@ -99,7 +99,8 @@ def test_the_read_budget_holds_on_the_filtered_stream(db, x_api, collecting):
 @pytest.mark.process  # starts `flask collect` three times
 def test_the_read_budget_holds_across_collector_restarts(x_api, tmp_path):
     from aggregator.db import Database
-    from tests.sources.test_collect_process import _collect, _stop
+    from bench.support import stop_process
+    from tests.sources.test_collect_process import _collect
 
     x_api.tweets = [tweet(n) for n in range(1000)]
     database = str(tmp_path / "budget.sqlite")
@@ -116,7 +117,7 @@ def test_the_read_budget_holds_across_collector_restarts(x_api, tmp_path):
     try:
         wait_for(lambda: x_api.served >= 150, timeout=60)
     finally:
-        _stop(process)  # SIGTERM in the middle of the day's reading: the page in flight is counted
+        stop_process(process)  # SIGTERM in the middle of the day's reading: the page in flight is counted
     assert _reads_today(db) == x_api.served
     x_api.failures.append(("slow", 3.0))
     asked = len(x_api.requests)
@@ -126,13 +127,13 @@ def test_the_read_budget_holds_across_collector_restarts(x_api, tmp_path):
         process.send_signal(signal.SIGKILL)  # killed while X is sending a page: it is counted all the same
         process.wait(10)
     finally:
-        _stop(process)
+        stop_process(process)
     process = _collect(database, tmp_path, "last", **env)
     try:
         wait_for(lambda: _budget_reached(db), timeout=60)
         wait_for(lambda: x_api.answered == len(x_api.requests))  # the killed one's page too
     finally:
-        _stop(process)
+        stop_process(process)
     assert x_api.served <= _reads_today(db) <= 400
     assert 400 - _reads_today(db) < MOST_READS_PER_POST * MIN_PAGE
     db.close()

@@ -171,7 +171,8 @@ def test_truncated_json_and_503_are_retried_from_the_same_page(db, youtube_api, 
 
 @pytest.mark.process  # starts `flask collect` twice, killing the first
 def test_a_collector_killed_mid_chat_resumes_from_its_page_token(youtube_api, tmp_path):
-    from tests.sources.test_collect_process import _collect, _stop
+    from bench.support import stop_process
+    from tests.sources.test_collect_process import _collect
 
     total = 600
     youtube_api.messages = [chat_message(n) for n in range(total)]
@@ -192,14 +193,14 @@ def test_a_collector_killed_mid_chat_resumes_from_its_page_token(youtube_api, tm
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
-        _stop(first)
+        stop_process(first)
     at_kill, asked = stored(), len(youtube_api.requests)
     assert 0 < at_kill < total
     second = _collect(database, tmp_path, "second", **env)
     try:
         wait_for(lambda: stored() == total, timeout=60)
     finally:
-        _stop(second)
+        stop_process(second)
     _, path, resumed = youtube_api.requests[asked]
     assert (
         path.endswith("/liveChat/messages") and resumed["pageToken"] == f"GO{at_kill}"
