@@ -60,7 +60,7 @@ CLIENTS = {  # the load client: the same protocol, command line and results in e
 STORM_BEHIND = 100  # items each storm viewer missed
 STORM_LIVE_VIEWERS = 200
 STORM_RATE = 50.0
-SATURATION_RATE = 400.0  # asked for; the server accepts what it can
+SATURATION_RATE = 1500.0  # asked for, more than any server here takes: it accepts what it can
 REFERENCE = "reference"
 # storm@V: V viewers back from a Wi-Fi drop on new sockets; rejoin@V: on sockets that stayed open
 STORMS = {"storm": "--reconnect", "rejoin": "--hold"}
