@@ -29,6 +29,7 @@ from web import (
     archive,
     catch_up,
     desk,
+    doorbell,
     edge,
     errors,
     feeds,
@@ -70,7 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db = Database(app.config["DATABASE"])
     queue = app.config["MESSAGE_QUEUE"]
-    doorbell = realtime.redis_doorbell(queue) if queue else None
+    ring = doorbell.redis_doorbell(queue) if queue else None
     mirror = (
         stream_mirror.StreamMirror(
             db,
@@ -94,8 +95,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         broadcaster.notify(events)
         if mirror:
             mirror.notify(events)
-        if doorbell:
-            doorbell(events)
+        if ring:
+            ring(events)
 
     db.publish = publish
     item_watchers.subscribe(pinned_events.follow_item)  # a pinned post's changes reach its stories

@@ -25,7 +25,7 @@ from flask import Flask, current_app
 from aggregator import eventlog, jsontext
 from aggregator.feeds import feed_exists
 from stories.model import can_edit, get_header, status_and_log_end
-from web import catch_up, frames, wire
+from web import catch_up, doorbell, frames, wire
 from web.lookups import database
 from web.security import connection_curator
 from web.sockets import socketio
@@ -39,7 +39,6 @@ JOIN_BURST = 10  # joins one connection may send at once...
 JOIN_RATE = 5.0  # ...and per second after that
 THROTTLED = "too many joins; slow down"
 JOIN_SHAPE = 'send {"feed": NAME} or {"story": SLUG}, and "after": SEQ'
-DOORBELL_CHANNEL = "tagstory:event-log"
 
 
 class JoinThrottle:
@@ -178,28 +177,13 @@ class Broadcaster:
         while not self.stopped.is_set():
             try:
                 pubsub = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(DOORBELL_CHANNEL)
+                pubsub.subscribe(doorbell.CHANNEL)
                 self.notify()  # catch up with what was written while unsubscribed
                 for _message in pubsub.listen():
                     self.notify()
             except Exception as error:
                 log.warning("message queue unreachable (%s); retrying", error)
                 self.stopped.wait(2)
-
-
-def redis_doorbell(redis_url: str) -> Any:
-    """A `publish` callable that tells every process sharing `redis_url` to deliver."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-
-    def ring(events: list[dict[str, Any]]) -> None:
-        try:
-            client.publish(DOORBELL_CHANNEL, str(events[-1]["seq"]))
-        except Exception as error:  # the events are committed; pollers will still see them
-            log.warning("could not ring the message queue: %s", error)
-
-    return ring
 
 
 DRAFT = "this story is a draft: only its curators can follow it"
