@@ -17,7 +17,9 @@ in a sorted set per room that catch-ups merge in, so Redis no longer holds the c
 
 Every commit wakes the mirror: its own process's directly, another process's (a web worker,
 `flask collect`) through the broadcaster, which reads the log on every doorbell
-(`WakingSource`). The mirror resumes from the stream's last id: after Redis was
+(`WakingSource`). After a pass that appended events it waits `PACE_SECONDS` before the
+next, so the commits of a busy primary are appended a few dozen at a time.
+The mirror resumes from the stream's last id: after Redis was
 unreachable, or restarted empty, it appends what the stream is missing (at most the
 retention) before anything new.
 """
@@ -41,6 +43,7 @@ FLOOR = PREFIX + "floor"  # entries with a seq below this may have been trimmed
 ROOMS = PREFIX + "rooms"  # room -> "open" (a feed) or a story's status: what edges let viewers join
 BATCH = 500  # log events read and appended at once
 RETRY_SECONDS = 1.0  # between two attempts while Redis is unreachable
+PACE_SECONDS = 0.01  # after a pass that appended events, the wait before the next
 
 
 def room_stream(room: str) -> str:
@@ -108,11 +111,18 @@ class StreamMirror:
     """Appends the log's viewer-visible events to Redis (run as one background task)."""
 
     def __init__(
-        self, db: Database, client: Any, viewers: Viewers, retention: int, poll_seconds: float = 1.0
+        self,
+        db: Database,
+        client: Any,
+        viewers: Viewers,
+        retention: int,
+        poll_seconds: float = 1.0,
+        pace_seconds: float = PACE_SECONDS,
     ) -> None:
         self.db, self.client, self.viewers = db, client, viewers
         self.retention = retention
         self.poll_seconds = poll_seconds
+        self.pace_seconds = pace_seconds
         self.position: int | None = None  # the stream's last id, once read from Redis
         self.wake = threading.Event()
         self.stopped = threading.Event()
@@ -122,13 +132,22 @@ class StreamMirror:
         self.wake.set()
 
     def run(self) -> None:
-        """Mirror on every notification and every `poll_seconds`; retry while Redis is away."""
+        """Mirror on every notification and every `poll_seconds`, but after a pass that appended
+        events wait `pace_seconds` first; retry while Redis is away.
+
+        A pass costs about the same for one event as for fifty (the rooms listed, one log read,
+        one MULTI/EXEC), and two workers' commits woke it a few hundred times a second: what is
+        committed during the pause goes in the next pass, together.
+        """
         while not self.stopped.is_set():
             self.wake.wait(self.poll_seconds)
             self.wake.clear()
             try:
-                while self.mirror_pending() == BATCH:
-                    pass
+                read = BATCH
+                while read == BATCH:
+                    read = self.mirror_pending()
+                if read:
+                    self.stopped.wait(self.pace_seconds)
             except Exception as error:  # Redis away: nothing is lost, the log keeps it all
                 log.warning("could not mirror the event log to Redis (%s); retrying", error)
                 self.position = None  # read the stream's end again: Redis may have restarted empty
