@@ -71,7 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db = Database(app.config["DATABASE"])
     queue = app.config["MESSAGE_QUEUE"]
-    ring = doorbell.redis_doorbell(queue) if queue else None
+    ring = doorbell.redis_doorbell(queue, app.config["FRAME_TICK_MS"] / 1000) if queue else None
     mirror = (
         stream_mirror.StreamMirror(
             db,

@@ -5,12 +5,13 @@ wake). Every ring costs its sender a Redis round trip and wakes every listening 
 (its own included), yet a listener's broadcaster delivers at most once per frame tick
 (`TAGSTORY_FRAME_TICK_MS`, 40 ms at least): what rings during a tick only says "deliver
 when the tick ends". So a process rings at once after a quiet spell and then at most once
-every `RING_SECONDS`: commits in between are carried by one ring at the end of it. Two
-web workers taking 1,000 posts/s commit ~430 groups a second between them, and each rang
-both workers' listeners and Redis; now each rings at most 100 times a second.
+per shortest frame tick (app.py passes `FRAME_TICK_MS`): commits in between are carried by
+one ring at the end of it. Two web workers taking 1,000 posts/s commit ~430 groups a
+second between them, and each group rang both workers' listeners and Redis; now each
+worker rings at most 25 times a second.
 
-What another process commits reaches its viewers at most `RING_SECONDS` later than at
-once, and only when that process had rung within the last `RING_SECONDS`.
+What another process commits reaches its viewers at most one tick later than at once,
+and only when that process had rung within the last tick.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 CHANNEL = "tagstory:event-log"
-RING_SECONDS = 0.01  # the shortest time between two rings of one process
+RING_SECONDS = 0.04  # the shortest time between two rings of one process (app.py: the frame tick)
 
 
 class Doorbell:
