@@ -14,6 +14,7 @@ import pytest
 import redis
 import requests
 
+from aggregator.stream_mirror import STREAM, entry_seq
 from bench.support import wait_for
 from tests.browser.conftest import joined
 from tests.edge.conftest import RETENTION, Cluster, Viewer
@@ -190,7 +191,10 @@ def test_an_edge_that_falls_behind_the_retention_tells_its_viewers_to_reload(clu
         edge.process.send_signal(signal.SIGSTOP)  # stalled: it reads nothing while the stream moves on
         try:
             for n in range(RETENTION + 5):  # its XREAD's answer (the first of them) waits in its socket
-                cluster.post(feed.name, f"post {n}")
+                last = cluster.post(feed.name, f"post {n}")
+            # Every post mirrored before it wakes (the mirror appends in passes, a few ms apart).
+            stream = redis.Redis.from_url(cluster.redis.url)
+            wait_for(lambda: entry_seq(stream.xrevrange(STREAM, count=1)[0][0]) == last)
         finally:
             edge.process.send_signal(signal.SIGCONT)
         wait_for(lambda: viewer.reloads, timeout=20)
