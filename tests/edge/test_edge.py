@@ -240,6 +240,8 @@ def test_a_feed_page_follows_through_an_edge_and_reloads_when_its_edge_fell_behi
             edge.process.send_signal(signal.SIGSTOP)
         try:
             posted = [cluster.post(feed.name, f"while stalled {n}") for n in range(RETENTION + 5)]
+            stream = redis.Redis.from_url(cluster.redis.url)  # every post mirrored before they wake
+            wait_for(lambda: entry_seq(stream.xrevrange(STREAM, count=1)[0][0]) == posted[-1])
         finally:
             for edge in cluster.edges:
                 edge.process.send_signal(signal.SIGCONT)
