@@ -74,14 +74,14 @@ def _feed_row(row: Any) -> dict[str, Any]:
 
 
 def _feed_summary(db: Database, row: Any) -> dict[str, Any]:
-    counts = db.query_one(
-        "SELECT count(*) AS n, max(seq) AS last FROM feed_items WHERE feed_id = ?", [row["id"]]
-    )
+    """A feed's row with its sources, item count (kept on the row: migration 0009) and last seq
+    (the end of its seq index): no cost per item it holds."""
+    last = db.query_one("SELECT max(seq) AS seq FROM feed_items WHERE feed_id = ?", [row["id"]])
     return {
         **_feed_row(row),
         "sources": [s["spec"] for s in sources_of(db, row["id"])],
-        "item_count": counts["n"],
-        "last_seq": counts["last"] or 0,
+        "item_count": row["item_count"],
+        "last_seq": last["seq"] or 0,
     }
 
 
@@ -97,7 +97,7 @@ def feed_exists(db: Database, name: str) -> bool:
 
 def get_feed(db: Database, name: str, counted: bool = True) -> dict[str, Any] | None:
     """One feed by name, or None. Without `counted`, its own row only (no item count, last
-    seq or sources): what a write into it needs, at no cost per item it holds."""
+    seq or sources): what a write into it needs."""
     row = db.query_one("SELECT * FROM feeds WHERE name = ?", [name])
     if row is None:
         return None

@@ -276,3 +276,27 @@ def insight_buckets(db: sqlite_utils.Database) -> None:
 def web_posts(db: sqlite_utils.Database) -> None:
     """A feed may take posts from people in the room through its wall's form (issue 9); off by default."""
     db.executescript("ALTER TABLE feeds ADD COLUMN web_posts INTEGER NOT NULL DEFAULT 0;")
+
+
+@migrations(name="0009_feed_item_counts")
+def feed_item_counts(db: sqlite_utils.Database) -> None:
+    """A feed's item count kept on its row, by the schema, instead of counted on every read.
+
+    Counting cost what a feed holds (2.8 ms at 20,000 posts) on every public page that shows a
+    feed, its embed and its Atom feed, and `GET /api/feeds` counted every feed's posts: work an
+    anonymous reader could multiply. The triggers keep `item_count` in the same transaction
+    as each row of `feed_items` (aggregator/membership.py adds them; a feed's deletion
+    cascades them away with it); the count of the posts stored before is filled here.
+    """
+    db.executescript(
+        """
+        ALTER TABLE feeds ADD COLUMN item_count INTEGER NOT NULL DEFAULT 0;
+        UPDATE feeds SET item_count = (SELECT count(*) FROM feed_items WHERE feed_id = feeds.id);
+        CREATE TRIGGER feed_items_counted AFTER INSERT ON feed_items BEGIN
+            UPDATE feeds SET item_count = item_count + 1 WHERE id = NEW.feed_id;
+        END;
+        CREATE TRIGGER feed_items_uncounted AFTER DELETE ON feed_items BEGIN
+            UPDATE feeds SET item_count = item_count - 1 WHERE id = OLD.feed_id;
+        END;
+        """
+    )

@@ -343,7 +343,9 @@ def start_viewers(
     started = []
     processes = max(processes, len(urls))
     flags = (["--frames"] if args.frames else []) + ([storm] if storm else [])
-    # bench/node/viewers.js has no --reconnect (new sockets at the storm): the Python client does it
+    # New sockets at the storm: the Python client, which records when each one's Socket.IO connect
+    # came back and how many joins it sent (storm_* in --json); bench/node/viewers.js --reconnect
+    # records neither, and was slower (storm@1000, quiet: all in 1.22 / 1.23 s; Python 0.90 s median)
     client = "python" if storm == "--reconnect" else args.client
     for n in range(processes):
         share = count // processes + (n < count % processes)
