@@ -467,6 +467,8 @@ def measure(
     server_cores, client_cores = core_split(args.pin, target)
     with tempfile.TemporaryDirectory(prefix="tagstory-bench-") as tmp:
         folder = Path(tmp)
+        if redis:  # the last row's stream would end past this row's new log: its mirror would wait for it
+            redis.empty()
         server = start_server(target, folder, redis)
         pin(server.process.pid, server_cores)  # once started: a loaded core would slow the start
         groups: dict[str, list[tuple[Any, str]]] = {}

@@ -150,6 +150,10 @@ class RedisServer:
         client = redis.Redis(port=self.port)
         wait_for(lambda: _pong(client))
 
+    def empty(self) -> None:
+        """Drop every key (FLUSHALL): the next server starts on a Redis as fresh as its database."""
+        redis.Redis(port=self.port).flushall()
+
     def stop(self) -> None:
         stop_process(self.process)
 
