@@ -21,13 +21,18 @@ Every commit wakes the mirror: its own process's directly, another process's (a 
 next, so the commits of a busy primary are appended a few dozen at a time.
 The mirror resumes from the stream's last id: after Redis was
 unreachable, or restarted empty, it appends what the stream is missing (at most the
-retention) before anything new.
+retention) before anything new. A stream that runs past the log's end mirrors another
+database (one replaced, or restored from a backup, while Redis kept the stream): its seqs
+name other events, so the mirror deletes everything it keeps in Redis, appends this log
+anew and, once it has caught up with it, sets a new `RESTART` token, which tells edges to
+send their viewers to reload and go on from the stream's end (web/edge/stream.py).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
@@ -41,6 +46,8 @@ PREFIX = "tagstory:"
 STREAM = PREFIX + "stream"  # every mirrored event, and position entries: what edges tail
 FLOOR = PREFIX + "floor"  # entries with a seq below this may have been trimmed
 ROOMS = PREFIX + "rooms"  # room -> "open" (a feed) or a story's status: what edges let viewers join
+RESTART = PREFIX + "restart"  # a new token each time the streams were started over for another log
+KEPT_PATTERNS = (PREFIX + "room:*", PREFIX + "rewrites:*", PREFIX + "resets:*")  # with STREAM, FLOOR, ROOMS
 BATCH = 500  # log events read and appended at once
 RETRY_SECONDS = 1.0  # between two attempts while Redis is unreachable
 PACE_SECONDS = 0.01  # after a pass that appended events, the wait before the next
@@ -139,6 +146,7 @@ class StreamMirror:
         self.poll_seconds = poll_seconds
         self.pace_seconds = pace_seconds
         self.position: int | None = None  # the stream's last id, once read from Redis
+        self.restarting = False  # the streams were started over: a new RESTART once caught up
         self.wake = threading.Event()
         self.stopped = threading.Event()
 
@@ -176,7 +184,11 @@ class StreamMirror:
             self.viewers.forget()
         events = eventlog.all_after(self.db, self.position, limit=BATCH)
         if not events:  # a feed made (no event) can be joined: the rooms are listed on every poll
-            self._list_rooms(self.client.pipeline(transaction=True)).execute()
+            pipe = self._list_rooms(self.client.pipeline(transaction=True))
+            if self.restarting:
+                pipe.set(RESTART, secrets.token_hex(8))
+            pipe.execute()
+            self.restarting = False
             return 0
         last = events[-1]["seq"]
         floor = max(1, last - self.retention + 1)
@@ -189,8 +201,12 @@ class StreamMirror:
         if not shown or shown[-1]["seq"] != last:
             pipe.xadd(STREAM, {"room": ""}, id=entry_id(last), minid=floor, approximate=True)
         pipe.set(FLOOR, floor)
+        caught_up = len(events) < BATCH
+        if self.restarting and caught_up:  # edges go on from here: everything before it is this log's
+            pipe.set(RESTART, secrets.token_hex(8))
         pipe.execute()
         self.position = last
+        self.restarting = self.restarting and not caught_up
         return len(events)
 
     def _list_rooms(self, pipe: Any) -> Any:
@@ -199,10 +215,29 @@ class StreamMirror:
         return pipe
 
     def _resume_point(self) -> int:
-        """The stream's last seq, or (empty, or older than the retention) where the retention starts."""
+        """The stream's last seq, or (empty, or older than the retention) where the retention starts;
+        a stream past the log's end is started over (`_start_over`)."""
         newest = self.client.xrevrange(STREAM, count=1)
         end = entry_seq(newest[0][0]) if newest else 0
-        return max(end, eventlog.last_seq(self.db) - self.retention)
+        last = eventlog.last_seq(self.db)
+        if end > last:
+            log.warning(
+                "the stream in Redis runs to seq %d, past this log's %d: mirroring this log anew", end, last
+            )
+            self._start_over()
+            end = 0
+        return max(end, last - self.retention)
+
+    def _start_over(self) -> None:
+        """Delete every key the mirror keeps (the streams, rewrites, resets, floor and rooms)."""
+        keys = [STREAM, FLOOR, ROOMS]
+        for pattern in KEPT_PATTERNS:
+            keys += list(self.client.scan_iter(match=pattern, count=1000))
+        pipe = self.client.pipeline(transaction=True)
+        for first in range(0, len(keys), 1000):
+            pipe.delete(*keys[first : first + 1000])
+        pipe.execute()
+        self.restarting = True
 
     def _append(self, pipe: Any, events: list[dict[str, Any]], floor: int) -> None:
         """`events` to the stream and to their rooms' streams: one `APPEND` script for them all."""

@@ -129,6 +129,13 @@ class Pages:
         # (seq, form) -> (the stored payload text it was made from, the encoded event)
         self.encoded: OrderedDict[tuple[int, str], tuple[str, Missed]] = OrderedDict()
 
+    def clear(self) -> None:
+        """Forget every page and encoding: the seqs they were read at may name other events now."""
+        with self.lock:
+            self.pages.clear()
+            self.encoded.clear()
+            self.encodings = Encodings()
+
     def read(
         self, source: EventSource, room: str, after: int, upto: int, limit: int, form: str
     ) -> list[Missed]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import requests
 import socketio
 
@@ -198,6 +199,22 @@ class Cluster:
         return self.api(
             "POST", f"/feeds/{feed}/items", json={"text": text, "author": {"name": "Ada", "handle": "ada"}}
         )["seq"]
+
+    def redis_text(self) -> str:
+        """Everything Redis holds, as text."""
+        client = redis.Redis.from_url(self.redis.url)
+        parts = []
+        for key in client.scan_iter():
+            kind = client.type(key).decode()
+            if kind == "stream":
+                parts += [repr(fields) for _id, fields in client.xrange(key)]
+            elif kind == "zset":
+                parts += [member.decode() for member in client.zrange(key, 0, -1)]
+            elif kind == "hash":
+                parts += [repr(client.hgetall(key))]
+            else:
+                parts.append(repr(client.get(key)))
+        return "\n".join(parts)
 
     def stop(self) -> None:
         for part in (self.nginx, *self.edges, self.primary, self.redis):

@@ -55,8 +55,11 @@ def check(config: dict[str, Any]) -> None:
         raise ServingError("an edge serves as one process: start more edges instead of TAGSTORY_WEB_WORKERS")
 
 
-def tell_everyone_to_reload() -> None:
-    """This edge fell behind the retention: every viewer reloads its page rather than skip events."""
+def tell_everyone_to_reload(broadcaster: realtime.Broadcaster) -> None:
+    """This edge fell behind the retention, or the log started over: every viewer reloads its page
+    rather than skip events, and no catch-up page read before is served again (after a start over
+    the same seqs name other events)."""
+    broadcaster.pages.clear()
     socketio.emit("reload", {"error": HISTORY_GONE}, ignore_queue=True)
 
 
@@ -64,7 +67,7 @@ def init_app(app: Flask) -> realtime.Broadcaster:
     """Make `app` an edge: its broadcaster reads the stream, joins the mirrored rooms; `/health`."""
     app.config["SECRET_KEY"] = secrets.token_hex(32)  # never the primary's: sessions name no curator here
     client = redis_client(app.config["MESSAGE_QUEUE"])
-    source = StreamSource(client, tell_everyone_to_reload)
+    source = StreamSource(client, lambda: tell_everyone_to_reload(app.extensions["tagstory.broadcaster"]))
     broadcaster = realtime.Broadcaster(
         source,
         app.config["POLL_SECONDS"],

@@ -4,7 +4,9 @@ It is what `LogSource` is to the primary: the broadcaster tails the shared strea
 page their catch-ups from a room's stream, so an edge runs the same broadcaster, frames
 and catch-up code as the primary, with no database. A join this node cannot answer yet
 (the stream has not reached its `after`, or Redis is unreachable) is told to retry; one
-older than the retention is told to reload its page from the primary.
+older than the retention is told to reload its page from the primary, and so is every
+viewer when the primary started the streams over for another log (its database replaced
+or restored while Redis kept the stream: the seqs this node delivered name other events).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import redis
 from aggregator import eventlog
 from aggregator.stream_mirror import (
     FLOOR,
+    RESTART,
     STREAM,
     entry_id,
     entry_seq,
@@ -57,9 +60,12 @@ class StreamSource:
     def __init__(self, client: Any, on_behind: Callable[[], None]) -> None:
         self.client = client
         self.on_behind = on_behind
+        self.restart: bytes | None = None  # the primary's RESTART token this node goes on from
+        self.restarts = 0  # how many times it saw a new one
 
     def last_seq(self) -> int:
         try:
+            self.restart = self.client.get(RESTART)
             return self._stream_end()
         except redis.RedisError as error:
             log.warning("message queue unreachable at start (%s): reading the stream from its start", error)
@@ -68,15 +74,21 @@ class StreamSource:
     def all_after(self, after: int, limit: int, upto: int) -> list[dict[str, Any]]:
         """The stream's entries after `after`; a position entry is an event of no room (nobody is in it).
 
-        The floor is read with the entries, in one transaction: when entries this node has not
-        delivered may have been trimmed, nothing it read is forwarded. Its viewers are told
-        to reload first, and it goes on from the stream's end (one position entry).
+        The floor and the restart token are read with the entries, in one transaction: when
+        entries this node has not delivered may have been trimmed, or the streams were started
+        over for another log, nothing it read is forwarded. Its viewers are told to reload
+        first, and it goes on from the stream's end (one position entry). A token gone (Redis
+        restarted empty) is no new one: the mirror appends the same log again.
         """
         try:
             pipe = self.client.pipeline(transaction=True)
             pipe.xrange(STREAM, min=entry_id(after + 1), max=_last(upto), count=limit)
             pipe.get(FLOOR)
-            entries, floor = pipe.execute()
+            pipe.get(RESTART)
+            entries, floor, restart = pipe.execute()
+            if restart is not None and restart != self.restart:
+                self.restart, self.restarts = restart, self.restarts + 1
+                return [_position(self._end_after_reload())]
             if after and after < _floor(floor) - 1:
                 return [_position(self._end_after_reload())]
         except redis.RedisError as error:
@@ -89,7 +101,8 @@ class StreamSource:
         return events
 
     def _end_after_reload(self) -> int:
-        """Fell behind the retention: the stream's end, read before the viewers are told to reload.
+        """Fell behind the retention (or the log started over): the stream's end, read before the
+        viewers are told to reload.
 
         What is appended after it reaches them (and the pages they reload) live.
         """
@@ -124,9 +137,12 @@ class StreamSource:
         return sorted(rows, key=lambda found: found["seq"])[:limit]
 
     def listen(self, position: Callable[[], int], notify: Callable[[], None], stopped: Any) -> None:
-        """Ring `notify` whenever the stream has entries past `position()` (XREAD, blocking)."""
-        seen = position()
+        """Ring `notify` whenever the stream has entries past `position()` (XREAD, blocking); after
+        the log started over, from where the broadcaster went on (lower than what it had seen)."""
+        seen, restarts = position(), self.restarts
         while not stopped.is_set():
+            if restarts != self.restarts:
+                seen, restarts = position(), self.restarts
             try:
                 found = self.client.xread({STREAM: entry_id(max(seen, position()))}, count=1, block=BLOCK_MS)
             except redis.RedisError as error:
