@@ -233,11 +233,11 @@ class StreamMirror:
         keys = [STREAM, FLOOR, ROOMS]
         for pattern in KEPT_PATTERNS:
             keys += list(self.client.scan_iter(match=pattern, count=1000))
+        self.restarting = True  # before: however far the deletion got, the edges will be told
         pipe = self.client.pipeline(transaction=True)
         for first in range(0, len(keys), 1000):
             pipe.delete(*keys[first : first + 1000])
         pipe.execute()
-        self.restarting = True
 
     def _append(self, pipe: Any, events: list[dict[str, Any]], floor: int) -> None:
         """`events` to the stream and to their rooms' streams: one `APPEND` script for them all."""
