@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from aggregator.feed_rules import rules_of
 from aggregator.feeds import get_feed, list_items
 from aggregator.moderation import ModerationError, parse_rules
 from stories.elements import add_element, list_elements
@@ -52,6 +53,18 @@ def test_a_rule_hides_a_new_item_and_says_which_rule(curator_client, feed, post,
     assert (item["status"], item["reason"]) == ("hidden", reason)
     shown = ada.get("/api/feeds/demo/items?status=hidden").json["items"]
     assert shown[0]["reason"] == reason
+
+
+def test_a_feeds_rules_are_parsed_once_per_change_and_a_change_applies_to_the_next_post(
+    curator_client, db, feed, post
+):
+    ada, headers = curator_client("ada")
+    _patch_feed(ada, headers, {"rules": {"blocked_words": ["spoiler"]}})
+    assert rules_of(db, feed["id"])[1] is rules_of(db, feed["id"])[1]  # one parse serves every post
+    assert post(1, text="no spoiler here")["status"] == "hidden"
+    _patch_feed(ada, headers, {"rules": {"blocked_words": ["leak"]}})
+    assert post(2, text="a spoiler now")["status"] == "approved"
+    assert post(3, text="a leak")["status"] == "hidden"
 
 
 def test_blocked_words_match_whole_words_only(curator_client, feed, post):
