@@ -185,10 +185,9 @@ class StreamMirror:
         events = eventlog.all_after(self.db, self.position, limit=BATCH)
         if not events:  # a feed made (no event) can be joined: the rooms are listed on every poll
             pipe = self._list_rooms(self.client.pipeline(transaction=True))
-            if self.restarting:
-                pipe.set(RESTART, secrets.token_hex(8))
+            announced = self._announce_restart(pipe, caught_up=True)
             pipe.execute()
-            self.restarting = False
+            self.restarting = self.restarting and not announced
             return 0
         last = events[-1]["seq"]
         floor = max(1, last - self.retention + 1)
@@ -201,13 +200,20 @@ class StreamMirror:
         if not shown or shown[-1]["seq"] != last:
             pipe.xadd(STREAM, {"room": ""}, id=entry_id(last), minid=floor, approximate=True)
         pipe.set(FLOOR, floor)
-        caught_up = len(events) < BATCH
-        if self.restarting and caught_up:  # edges go on from here: everything before it is this log's
-            pipe.set(RESTART, secrets.token_hex(8))
+        announced = self._announce_restart(pipe, caught_up=len(events) < BATCH)
         pipe.execute()
         self.position = last
-        self.restarting = self.restarting and not caught_up
+        self.restarting = self.restarting and not announced
         return len(events)
+
+    def _announce_restart(self, pipe: Any, caught_up: bool) -> bool:
+        """After a start over, once this pass reaches the log's end: a new `RESTART` token in `pipe`
+        (edges go on from there: everything the stream holds before it is this log's). The caller
+        stops restarting only once `pipe` ran: a pass that fails announces again."""
+        if not (self.restarting and caught_up):
+            return False
+        pipe.set(RESTART, secrets.token_hex(8))
+        return True
 
     def _list_rooms(self, pipe: Any) -> Any:
         pipe.delete(ROOMS)
