@@ -443,9 +443,7 @@ def _send_ahead(connection: Connection, room: str, rest: list[catch_up.Missed]) 
         outgoing = encodings.get(
             "frame " + room, part, lambda part=part: wire.encode("frame", _frame(room, part))
         )
-        if outgoing is None or eio_sid is None:  # never, for text (or a socket gone meanwhile)
-            socketio.emit("frame", _frame(room, part), to=connection.sid, ignore_queue=True)
-        else:
+        if eio_sid is not None:  # None: the socket is gone meanwhile
             wire.send(eio_sid, outgoing)
 
 

@@ -110,12 +110,15 @@ class Outgoing(NamedTuple):
     frame: bytes  # b"" when no websocket was open to write it to
 
 
-def encode(event: str, data: Any) -> Outgoing | None:
-    """`event` with `data` as `send` takes it; None when it has binary attachments (Socket.IO's own way)."""
-    encoded = socketio.server.packet_class(sio_packet.EVENT, namespace=NAMESPACE, data=[event, data]).encode()
-    if not isinstance(encoded, str):
-        return None
-    queued = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+def encode(event: str, data: Any) -> Outgoing:
+    """`event` with `data` (JSON: the log's payloads, nothing binary) as `send` takes it.
+
+    `binary=False` spares python-socketio's search for binary attachments, which walks every
+    value of the data (a frame's every item, field by field) to find none.
+    """
+    packet_class = socketio.server.packet_class
+    packet = packet_class(sio_packet.EVENT, namespace=NAMESPACE, data=[event, data], binary=False)
+    queued = eio_packet.Packet(eio_packet.MESSAGE, packet.encode())
     return Outgoing(queued, text_frame(queued.encode()) if WIRES else b"")
 
 
@@ -127,14 +130,11 @@ def send(eio_sid: str, outgoing: Outgoing) -> None:
 
 
 def emit(event: str, data: Any, room: str) -> None:
-    """`socketio.emit(event, data, to=room, ignore_queue=True)`, with a direct write per idle websocket."""
+    """`socketio.emit(event, data, to=room, ignore_queue=True)`, JSON data, a direct write per idle socket."""
     participants = list(socketio.server.manager.get_participants(NAMESPACE, room))
     if not participants:
         return
     outgoing = encode(event, data)
-    if outgoing is None:
-        socketio.emit(event, data, to=room, ignore_queue=True)
-        return
     for _sid, eio_sid in participants:
         send(eio_sid, outgoing)
 
