@@ -195,11 +195,16 @@ def carrying(
 
 def all_after(db: Database, after: int, limit: int = 1000, upto: int = MAX_SEQ) -> list[dict[str, Any]]:
     """Every event with after < seq <= upto, in order: what a broadcaster tails."""
-    rows = db.query(
+    return [_public(row) for row in all_after_rows(db, after, limit, upto)]
+
+
+def all_after_rows(db: Database, after: int, limit: int = 1000, upto: int = MAX_SEQ) -> list[Any]:
+    """`all_after`'s rows (seq, room, type, payload as its stored JSON text, without the seq):
+    `event_of` decodes one."""
+    return db.query(
         "SELECT seq, room, type, payload FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
         [after, upto, limit],
     )
-    return [_public(row) for row in rows]
 
 
 def last_seq(db: Database) -> int:

@@ -51,20 +51,49 @@ KEPT_PATTERNS = (PREFIX + "room:*", PREFIX + "rewrites:*", PREFIX + "resets:*") 
 BATCH = 500  # log events read and appended at once
 RETRY_SECONDS = 1.0  # between two attempts while Redis is unreachable
 PACE_SECONDS = 0.01  # after a pass that appended events, the wait before the next
-# Each event to the stream and to its room's stream, as `XADD ... MINID ~ floor`: one command for
-# a pass instead of two per event (redis-py packed each of those in Python: ~half the mirror's
-# CPU). KEYS[1] the stream, KEYS[1 + i] event i's room stream; ARGV[1] the floor, then per event
-# its id, room, type and payload.
-APPEND = """
-local floor = ARGV[1]
-for i = 2, #KEYS do
-  local at = 2 + (i - 2) * 4
-  local id = ARGV[at]
-  local room, kind, payload = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
-  redis.call('XADD', KEYS[1], 'MINID', '~', floor, id, 'room', room, 'type', kind, 'payload', payload)
-  redis.call('XADD', KEYS[i], 'MINID', '~', floor, id, 'room', room, 'type', kind, 'payload', payload)
+# A whole pass as one command (a script runs atomically: no MULTI/EXEC), sent by its SHA:
+# the rooms listed anew, each event to the stream and to its room's stream (`XADD ... MINID ~
+# floor`), a story's resets kept, the position entry, the floor, a new restart token. One
+# command instead of six or more per pass: redis-py packs and parses each in Python, and
+# that was most of a pass's cost (~200 us a pass, ~35 us an event, against a real redis-server).
+# KEYS: the stream, the floor, the rooms, the restart token, then each event's room stream,
+# then each reset event's resets set. ARGV: the floor ('' for none), the position entry's id
+# (''), the restart token (''), the number of rooms then room/status pairs, the number of
+# events then per event its id, room, type, payload and '1' when it is a reset.
+PASS = """
+local floor, position, restart = ARGV[1], ARGV[2], ARGV[3]
+local rooms = tonumber(ARGV[4])
+local at = 5
+redis.call('DEL', KEYS[3])
+for first = at, at + 2 * rooms - 1, 200 do
+  redis.call('HSET', KEYS[3], unpack(ARGV, first, math.min(first + 199, at + 2 * rooms - 1)))
 end
-return #KEYS - 1
+at = at + 2 * rooms
+local count = tonumber(ARGV[at])
+at = at + 1
+local resets = 0
+for i = 1, count do
+  local id, room, kind, payload = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+  redis.call('XADD', KEYS[1], 'MINID', '~', floor, id, 'room', room, 'type', kind, 'payload', payload)
+  redis.call('XADD', KEYS[4 + i], 'MINID', '~', floor, id, 'room', room, 'type', kind, 'payload', payload)
+  if ARGV[at + 4] == '1' then
+    resets = resets + 1
+    local key, seq = KEYS[4 + count + resets], string.match(id, '^%d+')
+    redis.call('ZADD', key, seq, seq)
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. floor)
+  end
+  at = at + 5
+end
+if position ~= '' then
+  redis.call('XADD', KEYS[1], 'MINID', '~', floor, position, 'room', '')
+end
+if floor ~= '' then
+  redis.call('SET', KEYS[2], floor)
+end
+if restart ~= '' then
+  redis.call('SET', KEYS[4], restart)
+end
+return count
 """
 
 
@@ -94,7 +123,10 @@ def entry_seq(entry_id: bytes | str) -> int:
 
 
 def fields(event: dict[str, Any]) -> dict[str, str]:
-    """A stream entry's fields for `event`: its room, its type, its payload (with its seq) as JSON text."""
+    """A stream entry's fields for `event`: its room, its type, its payload as JSON text.
+
+    The entry's id holds the seq, which readers put in the payload (`eventlog.event_of`): a
+    pass appends each payload as the log stores it, without one; a rewrite, with it."""
     payload = json.dumps(event["payload"], ensure_ascii=False, separators=(",", ":"))
     return {"room": event["room"], "type": event["type"], "payload": payload}
 
@@ -147,6 +179,7 @@ class StreamMirror:
         self.pace_seconds = pace_seconds
         self.position: int | None = None  # the stream's last id, once read from Redis
         self.restarting = False  # the streams were started over: a new RESTART once caught up
+        self.script = client.register_script(PASS)  # EVALSHA, loading the script again after a restart
         self.wake = threading.Event()
         self.stopped = threading.Event()
 
@@ -159,7 +192,7 @@ class StreamMirror:
         events wait `pace_seconds` first; retry while Redis is away.
 
         A pass costs about the same for one event as for fifty (the rooms listed, one log read,
-        one MULTI/EXEC), and two workers' commits woke it a few hundred times a second: what is
+        one script), and two workers' commits woke it a few hundred times a second: what is
         committed during the pause goes in the next pass, together.
         """
         while not self.stopped.is_set():
@@ -182,43 +215,45 @@ class StreamMirror:
         if self.position is None:
             self.position = self._resume_point()
             self.viewers.forget()
-        events = eventlog.all_after(self.db, self.position, limit=BATCH)
-        if not events:  # a feed made (no event) can be joined: the rooms are listed on every poll
-            pipe = self._list_rooms(self.client.pipeline(transaction=True))
-            announced = self._announce_restart(pipe, caught_up=True)
-            pipe.execute()
-            self.restarting = self.restarting and not announced
+        rows = eventlog.all_after_rows(self.db, self.position, limit=BATCH)
+        if not rows:  # a feed made (no event) can be joined: the rooms are listed on every poll
+            self.restarting = self.restarting and not self._pass([], {}, "", "", caught_up=True)
             return 0
+        events = [eventlog.event_of(found) for found in rows]
+        stored = {found["seq"]: found["payload"] for found in rows}  # appended as it is: no encoding
         last = events[-1]["seq"]
         floor = max(1, last - self.retention + 1)
         shown = [event for event in events if self.viewers.visible(event)]
         # Rewrites first: an edge that sees an event that takes content away finds it gone already.
         self._rewrite((event for event in shown if _takes_away(event)), floor)
-        pipe = self._list_rooms(self.client.pipeline(transaction=True))
-        if shown:
-            self._append(pipe, shown, floor)
-        if not shown or shown[-1]["seq"] != last:
-            pipe.xadd(STREAM, {"room": ""}, id=entry_id(last), minid=floor, approximate=True)
-        pipe.set(FLOOR, floor)
-        announced = self._announce_restart(pipe, caught_up=len(events) < BATCH)
-        pipe.execute()
+        position = "" if shown and shown[-1]["seq"] == last else entry_id(last)
+        announced = self._pass(shown, stored, str(floor), position, caught_up=len(events) < BATCH)
         self.position = last
         self.restarting = self.restarting and not announced
         return len(events)
 
-    def _announce_restart(self, pipe: Any, caught_up: bool) -> bool:
-        """After a start over, once this pass reaches the log's end: a new `RESTART` token in `pipe`
-        (edges go on from there: everything the stream holds before it is this log's). The caller
-        stops restarting only once `pipe` ran: a pass that fails announces again."""
-        if not (self.restarting and caught_up):
-            return False
-        pipe.set(RESTART, secrets.token_hex(8))
-        return True
-
-    def _list_rooms(self, pipe: Any) -> Any:
-        pipe.delete(ROOMS)
-        pipe.hset(ROOMS, mapping=self.viewers.rooms() or {"": ""})
-        return pipe
+    def _pass(
+        self, shown: list[dict[str, Any]], stored: dict[int, str], floor: str, position: str, caught_up: bool
+    ) -> bool:
+        """One `PASS`: the rooms, `shown` (their payloads' `stored` texts, with `floor`), the `position`
+        entry and, after a start over
+        once caught up, a new `RESTART` token (edges go on from there: everything the stream holds
+        before it is this log's). Returns whether it announced one; the caller stops restarting
+        only then, once the script ran: a pass that fails announces again."""
+        restart = secrets.token_hex(8) if self.restarting and caught_up else ""
+        rooms = self.viewers.rooms() or {"": ""}
+        keys = [STREAM, FLOOR, ROOMS, RESTART, *(room_stream(event["room"]) for event in shown)]
+        args: list[Any] = [floor, position, restart, len(rooms)]
+        for room, status in rooms.items():
+            args += [room, status]
+        args.append(len(shown))
+        for event in shown:
+            reset = event["payload"].get("op") == "reset"
+            args += [entry_id(event["seq"]), event["room"], event["type"], stored[event["seq"]], int(reset)]
+            if reset:
+                keys.append(room_resets(event["room"]))
+        self.script(keys=keys, args=args)
+        return bool(restart)
 
     def _resume_point(self) -> int:
         """The stream's last seq, or (empty, or older than the retention) where the retention starts;
@@ -244,19 +279,6 @@ class StreamMirror:
         for first in range(0, len(keys), 1000):
             pipe.delete(*keys[first : first + 1000])
         pipe.execute()
-
-    def _append(self, pipe: Any, events: list[dict[str, Any]], floor: int) -> None:
-        """`events` to the stream and to their rooms' streams: one `APPEND` script for them all."""
-        args: list[Any] = [floor]
-        for event in events:
-            stored = fields(event)
-            args += [entry_id(event["seq"]), stored["room"], stored["type"], stored["payload"]]
-        pipe.eval(APPEND, 1 + len(events), STREAM, *(room_stream(event["room"]) for event in events), *args)
-        for event in events:
-            if event["payload"].get("op") == "reset":
-                room = event["room"]
-                pipe.zadd(room_resets(room), {str(event["seq"]): event["seq"]})
-                pipe.zremrangebyscore(room_resets(room), "-inf", f"({floor}")
 
     def _rewrite(self, leaving: Iterable[dict[str, Any]], floor: int) -> None:
         """Events that take content away: the earlier entries the log rewrote are replaced here too."""
