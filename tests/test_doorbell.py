@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import redis
 
 from bench.support import wait_for
@@ -48,6 +50,24 @@ def test_a_commit_after_the_interval_rings_at_once(redis_url):
 
     wait_for(lambda: listener.heard() == [7, 9], timeout=10)
     assert ring.due is None, "no ring was left waiting"
+
+
+def test_a_steady_stream_of_commits_keeps_one_ringer_and_every_ring_in_order(redis_url):
+    listener = Listener(redis_url)
+    ring = Doorbell(redis.Redis.from_url(redis_url), interval=0.05)
+    ringers = []
+    ring_while_due = ring._ring_while_due
+    ring._ring_while_due = lambda wait: ringers.append(wait) or ring_while_due(wait)
+    for seq in range(1, 101):  # a commit every ~5 ms for half a second: ten intervals
+        ring([{"seq": seq}])
+        time.sleep(0.005)
+
+    wait_for(lambda: listener.heard()[-1:] == [100], timeout=10)
+    heard = listener.heard()
+    assert heard == sorted(set(heard)), heard
+    assert 2 <= len(heard) <= 20, "about one ring per interval"
+    assert len(ringers) == 1, "one ringer carried every later ring"
+    wait_for(lambda: not ring.ringing, timeout=10)  # it ends once nothing is due
 
 
 def test_a_ring_redis_refuses_is_logged_not_raised(caplog):

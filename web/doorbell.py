@@ -31,9 +31,12 @@ class Doorbell:
     """The `publish` of a process sharing the log with others: rings `CHANNEL`, at most once per `interval`.
 
     Called after each commit with its events. The first commit after `interval` without a
-    ring rings at once; later ones leave their seq for one ring when `interval` has passed
-    since the last (a timer, not a daemon: a process that ends meanwhile rings before it
-    exits). Nothing committed is ever left unrung.
+    ring rings at once; later ones leave their seq for the ringer, a thread that rings the
+    last seq due when `interval` has passed since the last ring, and goes on ringing once per
+    interval while commits keep coming (a busy process keeps one ringer, not one timer per
+    ring: starting a thread per ring cost more than the ring). It ends after an interval
+    with nothing due; it is not a daemon, so a process that ends meanwhile rings before it
+    exits. Nothing committed is ever left unrung.
     """
 
     def __init__(self, client: Any, interval: float = RING_SECONDS) -> None:
@@ -42,6 +45,7 @@ class Doorbell:
         self.lock = threading.Lock()
         self.rang_at = float("-inf")
         self.due: int | None = None  # the last seq committed since the last ring, while a ring waits
+        self.ringing = False  # a ringer runs
 
     def __call__(self, events: list[dict[str, Any]]) -> None:
         seq = events[-1]["seq"]
@@ -50,19 +54,27 @@ class Doorbell:
                 self.due = max(self.due, seq)
                 return
             wait = self.rang_at + self.interval - self.clock()
-            if wait > 0:
+            if wait > 0 or self.ringing:
                 self.due = seq
-                threading.Timer(wait, self._ring_due).start()
+                if not self.ringing:
+                    self.ringing = True
+                    threading.Thread(target=self._ring_while_due, args=(wait,), name="doorbell").start()
                 return
             self.rang_at = self.clock()
         self._publish(seq)
 
-    def _ring_due(self) -> None:
-        with self.lock:
-            seq, self.due = self.due, None
-            self.rang_at = self.clock()
-        if seq is not None:
+    def _ring_while_due(self, wait: float) -> None:
+        """The ringer: after `wait`, ring the seq due; then once per interval while one is due."""
+        while True:
+            time.sleep(wait)
+            with self.lock:
+                seq, self.due = self.due, None
+                if seq is None:
+                    self.ringing = False
+                    return
+                self.rang_at = self.clock()
             self._publish(seq)
+            wait = self.interval
 
     def _publish(self, seq: int) -> None:
         try:
