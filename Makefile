@@ -35,6 +35,7 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev static/vendor/.installed system-packages  ## Tagstory beside bare references (docs/benchmarks.md)
 	if command -v node >/dev/null; then npm ci --prefix bench/node --no-audit --no-fund --loglevel=error; fi
 	$(PY) -m bench.fanout
+	$(PY) -m bench.mirror
 	$(PY) -m bench.insight --posts 100000 --runs 9
 
 setup: $(VENV)/.dev static/vendor/.installed system-packages

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench import fanout
+from bench import fanout, mirror
 
 pytestmark = pytest.mark.process  # the bench starts its own servers and viewer processes
 
@@ -24,3 +24,10 @@ def test_reconnect_storm_catches_every_viewer_up_once():
     assert (row["joined"], row["caught_up"]) == (10, 10)
     assert row["posted"] > 0
     assert (row["lost"], row["duplicates"]) == (0, 0)
+
+
+def test_mirror_bench_mirrors_every_event_once_and_reports_each_pass_size(capsys):
+    rows = mirror.main(["--events", "20", "--passes", "1,5"])
+    assert [(row["size"], row["events"]) for row in rows] == [(1, 20), (5, 20)]
+    assert [row["passes"] for row in rows] == [20, 4]
+    assert "events per pass" in capsys.readouterr().out
