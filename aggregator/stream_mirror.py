@@ -235,11 +235,11 @@ class StreamMirror:
     def _pass(
         self, shown: list[dict[str, Any]], stored: dict[int, str], floor: str, position: str, caught_up: bool
     ) -> bool:
-        """One `PASS`: the rooms, `shown` (their payloads' `stored` texts, with `floor`), the `position`
-        entry and, after a start over
-        once caught up, a new `RESTART` token (edges go on from there: everything the stream holds
-        before it is this log's). Returns whether it announced one; the caller stops restarting
-        only then, once the script ran: a pass that fails announces again."""
+        """One `PASS`: the rooms, `shown` (their payloads' `stored` texts, with `floor`), the
+        `position` entry and, after a start over, once caught up, a new `RESTART` token (edges go
+        on from there: everything the stream holds before it is this log's). Returns whether it
+        announced one; the caller stops restarting only then, once the script ran: a pass that
+        fails announces again."""
         restart = secrets.token_hex(8) if self.restarting and caught_up else ""
         rooms = self.viewers.rooms() or {"": ""}
         keys = [STREAM, FLOOR, ROOMS, RESTART, *(room_stream(event["room"]) for event in shown)]

@@ -132,6 +132,21 @@ def test_a_frames_viewer_500_behind_gets_in_with_one_join_every_post_once_in_ord
     assert back.applied == written
 
 
+def test_a_join_just_after_another_process_wrote_a_burst_gets_it_at_once_without_waiting_for_the_poll(
+    live_server,
+):
+    server = live_server(env={"TAGSTORY_COLLECT": "0", "TAGSTORY_POLL_SECONDS": "60"})
+    poster = Poster(server.database, "hall")
+    written = poster.post(300)  # no doorbell: the server would only notice at its next poll
+    back = Follower(server.url, "hall", True)
+    try:
+        wait_for(lambda: back.applied and back.applied[-1] == written[-1], timeout=10)
+    finally:
+        back.close()
+    assert back.joins == 1
+    assert back.applied == written
+
+
 def test_a_crowd_rejoining_at_once_is_caught_up_exactly_while_live_viewers_keep_receiving(
     tmp_path, live_server
 ):

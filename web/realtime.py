@@ -387,9 +387,14 @@ def on_join(connection: Connection, data: Any) -> dict[str, Any]:
         curator = slug is not None and _edits_story(connection, slug)
         form = _frames_form(connection, room, curator) if data.get("frames") else None
         # Deliver what the status check saw (a publish included) before reading, and what
-        # the viewer read on a page or from the API, or it would get those twice.
+        # the viewer read on a page or from the API, or it would get those twice; on the
+        # primary, what the log holds (another process's commits the broadcaster has not
+        # polled yet), or a join just after a burst would find it all in its tail and page.
         edge = "tagstory.directory" in current_app.extensions  # an edge has no log to read a story's end from
-        seen = status_and_log_end(database(), slug)[1] if slug and not edge else after
+        if edge:
+            seen = after
+        else:
+            seen = status_and_log_end(database(), slug)[1] if slug else broadcaster.source.last_seq()
         if max(seen, after) > broadcaster.delivered:
             broadcaster.deliver_pending(max(seen, after))
         shape = form or frames.FULL  # per-event clients: the log's payloads, as always
