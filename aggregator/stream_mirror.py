@@ -217,7 +217,8 @@ class StreamMirror:
             self.viewers.forget()
         rows = eventlog.all_after_rows(self.db, self.position, limit=BATCH)
         if not rows:  # a feed made (no event) can be joined: the rooms are listed on every poll
-            self.restarting = self.restarting and not self._pass([], {}, "", "", caught_up=True)
+            announced = self._pass([], {}, "", "", caught_up=True)
+            self.restarting = self.restarting and not announced
             return 0
         events = [eventlog.event_of(found) for found in rows]
         stored = {found["seq"]: found["payload"] for found in rows}  # appended as it is: no encoding

@@ -231,3 +231,22 @@ def test_a_feed_page_follows_through_an_edge_and_reloads_when_its_edge_fell_behi
                 edge.process.send_signal(signal.SIGCONT)
     joined(page)
     assert f"while stalled {len(posted) - 1}" in page.inner_text("#items")
+
+
+def test_a_feed_made_without_posts_can_be_followed_through_an_edge_at_once(cluster):
+    name = "made-without-posts"
+    cluster.api("POST", "/feeds", json={"name": name, "query": f"#{name}", "sources": []})
+
+    def joins() -> bool:  # the mirror lists the rooms on its next poll, even with no event to append
+        viewer = Viewer(cluster.edges[0].url, {"feed": name}, 0)
+        viewer.close()
+        return viewer.acks[-1]["ok"]
+
+    wait_for(joins, timeout=10)
+    viewer = Viewer(cluster.edges[1].url, {"feed": name}, 0)
+    try:
+        first = cluster.post(name, "the first post")
+        wait_for(lambda: viewer.has([first]))
+        assert viewer.seqs == [first]
+    finally:
+        viewer.close()
