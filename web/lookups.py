@@ -49,6 +49,17 @@ def int_arg(name: str, default: int, maximum: int | None = None) -> int:
     return min(value, maximum) if maximum else value
 
 
+def page_after() -> int:
+    """What a live page hands its socket as `after`: the log's end, read before the page's content.
+
+    Everything of its room up to there is in the page; what comes later is caught up or sent
+    live. A room's own last seq would be older for a quiet feed or story, and an edge node
+    keeps only the last `STREAM_RETENTION` events: it would answer such a page "reload", and
+    the page reloaded would hand the same seq again.
+    """
+    return eventlog.last_seq(database())
+
+
 def feed_or_404(name: str, counted: bool = True) -> dict[str, Any]:
     """The feed named `name` (without its counts and sources unless `counted`), or a 404."""
     feed = get_feed(database(), name, counted)

@@ -7,6 +7,7 @@ needs one edge in particular; every write goes through nginx to the primary's AP
 from __future__ import annotations
 
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def test_viewers_on_both_edges_get_every_public_event_once_and_in_order(cluster,
     try:
         posted = [cluster.post(feed.name, f"post {n}") for n in range(12)]
         for viewer in viewers:
-            wait_for(lambda viewer=viewer: viewer.has(posted))
+            wait_for(lambda viewer=viewer, posted=posted: viewer.has(posted))
             assert viewer.seqs == posted, viewer.worker  # once each, in order, nothing else
         texts = [entry["data"]["item"]["html"] for entry in viewers[0].events]
         assert all("post" in text for text in texts)
@@ -233,20 +234,38 @@ def test_a_feed_page_follows_through_an_edge_and_reloads_when_its_edge_fell_behi
     assert f"while stalled {len(posted) - 1}" in page.inner_text("#items")
 
 
-def test_a_feed_made_without_posts_can_be_followed_through_an_edge_at_once(cluster):
-    name = "made-without-posts"
-    cluster.api("POST", "/feeds", json={"name": name, "query": f"#{name}", "sources": []})
+def _page_after(cluster: Cluster, path: str) -> int:
+    """The `after` a page hands its socket (its body's `data-after`), the page fetched through nginx."""
+    page = requests.get(f"{cluster.nginx.url}{path}", timeout=10)
+    assert page.ok, page.status_code
+    return int(re.search(r'data-after="(\d+)"', page.text).group(1))
 
-    def joins() -> bool:  # the mirror lists the rooms on its next poll, even with no event to append
-        viewer = Viewer(cluster.edges[0].url, {"feed": name}, 0)
-        viewer.close()
-        return viewer.acks[-1]["ok"]
 
-    wait_for(joins, timeout=10)
-    viewer = Viewer(cluster.edges[1].url, {"feed": name}, 0)
-    try:
-        first = cluster.post(name, "the first post")
-        wait_for(lambda: viewer.has([first]))
-        assert viewer.seqs == [first]
-    finally:
-        viewer.close()
+def _joined(url: str, name: str, after: int) -> Viewer | None:
+    """A viewer of feed `name` from `after` whose join was accepted, or None (closed)."""
+    viewer = Viewer(url, {"feed": name}, after)
+    if viewer.acks[-1]["ok"]:
+        return viewer
+    viewer.close()
+    assert not viewer.acks[-1].get("reload"), viewer.acks  # a reloaded page would hand the same seq
+    return None
+
+
+def test_quiet_and_empty_feeds_follow_through_an_edge_long_after_the_retention_moved_on(cluster, feed):
+    quiet = feed.name  # its one post, then the stream moves on past the retention in another feed
+    cluster.api("POST", "/feeds", json={"name": "busy-elsewhere", "query": "#busy", "sources": []})
+    busy = [cluster.post("busy-elsewhere", f"busy {n}") for n in range(RETENTION + 5)]
+    stream = redis.Redis.from_url(cluster.redis.url)
+    wait_for(lambda: entry_seq(stream.xrevrange(STREAM, count=1)[0][0]) == busy[-1])
+    # Made once the stream is still: only a pass with no event to append can list it.
+    cluster.api("POST", "/feeds", json={"name": "made-without-posts", "query": "#empty", "sources": []})
+    for name in (quiet, "made-without-posts"):
+        after = _page_after(cluster, f"/feeds/{name}")
+        assert after >= busy[-1], "a page hands the log's end, not its feed's last post"
+        viewer = wait_for(lambda name=name, after=after: _joined(cluster.edges[0].url, name, after))
+        try:
+            posted = [cluster.post(name, "after the quiet spell")]
+            wait_for(lambda viewer=viewer, posted=posted: viewer.has(posted))
+            assert viewer.seqs == posted and viewer.reloads == []
+        finally:
+            viewer.close()

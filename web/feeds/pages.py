@@ -11,7 +11,7 @@ from aggregator.feeds import FeedError, create_feed, get_feed, remove_source, se
 from aggregator.sources import SpecError
 from web.feeds.collecting import refresh_collector
 from web.feeds.wall_options import KEEP, hashtag_of, render_wall, wall_qr
-from web.lookups import database, latest_items
+from web.lookups import database, latest_items, page_after
 from web.security import csrf_ok, current_curator
 
 pages = Blueprint("feeds", __name__)
@@ -24,18 +24,20 @@ def _feed_page_or_404(name: str) -> dict[str, Any]:
 @pages.get("/feeds/<name>")
 def feed(name: str) -> str:
     """A feed, live: newest first."""
+    after = page_after()
     found = _feed_page_or_404(name)
     health = sources_of(database(), found["id"]) if current_curator() else None
-    return render_template("feed.html", feed=found, items=latest_items(found), sources=health)
+    return render_template("feed.html", feed=found, items=latest_items(found), sources=health, after=after)
 
 
 @pages.get("/feeds/<name>/wall")
 def wall(name: str) -> str:
     """A feed for the big screen in the room, tuned by the options in its URL."""
+    after = page_after()
     found = _feed_page_or_404(name)
-    return render_wall(
-        "wall.html", hashtag_of(found["query"]), wall_qr(found), feed=found, items=latest_items(found)[-KEEP:]
-    )
+    items = latest_items(found)[-KEEP:]
+    qr = wall_qr(found)
+    return render_wall("wall.html", hashtag_of(found["query"]), qr, feed=found, items=items, after=after)
 
 
 def _curator_form() -> None:

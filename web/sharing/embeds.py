@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template
 
 from stories.elements import list_elements
-from web.lookups import database, feed_or_404, latest_items, public_story_or_404
+from web.lookups import database, feed_or_404, latest_items, page_after, public_story_or_404
 from web.security import embeddable
 
 pages = Blueprint("sharing_embeds", __name__)
@@ -17,15 +17,17 @@ EMBED_POSTS = 50  # posts a feed embed shows (and keeps as live ones arrive)
 @embeddable
 def story_embed(slug: str) -> Response | str:
     """A published or live story for an iframe (drafts are never embeddable: 404)."""
+    after = page_after()
     found = public_story_or_404(slug)
-    return render_template("embed_story.html", story=found, elements=list_elements(database(), found))
+    elements = list_elements(database(), found)
+    return render_template("embed_story.html", story=found, elements=elements, after=after)
 
 
 @pages.get("/feeds/<name>/embed")
 @embeddable
 def feed_embed(name: str) -> Response | str:
     """A feed's newest approved posts for an iframe."""
+    after = page_after()
     found = feed_or_404(name)
-    return render_template(
-        "embed_feed.html", feed=found, items=latest_items(found)[-EMBED_POSTS:], keep=EMBED_POSTS
-    )
+    items = latest_items(found)[-EMBED_POSTS:]
+    return render_template("embed_feed.html", feed=found, items=items, keep=EMBED_POSTS, after=after)

@@ -10,7 +10,7 @@ from aggregator.feeds import get_feed
 from stories.elements import list_elements
 from stories.model import can_edit
 from web.feeds.wall_options import QrCode, hashtag_of, render_wall
-from web.lookups import database, latest_items, story_or_404
+from web.lookups import database, latest_items, page_after, story_or_404
 from web.security import current_curator, login_first
 
 pages = Blueprint("stories", __name__)
@@ -19,8 +19,9 @@ pages = Blueprint("stories", __name__)
 @pages.get("/stories/<slug>")
 def story(slug: str) -> str:
     """A story, live."""
+    after = page_after()
     found = story_or_404(slug)
-    return render_template("story.html", story=found, elements=list_elements(database(), found))
+    return render_template("story.html", story=found, elements=list_elements(database(), found), after=after)
 
 
 @pages.get("/stories/<slug>/wall")
@@ -28,6 +29,7 @@ def wall(slug: str) -> str:
     """A story for the big screen in the room: its elements as viewers see them, withheld pins left out.
 
     A draft's wall is for its curators only (a preview), like the draft itself."""
+    after = page_after()
     found = story_or_404(slug)
     feed_found = get_feed(database(), found["feed"]) if found["feed"] else None
     qr = QrCode(url_for("stories.story", slug=slug, _external=True), "Follow on your phone")
@@ -37,6 +39,7 @@ def wall(slug: str) -> str:
         qr,
         story=found,
         elements=list_elements(database(), found),
+        after=after,
     )
 
 
