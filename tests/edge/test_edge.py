@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 import redis
 import requests
+import socketio
 
 from aggregator.stream_mirror import STREAM, entry_seq
 from bench.support import wait_for
 from tests.browser.conftest import joined
 from tests.edge.conftest import RETENTION, Cluster, Viewer
+from web.desk.events import EDITING_ON_THE_PRIMARY
 
 pytestmark = pytest.mark.process
 
@@ -269,3 +271,17 @@ def test_quiet_and_empty_feeds_follow_through_an_edge_long_after_the_retention_m
             assert viewer.seqs == posted and viewer.reloads == []
         finally:
             viewer.close()
+
+
+def test_an_edge_answers_an_editor_clearly_and_a_disconnect_logs_no_error(cluster):
+    edge = cluster.edges[1]
+    logged = edge.log.read_text() if edge.log.exists() else ""
+    client = socketio.Client(reconnection=False)
+    client.connect(edge.url, transports=["websocket"], wait_timeout=10)
+    try:
+        answer = client.call("editing", {"story": "backstage"}, timeout=10)
+    finally:
+        client.disconnect()
+    assert answer == {"ok": False, "error": EDITING_ON_THE_PRIMARY}
+    wait_for(lambda: requests.get(f"{edge.url}/health", timeout=5).ok)  # the disconnect handled meanwhile
+    assert "Traceback" not in edge.log.read_text()[len(logged) :]

@@ -47,6 +47,9 @@ class Presence:
             return [sid for sid, found in self.sockets.items() if found == (slug, name)]
 
 
+EDITING_ON_THE_PRIMARY = "stories are edited on the primary server, not on a viewers' edge node"
+
+
 def _presence() -> Presence:
     return current_app.extensions["tagstory.presence"]
 
@@ -65,6 +68,8 @@ def on_editing(data: Any) -> dict[str, Any]:
     """Sent by a curator's editor: I am editing this story (rights checked every time)."""
     if not isinstance(data, dict) or not isinstance(data.get("story"), str):
         return {"ok": False, "error": 'send {"story": SLUG}'}
+    if not _editors_here():
+        return {"ok": False, "error": EDITING_ON_THE_PRIMARY}
     db = database()
     story = get_header(db, data["story"])
     curator = session_curator()
@@ -80,7 +85,13 @@ def on_editing(data: Any) -> dict[str, Any]:
 @socketio.on("disconnect")
 def on_disconnect(*_reason: Any) -> None:
     """A socket went away: it no longer counts as editing."""
-    _drop(request.sid)
+    if _editors_here():
+        _drop(request.sid)
+
+
+def _editors_here() -> bool:
+    """Whether this process keeps editors (an edge node serves viewers only: no desk, no database)."""
+    return "tagstory.presence" in current_app.extensions
 
 
 def _drop(sid: str) -> None:
