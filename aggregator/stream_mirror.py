@@ -217,8 +217,7 @@ class StreamMirror:
             self.viewers.forget()
         rows = eventlog.all_after_rows(self.db, self.position, limit=BATCH)
         if not rows:  # a feed made (no event) can be joined: the rooms are listed on every poll
-            announced = self._pass([], {}, "", "", caught_up=True)
-            self.restarting = self.restarting and not announced
+            self._pass([], {}, "", "", caught_up=True)
             return 0
         events = [eventlog.event_of(found) for found in rows]
         stored = {found["seq"]: found["payload"] for found in rows}  # appended as it is: no encoding
@@ -228,19 +227,17 @@ class StreamMirror:
         # Rewrites first: an edge that sees an event that takes content away finds it gone already.
         self._rewrite((event for event in shown if _takes_away(event)), floor)
         position = "" if shown and shown[-1]["seq"] == last else entry_id(last)
-        announced = self._pass(shown, stored, str(floor), position, caught_up=len(events) < BATCH)
+        self._pass(shown, stored, str(floor), position, caught_up=len(events) < BATCH)
         self.position = last
-        self.restarting = self.restarting and not announced
         return len(events)
 
     def _pass(
         self, shown: list[dict[str, Any]], stored: dict[int, str], floor: str, position: str, caught_up: bool
-    ) -> bool:
+    ) -> None:
         """One `PASS`: the rooms, `shown` (their payloads' `stored` texts, with `floor`), the
         `position` entry and, after a start over, once caught up, a new `RESTART` token (edges go
-        on from there: everything the stream holds before it is this log's). Returns whether it
-        announced one; the caller stops restarting only then, once the script ran: a pass that
-        fails announces again."""
+        on from there: everything the stream holds before it is this log's). The mirror stops
+        restarting only once the script that announced it ran: a pass that fails announces again."""
         restart = secrets.token_hex(8) if self.restarting and caught_up else ""
         rooms = self.viewers.rooms() or {"": ""}
         keys = [STREAM, FLOOR, ROOMS, RESTART, *(room_stream(event["room"]) for event in shown)]
@@ -254,7 +251,8 @@ class StreamMirror:
             if reset:
                 keys.append(room_resets(event["room"]))
         self.script(keys=keys, args=args)
-        return bool(restart)
+        if restart:
+            self.restarting = False
 
     def _resume_point(self) -> int:
         """The stream's last seq, or (empty, or older than the retention) where the retention starts;
